@@ -1,0 +1,1 @@
+"""Local replicas of the resale marketplaces, serving a simulated market (for tests and demos)."""
