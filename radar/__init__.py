@@ -1,0 +1,1 @@
+"""Resale Radar: daily snapshots of luxury handbag resale marketplaces, and the trends in them."""
