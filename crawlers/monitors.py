@@ -1,0 +1,86 @@
+"""Crawl health monitors (Spidermon-style, small): each judges one figure of a finished crawl.
+
+A failed monitor marks the snapshot incomplete, so nothing downstream infers sales from it.
+Thresholds are per marketplace (crawlers/marketplaces.yaml, key `monitors`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Mapping, Sequence
+
+# Fields every marketplace must fill on nearly every item; others are judged only where configured.
+DEFAULT_THRESHOLDS: dict[str, Any] = {
+    "min_items": 1,
+    "max_error_count": 0,
+    "max_item_count_drop": 0.5,  # vs the median of recent complete snapshots
+    "field_coverage": {"listing_id": 1.0, "url": 1.0, "title": 1.0, "price": 1.0, "brand_raw": 0.95},
+}
+GOOD_FINISH_REASONS = ("finished",)
+
+
+@dataclass(frozen=True)
+class MonitorResult:
+    name: str
+    passed: bool
+    value: float | int | str | None
+    threshold: float | int | str | None
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def merged_thresholds(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    thresholds = {**DEFAULT_THRESHOLDS, **(overrides or {})}
+    thresholds["field_coverage"] = {**DEFAULT_THRESHOLDS["field_coverage"], **(overrides or {}).get("field_coverage", {})}
+    return thresholds
+
+
+def field_coverage(items: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> dict[str, float]:
+    if not items:
+        return {field: 0.0 for field in fields}
+    return {field: sum(1 for item in items if item.get(field) not in (None, "")) / len(items) for field in fields}
+
+
+def run_monitors(
+    stats: Mapping[str, Any],
+    items: Sequence[Mapping[str, Any]],
+    thresholds: Mapping[str, Any],
+    finish_reason: str,
+    recent_item_counts: Sequence[int] = (),
+) -> list[MonitorResult]:
+    item_count = len(items)
+    results = [
+        _at_least("item_count", item_count, thresholds["min_items"]),
+        _at_most("error_count", error_count(stats), thresholds["max_error_count"]),
+        MonitorResult(
+            "finish_reason",
+            finish_reason in GOOD_FINISH_REASONS,
+            finish_reason,
+            "finished",
+            f"crawl finished with reason {finish_reason!r}",
+        ),
+    ]
+    coverage = field_coverage(items, list(thresholds["field_coverage"]))
+    for field, minimum in thresholds["field_coverage"].items():
+        results.append(_at_least(f"field_coverage/{field}", round(coverage[field], 4), minimum))
+    if recent_item_counts:
+        baseline = sorted(recent_item_counts)[len(recent_item_counts) // 2]
+        drop = 1 - item_count / baseline if baseline else 0.0
+        results.append(_at_most("item_count_drop", round(drop, 4), thresholds["max_item_count_drop"], baseline=baseline))
+    return results
+
+
+def error_count(stats: Mapping[str, Any]) -> int:
+    """Errors that mean data may be missing: logged errors and requests that failed for good."""
+    return int(stats.get("log_count/ERROR", 0)) + int(stats.get("radar/blocked_count", 0))
+
+
+def _at_least(name: str, value: float, minimum: float) -> MonitorResult:
+    return MonitorResult(name, value >= minimum, value, minimum, f"{name} is {value}, expected at least {minimum}")
+
+
+def _at_most(name: str, value: float, maximum: float, baseline: int | None = None) -> MonitorResult:
+    context = f" (baseline {baseline})" if baseline is not None else ""
+    return MonitorResult(name, value <= maximum, value, maximum, f"{name} is {value}{context}, expected at most {maximum}")

@@ -1,0 +1,141 @@
+"""Item pipelines: validate each listing, then write the day's snapshot to the lake.
+
+The lake writer holds the day's items and publishes once the spider closes, with a manifest
+that says whether the snapshot is complete (docs/architecture.md). Settings come through
+from_crawler; the lake URL from the RADAR_LAKE_URL setting or environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from datetime import date, datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from itemadapter import ItemAdapter
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawlers.monitors import field_coverage, merged_thresholds, run_monitors
+from radar.lake import Lake, LakeError, listings_to_table, publish_partition
+from radar.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+REQUIRED_FIELDS = ("marketplace", "listing_id", "snapshot_date", "url", "title", "price", "currency")
+COVERAGE_FIELDS = (
+    "brand_raw", "model_raw", "size_raw", "color_raw", "material_raw", "condition_raw",
+    "compare_at_price", "published_at", "estimated_retail_price",
+)
+
+
+class ValidateListingPipeline:
+    """Drops items that would poison the lake, with a reason Scrapy counts per kind."""
+
+    def open_spider(self, spider: Spider) -> None:
+        self.seen_ids: set[str] = set()
+
+    def process_item(self, item: Any, spider: Spider) -> Any:
+        adapter = ItemAdapter(item)
+        for field in REQUIRED_FIELDS:
+            if adapter.get(field) in (None, ""):
+                raise DropItem(f"missing_{field}")
+        try:
+            price = Decimal(str(adapter["price"]))
+        except InvalidOperation:
+            raise DropItem("unparseable_price") from None
+        if not price.is_finite() or price <= 0:
+            raise DropItem("non_positive_price")
+        if len(str(adapter["currency"])) != 3:
+            raise DropItem("bad_currency")
+        if adapter["listing_id"] in self.seen_ids:
+            raise DropItem("duplicate_listing")  # the same product reached through two shards
+        self.seen_ids.add(adapter["listing_id"])
+        return item
+
+
+class LakeWriterPipeline:
+    def __init__(self, crawler: Crawler, lake_url: str) -> None:
+        self.crawler = crawler
+        self.lake_url = lake_url
+        self.items: list[dict[str, Any]] = []
+        self.started_at = datetime.now(timezone.utc)
+        self.started_monotonic = time.monotonic()
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "LakeWriterPipeline":
+        lake_url = crawler.settings.get("RADAR_LAKE_URL") or get_settings().lake_url
+        pipeline = cls(crawler, lake_url)
+        # Publish on spider_closed (not close_spider) because only the signal carries the finish reason.
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
+
+    def process_item(self, item: Any, spider: Spider) -> Any:
+        record = dataclasses.asdict(item) if dataclasses.is_dataclass(item) else dict(ItemAdapter(item))
+        record.setdefault("scraped_at", None)
+        record["scraped_at"] = record["scraped_at"] or datetime.now(timezone.utc)
+        self.items.append(record)
+        return item
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        stats = self.crawler.stats
+        snapshot_date = _snapshot_date(spider)
+        try:
+            lake = Lake.from_url(self.lake_url)
+            manifest = self.build_manifest(spider, reason, lake, snapshot_date)
+            result = publish_partition(lake, spider.name, snapshot_date, listings_to_table(self.items), manifest)
+        except (LakeError, OSError, ValueError) as error:
+            # scrapy exits 0 anyway: the flow reads this stat (via the crawl report) and fails the task.
+            stats.set_value("radar/write_error", str(error))
+            log.error("lake write failed for %s %s: %s", spider.name, snapshot_date, error)
+            return
+        stats.set_value("radar/manifest", manifest)
+        stats.set_value("radar/published", result.published)
+        stats.set_value("radar/partition", result.path)
+        log.info("%s %s: %s (%d items, complete=%s)", spider.name, snapshot_date, result.reason, len(self.items), manifest["complete"])
+
+    def build_manifest(self, spider: Spider, reason: str, lake: Lake, snapshot_date: date) -> dict[str, Any]:
+        stats = self.crawler.stats.get_stats()
+        thresholds = merged_thresholds(getattr(spider, "monitor_thresholds", None))
+        recent_counts = [
+            m["item_count"] for m in lake.previous_manifests(spider.name, snapshot_date) if m.get("complete")
+        ]
+        monitors = run_monitors(stats, self.items, thresholds, reason, recent_counts)
+        incomplete_reasons = list(stats.get("radar/incomplete_reasons", []))
+        incomplete_reasons += [f"monitor failed: {m.message}" for m in monitors if not m.passed]
+        expected = stats.get("radar/expected_count")
+        return {
+            "marketplace": spider.name,
+            "snapshot_date": snapshot_date.isoformat(),
+            "item_count": len(self.items),
+            "expected_count": expected,
+            "complete": not incomplete_reasons,
+            "incomplete_reasons": incomplete_reasons,
+            "finish_reason": reason,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": datetime.now(timezone.utc).isoformat(),
+            "duration_seconds": round(time.monotonic() - self.started_monotonic, 3),
+            "dropped_items": _prefixed(stats, "item_dropped_reasons_count/"),
+            "skipped_items": _prefixed(stats, "radar/skipped/"),
+            "request_errors": {
+                **_prefixed(stats, "downloader/exception_type_count/"),
+                **{f"http_{k}": v for k, v in _prefixed(stats, "downloader/response_status_count/").items() if not k.startswith(("2", "3"))},
+            },
+            "blocked_count": stats.get("radar/blocked_count", 0),
+            "field_coverage": {k: round(v, 4) for k, v in field_coverage(self.items, COVERAGE_FIELDS).items()},
+            "monitors": [m.as_dict() for m in monitors],
+        }
+
+
+def _snapshot_date(spider: Spider) -> date:
+    value = getattr(spider, "snapshot_date", None)
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)) if value else datetime.now(timezone.utc).date()
+
+
+def _prefixed(stats: dict[str, Any], prefix: str) -> dict[str, Any]:
+    return {key.removeprefix(prefix): value for key, value in stats.items() if key.startswith(prefix)}

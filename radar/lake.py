@@ -1,0 +1,244 @@
+"""The lake: where raw snapshots live (a local directory or s3://bucket/prefix), and how a
+day's partition is published so that readers never see half of it.
+
+Layout (docs/architecture.md):
+    raw/listings/marketplace=<m>/snapshot_date=<d>/part-0.parquet + _manifest.json
+    raw/crawl_manifests/marketplace=<m>/snapshot_date=<d>/manifest.parquet
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, Iterable
+
+import pyarrow as pa
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from crawlers.items import ListingItem
+from radar.settings import RadarSettings, get_settings
+
+log = logging.getLogger(__name__)
+
+LISTINGS_DIR = "raw/listings"
+MANIFESTS_DIR = "raw/crawl_manifests"
+MANIFEST_FILE = "_manifest.json"
+DATA_FILE = "part-0.parquet"
+
+MONEY = pa.decimal128(12, 2)
+UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+# Partition columns (marketplace, snapshot_date) come from the path, not the file.
+RAW_LISTING_SCHEMA = pa.schema(
+    [
+        ("listing_id", pa.string()),
+        ("url", pa.string()),
+        ("title", pa.string()),
+        ("brand_raw", pa.string()),
+        ("model_raw", pa.string()),
+        ("size_raw", pa.string()),
+        ("color_raw", pa.string()),
+        ("material_raw", pa.string()),
+        ("condition_raw", pa.string()),
+        ("price", MONEY),
+        ("currency", pa.string()),
+        ("compare_at_price", MONEY),
+        ("available", pa.bool_()),
+        ("published_at", UTC_TIMESTAMP),
+        ("estimated_retail_price", MONEY),
+        ("variant_id", pa.string()),
+        ("sku", pa.string()),
+        ("product_type", pa.string()),
+        ("raw_attributes", pa.string()),  # JSON object: readable by Trino json functions and DuckDB
+        ("scraped_at", UTC_TIMESTAMP),
+    ]
+)
+
+MANIFEST_SCHEMA = pa.schema(
+    [
+        ("item_count", pa.int64()),
+        ("expected_count", pa.int64()),
+        ("complete", pa.bool_()),
+        ("finish_reason", pa.string()),
+        ("started_at", UTC_TIMESTAMP),
+        ("finished_at", UTC_TIMESTAMP),
+        ("incomplete_reasons", pa.string()),  # "; "-joined
+    ]
+)
+
+
+class LakeError(RuntimeError):
+    """The lake could not be read or written; nothing was published."""
+
+
+@dataclass(frozen=True)
+class Lake:
+    """A lake root on a pyarrow filesystem (local or S3)."""
+
+    filesystem: pafs.FileSystem
+    root: str  # path inside the filesystem: "/abs/dir" or "bucket/prefix"
+    url: str
+
+    @classmethod
+    def from_url(cls, url: str, settings: RadarSettings | None = None) -> "Lake":
+        settings = settings or get_settings()
+        if url.startswith("s3://"):
+            return cls(s3_filesystem(settings), url.removeprefix("s3://").rstrip("/"), url)
+        path = os.path.abspath(url.removeprefix("file://"))
+        return cls(pafs.LocalFileSystem(), path, url)
+
+    def path(self, *parts: str) -> str:
+        return "/".join([self.root, *parts])
+
+    def partition_path(self, marketplace: str, snapshot_date: date) -> str:
+        return self.path(LISTINGS_DIR, f"marketplace={marketplace}", f"snapshot_date={snapshot_date.isoformat()}")
+
+    def manifest_table_path(self, marketplace: str, snapshot_date: date) -> str:
+        return self.path(MANIFESTS_DIR, f"marketplace={marketplace}", f"snapshot_date={snapshot_date.isoformat()}")
+
+    def exists(self, path: str) -> bool:
+        return self.filesystem.get_file_info(path).type != pafs.FileType.NotFound
+
+    def read_manifest(self, marketplace: str, snapshot_date: date) -> dict[str, Any] | None:
+        path = self.partition_path(marketplace, snapshot_date) + "/" + MANIFEST_FILE
+        if not self.exists(path):
+            return None
+        with self.filesystem.open_input_stream(path) as stream:
+            return json.loads(stream.read())
+
+    def read_listings(self, marketplace: str, snapshot_date: date) -> pa.Table:
+        path = self.partition_path(marketplace, snapshot_date) + "/" + DATA_FILE
+        return pq.read_table(path, filesystem=self.filesystem, schema=RAW_LISTING_SCHEMA)
+
+    def snapshot_dates(self, marketplace: str) -> list[date]:
+        base = self.path(LISTINGS_DIR, f"marketplace={marketplace}")
+        if not self.exists(base):
+            return []
+        infos = self.filesystem.get_file_info(pafs.FileSelector(base))
+        found = []
+        for info in infos:
+            name = info.base_name
+            if info.type == pafs.FileType.Directory and name.startswith("snapshot_date="):
+                found.append(date.fromisoformat(name.removeprefix("snapshot_date=")))
+        return sorted(found)
+
+    def previous_manifests(self, marketplace: str, before: date, limit: int = 7) -> list[dict[str, Any]]:
+        """Manifests of the last `limit` snapshot days before `before`, newest first."""
+        days = [d for d in self.snapshot_dates(marketplace) if d < before][-limit:]
+        manifests = [self.read_manifest(marketplace, d) for d in reversed(days)]
+        return [m for m in manifests if m is not None]
+
+
+def s3_filesystem(settings: RadarSettings) -> pafs.S3FileSystem:
+    # Credentials come from the standard AWS_* environment (or the instance role), never from config files.
+    return pafs.S3FileSystem(
+        endpoint_override=settings.s3_endpoint_url,
+        region=settings.s3_region,
+        scheme="http" if (settings.s3_endpoint_url or "").startswith("http://") else "https",
+    )
+
+
+def listings_to_table(items: Iterable[ListingItem | dict[str, Any]]) -> pa.Table:
+    """Arrow table in RAW_LISTING_SCHEMA; raises LakeError naming the field that does not fit."""
+    columns: dict[str, list[Any]] = {name: [] for name in RAW_LISTING_SCHEMA.names}
+    for item in items:
+        record = dataclasses.asdict(item) if dataclasses.is_dataclass(item) else dict(item)
+        for name in RAW_LISTING_SCHEMA.names:
+            columns[name].append(_to_arrow_value(name, record.get(name)))
+    try:
+        return pa.table(columns, schema=RAW_LISTING_SCHEMA)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+        raise LakeError(f"listing items do not fit the raw schema: {error}") from error
+
+
+def _to_arrow_value(name: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if name == "raw_attributes":
+        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    if isinstance(RAW_LISTING_SCHEMA.field(name).type, pa.Decimal128Type):
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value
+
+
+def manifest_to_table(manifest: dict[str, Any]) -> pa.Table:
+    row = {
+        "item_count": manifest.get("item_count"),
+        "expected_count": manifest.get("expected_count"),
+        "complete": bool(manifest.get("complete")),
+        "finish_reason": manifest.get("finish_reason"),
+        "started_at": _parse_timestamp(manifest.get("started_at")),
+        "finished_at": _parse_timestamp(manifest.get("finished_at")),
+        "incomplete_reasons": "; ".join(manifest.get("incomplete_reasons") or []),
+    }
+    return pa.table({k: [v] for k, v in row.items()}, schema=MANIFEST_SCHEMA)
+
+
+def _parse_timestamp(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    published: bool
+    path: str
+    reason: str  # why it was, or was not, published
+
+
+def publish_partition(
+    lake: Lake, marketplace: str, snapshot_date: date, table: pa.Table, manifest: dict[str, Any]
+) -> PublishResult:
+    """Publish one crawl's day: data first, manifests last, so a reader that finds a manifest finds its data.
+
+    Rerunning a day replaces it. An incomplete crawl never replaces a complete one: it is kept
+    aside under raw/_rejected/ for inspection, and the good partition stays.
+    """
+    final_dir = lake.partition_path(marketplace, snapshot_date)
+    existing = lake.read_manifest(marketplace, snapshot_date)
+    if existing and existing.get("complete") and not manifest.get("complete"):
+        rejected = lake.path("raw/_rejected", marketplace, snapshot_date.isoformat(), uuid.uuid4().hex)
+        _write_files(lake, rejected, table, manifest)
+        return PublishResult(False, rejected, "kept the existing complete snapshot; this incomplete crawl was set aside")
+
+    staging_dir = lake.path("_tmp", uuid.uuid4().hex)
+    _write_files(lake, staging_dir, table, manifest)  # a failure here leaves the published day untouched
+    try:
+        _replace_dir(lake, staging_dir, final_dir)
+        manifest_dir = lake.manifest_table_path(marketplace, snapshot_date)
+        lake.filesystem.create_dir(manifest_dir, recursive=True)
+        pq.write_table(manifest_to_table(manifest), manifest_dir + "/manifest.parquet", filesystem=lake.filesystem)
+    except OSError as error:
+        raise LakeError(f"publishing {final_dir} failed: {error}") from error
+    return PublishResult(True, final_dir, "published")
+
+
+def _write_files(lake: Lake, directory: str, table: pa.Table, manifest: dict[str, Any]) -> None:
+    try:
+        lake.filesystem.create_dir(directory, recursive=True)
+        pq.write_table(table, directory + "/" + DATA_FILE, filesystem=lake.filesystem, compression="zstd")
+        with lake.filesystem.open_output_stream(directory + "/" + MANIFEST_FILE) as stream:
+            stream.write(json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
+    except OSError as error:
+        raise LakeError(f"writing {directory} failed: {error}") from error
+
+
+def _replace_dir(lake: Lake, staging_dir: str, final_dir: str) -> None:
+    fs = lake.filesystem
+    # The manifest goes away first and comes back last: readers trust only partitions with one.
+    if lake.exists(final_dir + "/" + MANIFEST_FILE):
+        fs.delete_file(final_dir + "/" + MANIFEST_FILE)
+    if lake.exists(final_dir):
+        fs.delete_dir(final_dir)
+    fs.create_dir(final_dir, recursive=True)
+    fs.move(staging_dir + "/" + DATA_FILE, final_dir + "/" + DATA_FILE)
+    fs.move(staging_dir + "/" + MANIFEST_FILE, final_dir + "/" + MANIFEST_FILE)
+    fs.delete_dir(staging_dir)
