@@ -1,7 +1,7 @@
 """Crawl health monitors (Spidermon-style, small): each judges one figure of a finished crawl.
 
 A failed monitor marks the snapshot incomplete, so nothing downstream infers sales from it.
-Thresholds are per marketplace (crawlers/marketplaces.yaml, key `monitors`).
+Thresholds are per marketplace (crawlers/marketplaces.yaml, key `monitors`), over DEFAULT_THRESHOLDS.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from typing import Any, Mapping, Sequence
 DEFAULT_THRESHOLDS: dict[str, Any] = {
     "min_items": 1,
     "max_error_count": 0,
+    "max_dropped_ratio": 0.01,  # dropped items / (kept + dropped)
     "max_item_count_drop": 0.5,  # vs the median of recent complete snapshots
-    "field_coverage": {"listing_id": 1.0, "url": 1.0, "title": 1.0, "price": 1.0, "brand_raw": 0.95},
+    "min_field_coverage": {"listing_id": 1.0, "url": 1.0, "title": 1.0, "price": 1.0, "brand_raw": 0.95},
 }
 GOOD_FINISH_REASONS = ("finished",)
 
@@ -33,7 +34,10 @@ class MonitorResult:
 
 def merged_thresholds(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     thresholds = {**DEFAULT_THRESHOLDS, **(overrides or {})}
-    thresholds["field_coverage"] = {**DEFAULT_THRESHOLDS["field_coverage"], **(overrides or {}).get("field_coverage", {})}
+    thresholds["min_field_coverage"] = {
+        **DEFAULT_THRESHOLDS["min_field_coverage"],
+        **((overrides or {}).get("min_field_coverage") or {}),
+    }
     return thresholds
 
 
@@ -62,8 +66,11 @@ def run_monitors(
             f"crawl finished with reason {finish_reason!r}",
         ),
     ]
-    coverage = field_coverage(items, list(thresholds["field_coverage"]))
-    for field, minimum in thresholds["field_coverage"].items():
+    dropped = sum(v for k, v in stats.items() if k.startswith("item_dropped_reasons_count/"))
+    dropped_ratio = dropped / (item_count + dropped) if item_count + dropped else 0.0
+    results.append(_at_most("dropped_ratio", round(dropped_ratio, 4), thresholds["max_dropped_ratio"]))
+    coverage = field_coverage(items, list(thresholds["min_field_coverage"]))
+    for field, minimum in thresholds["min_field_coverage"].items():
         results.append(_at_least(f"field_coverage/{field}", round(coverage[field], 4), minimum))
     if recent_item_counts:
         baseline = sorted(recent_item_counts)[len(recent_item_counts) // 2]

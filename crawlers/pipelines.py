@@ -99,7 +99,7 @@ class LakeWriterPipeline:
 
     def build_manifest(self, spider: Spider, reason: str, lake: Lake, snapshot_date: date) -> dict[str, Any]:
         stats = self.crawler.stats.get_stats()
-        thresholds = merged_thresholds(getattr(spider, "monitor_thresholds", None))
+        thresholds = merged_thresholds(_configured_monitors(spider))
         recent_counts = [
             m["item_count"] for m in lake.previous_manifests(spider.name, snapshot_date) if m.get("complete")
         ]
@@ -128,6 +128,15 @@ class LakeWriterPipeline:
             "field_coverage": {k: round(v, 4) for k, v in field_coverage(self.items, COVERAGE_FIELDS).items()},
             "monitors": [m.as_dict() for m in monitors],
         }
+
+
+def _configured_monitors(spider: Spider) -> dict[str, Any]:
+    from crawlers.config import ConfigError, get_marketplace
+
+    try:
+        return get_marketplace(spider.name, settings=spider.settings).monitors.model_dump()
+    except (ConfigError, KeyError):
+        return {}  # a spider without a config entry (tests) is judged by the defaults
 
 
 def _snapshot_date(spider: Spider) -> date:
