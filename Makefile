@@ -1,0 +1,34 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Both install what is missing.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DAYS ?= 21
+DATA_DIR ?= data
+
+.PHONY: install browser demo test benchmarks clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]' --config-settings editable_mode=compat
+	touch $(INSTALLED)
+
+# Debian's Chromium drives scrapy-playwright (`playwright install` cannot download offline).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get install -y -qq chromium || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium; }; }
+
+install: $(INSTALLED) browser
+
+demo: install
+	$(BIN)/radar demo --days $(DAYS) --data-dir $(DATA_DIR)
+
+test: install
+	$(BIN)/python -m pytest
+
+benchmarks: install
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) $(DATA_DIR) .pytest_cache

@@ -1,0 +1,1 @@
+"""Prefect flows that run Resale Radar: crawl, transform, alert."""

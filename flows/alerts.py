@@ -1,0 +1,66 @@
+"""Slack alerts: failures, incomplete crawls and an optional digest.
+
+The webhook comes from the `prefect_slack.SlackWebhook` block named `radar-alerts`, else from
+RADAR_SLACK_WEBHOOK_URL. With neither, alerts go to the log only. The URL is a secret: it is
+never logged, and messages never include settings.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import urllib.request
+from typing import Any
+
+from radar.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+SLACK_BLOCK_NAME = "radar-alerts"
+
+
+def slack_webhook_url() -> str | None:
+    try:
+        from prefect_slack import SlackWebhook
+
+        block = SlackWebhook.load(SLACK_BLOCK_NAME, _sync=True)
+        return block.url.get_secret_value()
+    except Exception:  # no server, no block, or no such block type registered: fall back to the environment
+        secret = get_settings().slack_webhook_url
+        return secret.get_secret_value() if secret else None
+
+
+def post_to_slack(text: str, fields: dict[str, Any] | None = None) -> bool:
+    """Post a message; returns whether it was delivered. Never raises: an alert must not fail a run."""
+    url = slack_webhook_url()
+    if not url:
+        log.warning("Slack alert not sent (no webhook configured): %s", text)
+        return False
+    payload = {"text": text, "blocks": _blocks(text, fields or {})}
+    request = urllib.request.Request(url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return 200 <= response.status < 300
+    except OSError as error:
+        log.error("Slack alert could not be delivered: %s", type(error).__name__)  # the error text may hold the URL
+        return False
+
+
+def _blocks(text: str, fields: dict[str, Any]) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+    if fields:
+        blocks.append(
+            {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{k}*\n{v}"} for k, v in fields.items() if v is not None]}
+        )
+    return blocks
+
+
+def failure_message(flow_name: str, run_url: str | None, error: str, **context: Any) -> tuple[str, dict[str, Any]]:
+    text = f":red_circle: *{flow_name}* failed: {error}"
+    return text, {**context, "error": error[:1500], "run": run_url}
+
+
+def incomplete_crawl_message(marketplace: str, snapshot_date: str, item_count: int, expected: int | None, reasons: list[str]) -> tuple[str, dict[str, Any]]:
+    figure = f"{item_count} items" + (f" of {expected} expected" if expected else "")
+    text = f":warning: {marketplace} snapshot for {snapshot_date} is incomplete ({figure}); no sales will be inferred from it."
+    return text, {"marketplace": marketplace, "date": snapshot_date, "items": item_count, "expected": expected, "reasons": "; ".join(reasons)[:1500]}

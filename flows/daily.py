@@ -1,0 +1,184 @@
+"""Prefect flows: the daily snapshot, crawl-only, transform-only and backfill.
+
+Parameters are typed so a rerun from the Prefect UI is a form: a date, a list of
+marketplaces. Each day is idempotent: a rerun replaces that day in the lake and the marts.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from flows.alerts import failure_message, incomplete_crawl_message, post_to_slack
+from flows.crawling import CrawlFailed, CrawlIncomplete, CrawlOutcome, run_crawl
+
+# Browser crawls are memory-heavy: at most this many run at once in one flow run. Across runs,
+# the `browser-crawl` tag carries a Prefect concurrency limit (deployments/setup_blocks.py).
+BROWSER_CRAWL_SLOTS = threading.BoundedSemaphore(1)
+
+
+def configured_marketplaces() -> list[str]:
+    from crawlers.config import load_config
+
+    return list(load_config())
+
+
+def is_browser_marketplace(marketplace: str) -> bool:
+    from crawlers.config import get_marketplace
+
+    return get_marketplace(marketplace).kind == "browser"
+
+
+def _today() -> date:
+    return datetime.now(timezone.utc).date()
+
+
+def _validate_marketplaces(marketplaces: list[str] | None) -> list[str]:
+    known = configured_marketplaces()
+    chosen = marketplaces or known
+    unknown = sorted(set(chosen) - set(known))
+    if unknown:
+        raise ValueError(f"unknown marketplace(s) {unknown}; configured: {known}")
+    return chosen
+
+
+@task(retries=2, retry_delay_seconds=[30, 120], task_run_name="crawl-{marketplace}-{snapshot_date}")
+def crawl_marketplace(
+    marketplace: str, snapshot_date: date, base_url: str | None = None, crawl_settings: dict[str, str] | None = None
+) -> CrawlOutcome:
+    if is_browser_marketplace(marketplace):
+        with BROWSER_CRAWL_SLOTS:
+            return run_crawl(marketplace, snapshot_date, base_url, crawl_settings)
+    return run_crawl(marketplace, snapshot_date, base_url, crawl_settings)
+
+
+@task(retries=1, retry_delay_seconds=30, task_run_name="transform-{start_date}-{end_date}")
+def transform(start_date: date, end_date: date) -> dict[str, Any]:
+    from transformations.runner import run_transformations
+    from radar.settings import get_settings
+
+    result = run_transformations(get_settings(), start_date=start_date, end_date=end_date)
+    return result.summary() if hasattr(result, "summary") else {"result": str(result)}
+
+
+def _crawl_all(
+    snapshot_date: date,
+    marketplaces: list[str],
+    base_urls: dict[str, str] | None,
+    crawl_settings: dict[str, str] | None,
+) -> tuple[list[CrawlOutcome], list[str]]:
+    """Crawl marketplaces in parallel; return complete outcomes and the failures, after warning Slack."""
+    logger = get_run_logger()
+    futures = {}
+    for marketplace in marketplaces:
+        task_for_site = crawl_marketplace.with_options(tags=["browser-crawl"] if is_browser_marketplace(marketplace) else [])
+        futures[marketplace] = task_for_site.submit(marketplace, snapshot_date, (base_urls or {}).get(marketplace), crawl_settings)
+    outcomes, failures = [], []
+    for marketplace, future in futures.items():
+        result = future.result(raise_on_failure=False)
+        if isinstance(result, CrawlIncomplete):
+            o = result.outcome
+            post_to_slack(*incomplete_crawl_message(marketplace, snapshot_date.isoformat(), o.item_count, o.expected_count, o.incomplete_reasons))
+            logger.warning(str(result))
+            failures.append(f"{marketplace}: {result}")
+        elif isinstance(result, BaseException):
+            failures.append(f"{marketplace}: {result}")
+        else:
+            outcomes.append(result)
+            logger.info("%s %s: %d items, complete", marketplace, snapshot_date, result.item_count)
+    return outcomes, failures
+
+
+def _notify_failure(flow, flow_run_, state) -> None:
+    """on_failure hook: post the flow, its parameters, the error and a link to the run."""
+    from prefect.settings import PREFECT_UI_URL
+
+    params = flow_run_.parameters or {}
+    ui = PREFECT_UI_URL.value()
+    run_url = f"{ui}/runs/flow-run/{flow_run_.id}" if ui else None
+    error = state.message or "unknown error"
+    text, fields = failure_message(
+        flow.name, run_url, error,
+        date=str(params.get("snapshot_date") or params.get("start_date") or ""),
+        marketplace=", ".join(params.get("marketplaces") or []) or "all",
+        step=_failing_step(error),
+    )
+    post_to_slack(text, fields)
+
+
+def _failing_step(error: str) -> str:
+    if "crawl" in error.lower():
+        return "crawl"
+    if "audit" in error.lower() or "transform" in error.lower() or "model" in error.lower():
+        return "transform"
+    return "unknown"
+
+
+@flow(
+    name="daily-market-snapshot",
+    task_runner=ThreadPoolTaskRunner(max_workers=4),
+    on_failure=[_notify_failure],
+    on_crashed=[_notify_failure],
+)
+def daily_market_snapshot(
+    snapshot_date: date | None = None,
+    marketplaces: list[str] | None = None,
+    base_urls: dict[str, str] | None = None,
+    crawl_settings: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Crawl every marketplace for one day, then rebuild that day in the marts.
+
+    A crawl that is incomplete still lands (marked incomplete: it never creates sales) and posts a
+    warning; a crawl that fails outright fails the run after the transform of what did land.
+    """
+    day = snapshot_date or _today()
+    chosen = _validate_marketplaces(marketplaces)
+    outcomes, failures = _crawl_all(day, chosen, base_urls, crawl_settings)
+    transformed = transform(day, day)
+    if failures:
+        raise CrawlFailed(f"crawl failed for {len(failures)} marketplace(s) on {day}: " + " | ".join(failures))
+    return {"snapshot_date": day.isoformat(), "crawled": {o.marketplace: o.item_count for o in outcomes}, "transform": transformed}
+
+
+@flow(name="crawl-marketplaces", task_runner=ThreadPoolTaskRunner(max_workers=4), on_failure=[_notify_failure], on_crashed=[_notify_failure])
+def crawl_marketplaces(
+    snapshot_date: date | None = None,
+    marketplaces: list[str] | None = None,
+    base_urls: dict[str, str] | None = None,
+    crawl_settings: dict[str, str] | None = None,
+) -> dict[str, int]:
+    """Crawl only (no transform): to retake one marketplace's day."""
+    day = snapshot_date or _today()
+    outcomes, failures = _crawl_all(day, _validate_marketplaces(marketplaces), base_urls, crawl_settings)
+    if failures:
+        raise CrawlFailed(" | ".join(failures))
+    return {o.marketplace: o.item_count for o in outcomes}
+
+
+@flow(name="rebuild-marts", on_failure=[_notify_failure], on_crashed=[_notify_failure])
+def rebuild_marts(start_date: date, end_date: date | None = None) -> dict[str, Any]:
+    """Transform only: rebuild the daily models for a date range from the lake."""
+    end = end_date or start_date
+    if end < start_date:
+        raise ValueError(f"end_date {end} is before start_date {start_date}")
+    return transform(start_date, end)
+
+
+@flow(name="backfill", on_failure=[_notify_failure], on_crashed=[_notify_failure])
+def backfill(
+    start_date: date,
+    end_date: date,
+    marketplaces: list[str] | None = None,
+    base_urls: dict[str, str] | None = None,
+    crawl_settings: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Run the daily snapshot for each day of a range, oldest first (each day is idempotent)."""
+    if end_date < start_date:
+        raise ValueError(f"end_date {end_date} is before start_date {start_date}")
+    days = [start_date + timedelta(days=i) for i in range((end_date - start_date).days + 1)]
+    return [daily_market_snapshot(day, marketplaces, base_urls, crawl_settings) for day in days]

@@ -1,0 +1,134 @@
+"""`radar`: the command line. Each command is a thin shell over a flow or a library call."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+# Offline-friendly Prefect defaults, set before Prefect is imported (stack-notes).
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def _marketplaces(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="radar", description="Resale Radar: luxury handbag resale market intelligence")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo = commands.add_parser("demo", help="run the pipeline on the local sandbox market for N days")
+    demo.add_argument("--days", type=_positive_int, default=21)
+    demo.add_argument("--data-dir", type=Path, default=Path("data"))
+    demo.add_argument("--marketplaces", type=_marketplaces, default=None, help="comma-separated (default: all)")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--scale", type=float, default=1.0, help="market size multiplier (1.0 ~ 4,000 Rebag listings)")
+    demo.add_argument("--start-date", type=_date, default=date(2026, 9, 1))
+
+    run = commands.add_parser("run", help="run the daily snapshot flow for one day")
+    run.add_argument("--date", type=_date, default=None)
+    run.add_argument("--marketplaces", type=_marketplaces, default=None)
+
+    crawl = commands.add_parser("crawl", help="crawl only")
+    crawl.add_argument("--date", type=_date, default=None)
+    crawl.add_argument("--marketplaces", type=_marketplaces, default=None)
+
+    transform = commands.add_parser("transform", help="run the SQL models")
+    transform.add_argument("--start-date", type=_date, default=None)
+    transform.add_argument("--end-date", type=_date, default=None)
+    transform.add_argument("--dialect", choices=["duckdb", "trino"], default=None, help="default: RADAR_ENGINE")
+    transform.add_argument("--print", dest="print_only", action="store_true", help="print the SQL that would run")
+
+    score = commands.add_parser("score", help="score the marts against the sandbox's ground truth")
+    score.add_argument("--data-dir", type=Path, default=Path("data"))
+
+    sandbox = commands.add_parser("sandbox", help="the local marketplace replicas")
+    sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
+    serve = sandbox_commands.add_parser("serve", help="serve the simulated market on 127.0.0.1")
+    serve.add_argument("--seed", type=int, default=7)
+    serve.add_argument("--scale", type=float, default=1.0)
+    serve.add_argument("--start-date", type=_date, default=date(2026, 9, 1))
+    serve.add_argument("--day", type=_date, default=None, help="the day to serve (default: the start date)")
+    serve.add_argument("--marketplaces", type=_marketplaces, default=None)
+    serve.add_argument("--port-base", type=int, default=None, help="first port (default: any free ports)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        from radar.demo import run_demo
+
+        return run_demo(args.days, args.data_dir, args.marketplaces, args.seed, args.scale, args.start_date)
+    if args.command == "run":
+        from flows.daily import daily_market_snapshot
+
+        daily_market_snapshot(args.date, args.marketplaces)
+        return 0
+    if args.command == "crawl":
+        from flows.daily import crawl_marketplaces
+
+        crawl_marketplaces(args.date, args.marketplaces)
+        return 0
+    if args.command == "transform":
+        return _transform(args)
+    if args.command == "score":
+        from transformations.scoring import score
+
+        report = score(args.data_dir)
+        print(report.to_text() if hasattr(report, "to_text") else report)
+        return 0
+    if args.command == "sandbox":
+        from sandbox.server import serve_forever
+
+        serve_forever(seed=args.seed, start_date=args.start_date, scale=args.scale, day=args.day,
+                      marketplaces=args.marketplaces, port_base=args.port_base)
+        return 0
+    raise AssertionError(args.command)
+
+
+def _transform(args: argparse.Namespace) -> int:
+    from radar.settings import get_settings
+    from transformations.runner import render_for_trino, run_transformations
+
+    settings = get_settings()
+    dialect = args.dialect or settings.engine
+    if args.print_only:
+        if dialect != "trino":
+            print("--print shows the Trino statements; use --dialect trino", file=sys.stderr)
+            return 2
+        for statement in render_for_trino(settings, start_date=args.start_date, end_date=args.end_date):
+            print(statement.rstrip().rstrip(";") + ";\n")
+        return 0
+    result = run_transformations(settings, start_date=args.start_date, end_date=args.end_date, dialect=dialect)
+    print(result.summary() if hasattr(result, "summary") else result)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
