@@ -1,0 +1,75 @@
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
+
+from flows.alerts import failure_message, incomplete_crawl_message, post_to_slack
+from radar.settings import get_settings
+
+
+class SlackReceiver:
+    """A stand-in for Slack's webhook endpoint on 127.0.0.1."""
+
+    def __init__(self):
+        self.messages = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                receiver.messages.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/services/T000/B000/secret-token"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+
+
+@pytest.fixture
+def slack(monkeypatch):
+    receiver = SlackReceiver()
+    monkeypatch.setenv("RADAR_SLACK_WEBHOOK_URL", receiver.url)
+    monkeypatch.setattr("flows.alerts.SLACK_BLOCK_NAME", "no-such-block-in-tests")
+    get_settings.cache_clear()
+    yield receiver
+    receiver.close()
+    get_settings.cache_clear()
+
+
+def test_incomplete_crawl_warning_names_the_marketplace_and_the_numbers(slack):
+    assert post_to_slack(*incomplete_crawl_message("rebag", "2026-09-03", 812, 4031, ["shard chanel page 2 missing"]))
+    message = json.dumps(slack.messages[0])
+    assert "rebag" in message and "812" in message and "4031" in message and "chanel page 2" in message
+
+
+def test_failure_message_has_flow_date_step_error_and_link(slack):
+    text, fields = failure_message("daily-market-snapshot", "http://127.0.0.1:4200/runs/flow-run/abc", "crawl failed: boom",
+                                   date="2026-09-03", marketplace="vsp", step="crawl")
+    post_to_slack(text, fields)
+    message = json.dumps(slack.messages[0])
+    for expected in ("daily-market-snapshot", "2026-09-03", "vsp", "crawl failed: boom", "/runs/flow-run/abc"):
+        assert expected in message
+
+
+def test_an_unreachable_webhook_never_raises_and_never_logs_the_secret(monkeypatch, caplog):
+    monkeypatch.setenv("RADAR_SLACK_WEBHOOK_URL", "http://127.0.0.1:9/services/T000/B000/secret-token")
+    monkeypatch.setattr("flows.alerts.SLACK_BLOCK_NAME", "no-such-block-in-tests")
+    get_settings.cache_clear()
+    assert post_to_slack("hello") is False
+    assert "secret-token" not in caplog.text
+    get_settings.cache_clear()
+
+
+def test_the_webhook_secret_does_not_print_in_settings(monkeypatch):
+    monkeypatch.setenv("RADAR_SLACK_WEBHOOK_URL", "http://127.0.0.1:9/services/T000/B000/secret-token")
+    get_settings.cache_clear()
+    assert "secret-token" not in repr(get_settings()) and "secret-token" not in str(get_settings())
+    get_settings.cache_clear()
