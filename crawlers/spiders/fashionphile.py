@@ -1,0 +1,228 @@
+"""Fashionphile: listing grids rendered client-side, crawled with scrapy-playwright.
+
+    scrapy crawl fashionphile -a base_url=https://www.fashionphile.com -a snapshot_date=2026-09-03
+
+Arguments (all optional except snapshot_date):
+- base_url      site root (default: the real site)
+- collections   comma-separated listing collections (default "handbags": bags only)
+- render        "1" (default) renders listing pages in Chromium; "0" fetches them with plain
+                HTTP, which sees no products and is reported as incomplete (diagnostics/tests)
+- enrich        "0" (default) or "1": also fetch /products/<handle>.json with plain HTTP (no
+                browser) for published_at, variant id, product type. One extra request per
+                listing, so off by default: the cards already carry price, pre-markdown price,
+                condition and the sold badge.
+- max_render_attempts  how often a listing page is rendered before it counts as missing (3)
+
+Completeness: page 1 gives the result total (`.ais-Stats`) and the last page
+(`.ais-Pagination-item--lastPage`); every page 2..last is requested. The crawl is marked
+incomplete when a page could not be rendered, a challenge page was served ("blocked"), the
+page never rendered (no browser), or fewer distinct listings were collected than the total.
+Sold-out cards become items with available=False (observed sales).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, AsyncIterator, Iterator
+from urllib.parse import urlencode
+
+import scrapy
+from scrapy.http import Response
+from scrapy_playwright.page import PageMethod
+
+from crawlers import browser
+from crawlers.completeness import add_expected_count, count_blocked, mark_incomplete
+from crawlers.parsers import fashionphile as fp
+
+DEFAULT_BASE_URL = "https://www.fashionphile.com"
+DEFAULT_COLLECTIONS = ("handbags",)
+RENDER_TIMEOUT_MS = 20_000
+MAX_RENDER_ATTEMPTS = 3
+
+# Waits until the grid shows a card, an explicit empty result or an explicit search error; a
+# page without the search app (challenge page, error page) returns at once instead of timing out.
+_WAIT_FOR_GRID_JS = f"""() => !document.querySelector({fp.APP_SELECTOR!r})
+    || !!document.querySelector({fp.READY_SELECTOR!r})"""
+
+
+def _flag(value: Any, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+class FashionphileSpider(scrapy.Spider):
+    name = "fashionphile"
+    marketplace = "fashionphile"
+    # Blocked/challenge pages reach the callback (counted as blocked, never as empty).
+    handle_httpstatus_list = [401, 403]
+    custom_settings = {
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
+        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 2,
+    }
+
+    @classmethod
+    def update_settings(cls, settings: Any) -> None:
+        super().update_settings(settings)
+        # Browser settings live on this spider only: other spiders never start Chromium.
+        # Computed here (not at import) so RADAR_BROWSER_PATH is read when the crawl starts.
+        concurrency = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 1) or 1
+        for key, value in browser.playwright_settings(concurrency=concurrency).items():
+            if key == "PLAYWRIGHT_LAUNCH_OPTIONS" and settings.getdict(key):
+                continue  # an explicit -s/project launch config wins
+            settings.set(key, value, priority="spider")
+
+    def __init__(self, base_url: str = DEFAULT_BASE_URL, snapshot_date: str | None = None,
+                 collections: str | None = None, render: str | None = None, enrich: str | None = None,
+                 max_render_attempts: str | int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not snapshot_date:
+            raise ValueError("snapshot_date is required (-a snapshot_date=YYYY-MM-DD)")
+        self.base_url = base_url.rstrip("/")
+        self.snapshot_date = date.fromisoformat(snapshot_date)
+        self.collections = [c.strip() for c in (collections or ",".join(DEFAULT_COLLECTIONS)).split(",") if c.strip()]
+        self.render = _flag(render, True)
+        self.enrich = _flag(enrich, False)
+        self.max_render_attempts = int(max_render_attempts or MAX_RENDER_ATTEMPTS)
+        # per collection bookkeeping for the completeness check
+        self.expected: dict[str, int | None] = {}
+        self.last_pages: dict[str, int | None] = {}
+        self.pages_done: dict[str, set[int]] = {c: set() for c in self.collections}
+        self.pages_failed: dict[str, set[int]] = {c: set() for c in self.collections}
+        self.seen_ids: dict[str, set[str]] = {c: set() for c in self.collections}
+        self.yielded_ids: set[str] = set()
+
+    # -- requests --------------------------------------------------------------------------
+    def listing_url(self, collection: str, page: int) -> str:
+        query = f"?{urlencode({'page': page})}" if page > 1 else ""
+        return f"{self.base_url}/collections/{collection}{query}"
+
+    def listing_request(self, collection: str, page: int, attempt: int = 1) -> scrapy.Request:
+        meta: dict[str, Any] = {"collection": collection, "page": page, "attempt": attempt}
+        if self.render:
+            meta.update(
+                playwright=True,
+                playwright_page_goto_kwargs={"wait_until": "domcontentloaded"},
+                playwright_page_methods=[
+                    PageMethod("wait_for_function", _WAIT_FOR_GRID_JS, timeout=RENDER_TIMEOUT_MS),
+                ],
+            )
+        return scrapy.Request(
+            self.listing_url(collection, page), callback=self.parse_listing, errback=self.listing_failed,
+            meta=meta, dont_filter=attempt > 1,
+        )
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        for collection in self.collections:
+            yield self.listing_request(collection, 1)
+
+    # -- callbacks -------------------------------------------------------------------------
+    def parse_listing(self, response: Response) -> Iterator[Any]:
+        collection, page = response.meta["collection"], response.meta["page"]
+        result = fp.parse_listing_page(response, base_url=self.base_url, snapshot_date=self.snapshot_date,
+                                       collection=collection, status=response.status)
+        self.crawler.stats.inc_value(f"fashionphile/page_state/{result.state}")
+        if result.state == fp.BLOCKED:
+            count_blocked(self.crawler)
+            self.page_failed(collection, page, f"blocked (challenge page, HTTP {response.status})")
+            return
+        if result.state == fp.NOT_RENDERED:
+            reason = "listing page has no rendered products (client-side grid; needs the browser)"
+            if self.render:
+                yield from self.retry_or_fail(response.meta, reason)
+            else:
+                self.page_failed(collection, page, reason)
+            return
+        if result.state == fp.SEARCH_ERROR:
+            yield from self.retry_or_fail(response.meta, "the page's search request failed")
+            return
+
+        self.pages_done[collection].add(page)
+        if page == 1:
+            yield from self.first_page(collection, result)
+        if result.unparsed_cards:
+            self.crawler.stats.inc_value("fashionphile/unparsed_cards", result.unparsed_cards)
+        for item in result.items:
+            self.seen_ids[collection].add(item.listing_id)
+            if item.listing_id in self.yielded_ids:
+                self.crawler.stats.inc_value("fashionphile/duplicate_cards")
+                continue
+            self.yielded_ids.add(item.listing_id)
+            if self.enrich and item.raw_attributes.get("handle"):
+                yield scrapy.Request(
+                    f"{self.base_url}/products/{item.raw_attributes['handle']}.json",
+                    callback=self.parse_product_json, errback=self.product_json_failed,
+                    cb_kwargs={"item": item}, meta={"playwright": False},
+                )
+            else:
+                yield item
+
+    def first_page(self, collection: str, result: fp.ListingPage) -> Iterator[scrapy.Request]:
+        total = result.results_count
+        self.expected[collection] = total
+        if total is None:
+            mark_incomplete(self.crawler, f"fashionphile/{collection}: no result count on page 1")
+        else:
+            add_expected_count(self.crawler, total)
+        last = result.last_page
+        if last is None and result.state == fp.OK:
+            mark_incomplete(self.crawler, f"fashionphile/{collection}: no last page in the pagination")
+        self.last_pages[collection] = last or 1
+        for page in range(2, (last or 1) + 1):
+            yield self.listing_request(collection, page)
+
+    def retry_or_fail(self, meta: dict[str, Any], reason: str) -> Iterator[scrapy.Request]:
+        collection, page, attempt = meta["collection"], meta["page"], meta.get("attempt", 1)
+        if attempt < self.max_render_attempts:
+            self.crawler.stats.inc_value("fashionphile/render_retries")
+            self.logger.info("Re-rendering %s page %s (%s), attempt %s", collection, page, reason, attempt + 1)
+            yield self.listing_request(collection, page, attempt + 1)
+        else:
+            self.page_failed(collection, page, f"{reason} after {attempt} attempts")
+
+    def listing_failed(self, failure: Any) -> Iterator[scrapy.Request]:
+        request = failure.request
+        meta = request.meta
+        response = getattr(failure.value, "response", None)
+        if response is not None and response.status in fp.BLOCKED_STATUSES:
+            count_blocked(self.crawler)
+            self.page_failed(meta["collection"], meta["page"], f"blocked (HTTP {response.status})")
+            return
+        reason = f"{type(failure.value).__name__}: {str(failure.value).splitlines()[0][:200] if str(failure.value) else ''}"
+        yield from self.retry_or_fail(meta, reason)
+
+    def page_failed(self, collection: str, page: int, reason: str) -> None:
+        self.pages_failed[collection].add(page)
+        self.logger.warning("fashionphile/%s page %s missing: %s", collection, page, reason)
+        mark_incomplete(self.crawler, f"fashionphile/{collection} page {page}: {reason}")
+
+    def parse_product_json(self, response: Response, item: Any) -> Any:
+        try:
+            return fp.enrich_item(item, response.body)
+        except (ValueError, KeyError, TypeError) as exc:
+            self.crawler.stats.inc_value("fashionphile/enrich_failed")
+            self.logger.warning("Bad product JSON %s: %s", response.url, exc)
+            return item
+
+    def product_json_failed(self, failure: Any) -> Any:
+        # The card item is complete without the JSON: keep it, count the gap.
+        self.crawler.stats.inc_value("fashionphile/enrich_failed")
+        return failure.request.cb_kwargs["item"]
+
+    # -- completeness ----------------------------------------------------------------------
+    def closed(self, reason: str) -> None:
+        for collection in self.collections:
+            expected = self.expected.get(collection)
+            got = len(self.seen_ids[collection])
+            if 1 not in self.pages_done[collection]:
+                if not self.pages_failed[collection]:
+                    mark_incomplete(self.crawler, f"fashionphile/{collection}: first page never parsed")
+                continue
+            last = self.last_pages.get(collection) or 1
+            missing = sorted(set(range(1, last + 1)) - self.pages_done[collection] - self.pages_failed[collection])
+            if missing:
+                mark_incomplete(self.crawler, f"fashionphile/{collection}: pages never parsed {missing[:20]}")
+            if expected is not None and got < expected:
+                mark_incomplete(self.crawler, f"fashionphile/{collection}: collected {got} of {expected} listings")
+            self.crawler.stats.set_value(f"fashionphile/{collection}/collected", got)
+            self.crawler.stats.set_value(f"fashionphile/{collection}/pages", len(self.pages_done[collection]))

@@ -1,0 +1,547 @@
+"""Fashionphile replica: a Shopify storefront whose listing grids are rendered in the browser.
+
+Faithful to shared/docs/marketplaces.md (Fashionphile section):
+
+- Listing pages `/collections/<handle>?page=N` (1-based) are server-rendered *without* products:
+  an empty `ol.ais-Hits-list`, an empty `.ais-Stats` and an empty pagination list, plus
+  `/static/fashionphile/search.js`, which fetches the Algolia-like search endpoint
+  `/1/indexes/<index>/query?collection=<handle>&page=<0-based>&hitsPerPage=<n>` and renders
+  the cards (`.fp-algolia-product-card[data-product-id]`, `.fp-card__vendor`,
+  `.fp-card__link__product-name`, `.price-item--regular` / `.price-item--sale`,
+  `.fp-condition`, `span.price__badge-sold-out`), the results count (`.ais-Stats-text`,
+  "1,234 results") and the pagination (`.ais-Pagination-item--lastPage`). A plain HTTP fetch
+  therefore sees no products. An empty result renders `.fp-no-results`; a failed search
+  request renders `.fp-search-error`.
+- Search JSON: `{"hits": [...], "nbHits", "nbPages", "page", "hitsPerPage", "query", "index"}`.
+- Product JSON `/products/<handle>.json`: `vendor` = brand; title
+  `<Material/Style> <Size> <Model> <Colour>`; `tags` is "" (a string); variants have no
+  `available`, carry `price_currency`, `barcode`, `inventory_management`; `compare_at_price`
+  is the pre-markdown price (null unless marked down). The handle ends with the legacy item id.
+- Product page `/products/<handle>` shows `span.price__badge-sold-out` when sold.
+- `/robots.txt`: Shopify's defaults (disallows /search, /cart, /checkout, sorted collections).
+
+Choices (documented in docs, relied on by the spider and SQL normalisation):
+
+- Bags only on the bag collection: `collections/handbags` (and `bags`) lists `is_bag` items only;
+  `collections/all` lists everything (accessories mixed in). Non-bags still have product pages
+  and product JSON, as on the real site. The spider crawls `handbags`.
+- Condition (common scale -> Fashionphile card grade): NEW -> "New" (even listing id) or
+  "Giftable" (odd listing id); EXCELLENT -> "Excellent"; VERY_GOOD -> "Excellent" (Fashionphile's
+  Excellent covers light signs of use); GOOD -> "Shows Wear"; FAIR -> "Worn". Reverse mapping
+  for SQL: New/Giftable -> NEW, Excellent -> EXCELLENT (VERY_GOOD collapses into it),
+  Shows Wear -> GOOD, Worn -> FAIR.
+- Marked-down cards show the pre-markdown price in `s.price-item--regular` and the current
+  ask in `span.price-item--sale` (Shopify Dawn markup); unmarked cards have only
+  `.price-item--regular`.
+- The legacy item id is the digits of the listing's sku (falling back to the listing id).
+
+Faults (for completeness tests; `SandboxServer` may drive them too): see `FashionphileFaults`.
+
+The replica knows nothing about sockets: `respond(method, path, query)` returns a
+`ReplicaResponse`; `serve(replica)` wraps it in a local HTTP server for standalone use.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable, Iterable, Mapping, Sequence
+from urllib.parse import parse_qs, urlsplit
+
+from sandbox.model import ListingState
+
+MARKETPLACE = "fashionphile"
+CURRENCY = "USD"
+INDEX_NAME = "fp_products_live"
+DEFAULT_HITS_PER_PAGE = 48
+MAX_HITS_PER_PAGE = 100
+BAG_COLLECTIONS = frozenset({"handbags", "bags"})
+ALL_COLLECTIONS = frozenset({"all"})
+
+STATIC_DIR = Path(__file__).parent / "static" / "fashionphile"
+
+ROBOTS_TXT = """\
+# we use Shopify as our ecommerce platform
+
+User-agent: *
+Disallow: /a/downloads/-/*
+Disallow: /admin
+Disallow: /cart
+Disallow: /orders
+Disallow: /checkouts/
+Disallow: /checkout
+Disallow: /account
+Disallow: /collections/*sort_by*
+Disallow: /*/collections/*sort_by*
+Disallow: /collections/*+*
+Disallow: /collections/*%2B*
+Disallow: /search
+Disallow: /apps/
+Sitemap: {base}/sitemap.xml
+"""
+
+CHALLENGE_HTML = """<!DOCTYPE html>
+<html lang="en"><head><title>Just a moment...</title>
+<meta name="robots" content="noindex,nofollow"></head>
+<body class="no-js"><div id="challenge-running" class="challenge-form">
+<h1>Checking if the site connection is secure</h1>
+<p>Verify you are human by completing the action below.</p>
+<div id="cf-challenge" class="cf-turnstile"></div>
+</div></body></html>
+"""
+
+
+def fashionphile_condition(condition: str, listing_id: int) -> str:
+    """The card grade Fashionphile shows for a common-scale condition (see module docstring)."""
+    if condition == "NEW":
+        return "New" if listing_id % 2 == 0 else "Giftable"
+    return {
+        "EXCELLENT": "Excellent",
+        "VERY_GOOD": "Excellent",
+        "GOOD": "Shows Wear",
+        "FAIR": "Worn",
+    }[condition]
+
+
+def legacy_item_id(state: ListingState) -> str:
+    digits = re.sub(r"\D", "", state.listing.sku or "")
+    return digits or str(state.listing.listing_id)
+
+
+def product_title(state: ListingState) -> str:
+    """`<Material/Style> <Size> <Model> <Colour>`, e.g. "Caviar Quilted Medium Double Flap Black"."""
+    lst = state.listing
+    parts = [lst.style, lst.size, lst.model, lst.color]
+    return " ".join(p.strip() for p in parts if p and p.strip())
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def product_handle(state: ListingState) -> str:
+    return f"{slugify(state.listing.brand + ' ' + product_title(state))}-{legacy_item_id(state)}"
+
+
+def money(value: Decimal | None) -> str | None:
+    return None if value is None else f"{Decimal(value):.2f}"
+
+
+def marked_down(state: ListingState) -> bool:
+    return state.compare_at_price is not None and state.compare_at_price > state.price
+
+
+def _iso(ts: datetime) -> str:
+    return ts.astimezone(timezone(timedelta(hours=-4))).isoformat(timespec="seconds")
+
+
+@dataclass
+class ReplicaResponse:
+    status: int
+    body: bytes
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, payload: object, status: int = 200) -> "ReplicaResponse":
+        return cls(status, json.dumps(payload).encode(), "application/json; charset=utf-8")
+
+    @classmethod
+    def html(cls, text: str, status: int = 200) -> "ReplicaResponse":
+        return cls(status, text.encode(), "text/html; charset=utf-8")
+
+
+@dataclass
+class FashionphileFaults:
+    """Switches for completeness tests. Page numbers are the listing's 1-based pages."""
+
+    challenge: bool = False  # every HTML page is a bot challenge (HTTP 403)
+    challenge_status: int = 403  # 200 = a challenge served with HTTP 200
+    drop_search_pages: set[int] = field(default_factory=set)  # search endpoint answers 500
+    search_status: int | None = None  # every search request answers this status (e.g. 429)
+    retry_after: int = 1  # Retry-After header sent with a 429
+
+
+StatesSource = Callable[[], Sequence[ListingState]]
+
+
+class FashionphileReplica:
+    """Renders the listings Fashionphile shows today.
+
+    `states` is either a sequence of `ListingState` or a zero-argument callable returning the
+    states visible now (e.g. `lambda: market.visible("fashionphile", server.day)`), sorted by
+    `published_at` descending as `Market.visible` returns them.
+    """
+
+    marketplace = MARKETPLACE
+
+    def __init__(
+        self,
+        states: Sequence[ListingState] | StatesSource,
+        *,
+        base_url: str = "",
+        hits_per_page: int = DEFAULT_HITS_PER_PAGE,
+        faults: FashionphileFaults | None = None,
+    ) -> None:
+        self._states = states
+        self.base_url = base_url.rstrip("/")
+        self.hits_per_page = hits_per_page
+        self.faults = faults or FashionphileFaults()
+        self.request_log: list[str] = []
+
+    # -- data ---------------------------------------------------------------------------
+    def states(self) -> list[ListingState]:
+        return list(self._states() if callable(self._states) else self._states)
+
+    def collection_states(self, collection: str) -> list[ListingState] | None:
+        states = self.states()
+        if collection in BAG_COLLECTIONS:
+            return [s for s in states if s.listing.is_bag]
+        if collection in ALL_COLLECTIONS:
+            return states
+        return None
+
+    def by_handle(self) -> dict[str, ListingState]:
+        return {product_handle(s): s for s in self.states()}
+
+    def hit(self, state: ListingState) -> dict:
+        lst = state.listing
+        handle = product_handle(state)
+        sale = marked_down(state)
+        return {
+            "objectID": str(lst.listing_id),
+            "product_id": lst.listing_id,
+            "handle": handle,
+            "url": f"/products/{handle}",
+            "title": product_title(state),
+            "vendor": lst.brand,
+            "product_type": lst.category,
+            "condition": fashionphile_condition(lst.condition, lst.listing_id),
+            "price": float(state.price),
+            "compare_at_price": float(state.compare_at_price) if sale else None,
+            "inventory_available": state.available,
+            "legacy_id": legacy_item_id(state),
+            "image": f"/cdn/shop/files/{legacy_item_id(state)}_1.jpg",
+            "published_at": _iso(lst.published_at),
+        }
+
+    def product_json(self, state: ListingState) -> dict:
+        lst = state.listing
+        handle = product_handle(state)
+        published = _iso(lst.published_at)
+        sale = marked_down(state)
+        return {
+            "product": {
+                "id": lst.listing_id,
+                "title": product_title(state),
+                "body_html": f"<p>Item #{legacy_item_id(state)}</p>",
+                "vendor": lst.brand,
+                "product_type": lst.category,
+                "created_at": published,
+                "handle": handle,
+                "updated_at": published,
+                "published_at": published,
+                "template_suffix": "",
+                "published_scope": "global",
+                "tags": "",
+                "variants": [
+                    {
+                        "id": lst.variant_id,
+                        "product_id": lst.listing_id,
+                        "title": "Default Title",
+                        "price": money(state.price),
+                        "sku": legacy_item_id(state),
+                        "position": 1,
+                        "compare_at_price": money(state.compare_at_price) if sale else None,
+                        "fulfillment_service": "manual",
+                        "inventory_management": "shopify",
+                        "option1": "Default Title",
+                        "option2": None,
+                        "option3": None,
+                        "created_at": published,
+                        "updated_at": published,
+                        "taxable": True,
+                        "barcode": legacy_item_id(state),
+                        "grams": 0,
+                        "image_id": None,
+                        "weight": 0.0,
+                        "weight_unit": "lb",
+                        "requires_shipping": True,
+                        "price_currency": CURRENCY,
+                    }
+                ],
+                "options": [{"name": "Title", "position": 1, "values": ["Default Title"]}],
+                "images": [],
+                "image": None,
+            }
+        }
+
+    # -- HTTP ---------------------------------------------------------------------------
+    def respond(self, method: str, path: str, query: Mapping[str, Sequence[str]] | str = "") -> ReplicaResponse:
+        if isinstance(query, str):
+            query = parse_qs(query)
+        self.request_log.append(path)
+        if method.upper() not in ("GET", "HEAD"):
+            return ReplicaResponse.html("Method not allowed", 405)
+        if path == "/robots.txt":
+            return ReplicaResponse(200, ROBOTS_TXT.format(base=self.base_url).encode(), "text/plain; charset=utf-8")
+        if path.startswith("/static/fashionphile/"):
+            return self._static(path.removeprefix("/static/fashionphile/"))
+        if path.startswith("/cdn/"):
+            return ReplicaResponse(200, _PIXEL_GIF, "image/gif")
+        if path.startswith("/1/indexes/") and path.endswith("/query"):
+            return self._search(query)
+        if self.faults.challenge:
+            return ReplicaResponse.html(CHALLENGE_HTML, self.faults.challenge_status)
+        if path in ("/", ""):
+            return ReplicaResponse.html(_page("Fashionphile", '<a href="/collections/handbags">Handbags</a>'))
+        m = re.fullmatch(r"/collections/([a-z0-9-]+)/?", path)
+        if m:
+            return self._listing_page(m.group(1))
+        m = re.fullmatch(r"/products/([a-z0-9-]+)\.json", path)
+        if m:
+            state = self.by_handle().get(m.group(1))
+            return ReplicaResponse.json(self.product_json(state)) if state else _not_found_json()
+        m = re.fullmatch(r"/products/([a-z0-9-]+)/?", path)
+        if m:
+            state = self.by_handle().get(m.group(1))
+            return ReplicaResponse.html(self._product_page(state)) if state else _not_found_html()
+        return _not_found_html()
+
+    def _static(self, name: str) -> ReplicaResponse:
+        types = {".js": "application/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
+        suffix = name[name.rfind(".") :] if "." in name else ""
+        if "/" in name or suffix not in types:
+            return _not_found_html()
+        try:
+            body = (STATIC_DIR / name).read_bytes()
+        except OSError:
+            return _not_found_html()
+        return ReplicaResponse(200, body, types[suffix])
+
+    def _listing_page(self, collection: str) -> ReplicaResponse:
+        if self.collection_states(collection) is None:
+            return _not_found_html()
+        template = (STATIC_DIR / "collection.html").read_text(encoding="utf-8")
+        html = (
+            template.replace("{{collection}}", collection)
+            .replace("{{index}}", INDEX_NAME)
+            .replace("{{hits_per_page}}", str(self.hits_per_page))
+            .replace("{{title}}", collection.replace("-", " ").title())
+        )
+        return ReplicaResponse.html(html)
+
+    def _search(self, query: Mapping[str, Sequence[str]]) -> ReplicaResponse:
+        def arg(name: str, default: str) -> str:
+            values = query.get(name) or [default]
+            return values[0]
+
+        try:
+            page = max(0, int(arg("page", "0")))
+            per_page = min(MAX_HITS_PER_PAGE, max(1, int(arg("hitsPerPage", str(self.hits_per_page)))))
+        except ValueError:
+            return ReplicaResponse.json({"message": "Invalid parameters", "status": 400}, 400)
+        if self.faults.search_status:
+            resp = ReplicaResponse.json({"message": "error", "status": self.faults.search_status}, self.faults.search_status)
+            if self.faults.search_status == 429:
+                resp.headers["Retry-After"] = str(self.faults.retry_after)
+            return resp
+        if page + 1 in self.faults.drop_search_pages:
+            return ReplicaResponse.json({"message": "Internal error", "status": 500}, 500)
+        states = self.collection_states(arg("collection", "all"))
+        if states is None:
+            return ReplicaResponse.json({"message": "Unknown collection", "status": 404}, 404)
+        total = len(states)
+        pages = (total + per_page - 1) // per_page
+        chunk = states[page * per_page : (page + 1) * per_page]
+        return ReplicaResponse.json(
+            {
+                "hits": [self.hit(s) for s in chunk],
+                "nbHits": total,
+                "page": page,
+                "nbPages": pages,
+                "hitsPerPage": per_page,
+                "exhaustiveNbHits": True,
+                "query": arg("query", ""),
+                "params": f"page={page}&hitsPerPage={per_page}",
+                "index": INDEX_NAME,
+                "processingTimeMS": 1,
+            }
+        )
+
+    def _product_page(self, state: ListingState) -> str:
+        hit = self.hit(state)
+        if hit["compare_at_price"] is not None:
+            price = (
+                f'<s class="price-item price-item--regular">{_usd(hit["compare_at_price"])}</s>'
+                f'<span class="price-item price-item--sale">{_usd(hit["price"])}</span>'
+            )
+        else:
+            price = f'<span class="price-item price-item--regular">{_usd(hit["price"])}</span>'
+        badge = "" if state.available else '<span class="badge price__badge-sold-out">Sold Out</span>'
+        body = f"""
+<main class="product" data-product-id="{hit['product_id']}">
+  <p class="product__vendor">{_esc(hit['vendor'])}</p>
+  <h1 class="product__title">{_esc(hit['title'])}</h1>
+  <p class="fp-condition">{hit['condition']}</p>
+  <div class="price">{price}{badge}</div>
+  <p class="product__sku">Item #{hit['legacy_id']}</p>
+  <button type="submit" name="add" {'disabled' if not state.available else ''}>
+    {'Sold Out' if not state.available else 'Add to cart'}</button>
+</main>"""
+        return _page(f"{hit['vendor']} {hit['title']}", body)
+
+
+# -- helpers -------------------------------------------------------------------------------
+_PIXEL_GIF = (
+    b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
+    b",\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+)
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _page(title: str, body: str) -> str:
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{_esc(title)} | FASHIONPHILE</title>"
+        '<link rel="stylesheet" href="/static/fashionphile/theme.css"></head>'
+        f'<body class="template-product">{body}</body></html>'
+    )
+
+
+def _not_found_html() -> ReplicaResponse:
+    return ReplicaResponse.html(_page("404 Not Found", "<h1>404 Page Not Found</h1>"), 404)
+
+
+def _not_found_json() -> ReplicaResponse:
+    return ReplicaResponse.json({"errors": "Not Found"}, 404)
+
+
+# -- standalone serving (tests, benchmarks, manual poking) ----------------------------------
+class _Handler(BaseHTTPRequestHandler):
+    replica: FashionphileReplica
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server API)
+        parts = urlsplit(self.path)
+        resp = self.replica.respond("GET", parts.path, parts.query)
+        self.send_response(resp.status)
+        self.send_header("Content-Type", resp.content_type)
+        self.send_header("Content-Length", str(len(resp.body)))
+        for key, value in resp.headers.items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(resp.body)
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet
+        pass
+
+
+class ServedReplica:
+    """A replica on its own 127.0.0.1 port (until/besides sandbox/server.py's SandboxServer)."""
+
+    def __init__(self, replica: FashionphileReplica, port: int = 0) -> None:
+        handler = type("FashionphileHandler", (_Handler,), {"replica": replica})
+        self.replica = replica
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.httpd.daemon_threads = True
+        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        replica.base_url = self.base_url
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> "ServedReplica":
+        if not self._thread.is_alive():
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def serve(replica: FashionphileReplica, port: int = 0) -> ServedReplica:
+    return ServedReplica(replica, port).__enter__()
+
+
+def create_replica(states: Sequence[ListingState] | StatesSource, **kwargs: object) -> FashionphileReplica:
+    """Factory for the replica registry (sandbox/replicas/__init__.py)."""
+    return FashionphileReplica(states, **kwargs)  # type: ignore[arg-type]
+
+
+def sample_states(count: int, *, seed: int = 7, sold_every: int = 9, non_bag_every: int = 11,
+                  markdown_every: int = 5, start: datetime | None = None) -> list[ListingState]:
+    """Deterministic demo listings for standalone runs and tests (the Market is the real source)."""
+    import random
+
+    from sandbox.model import CONDITIONS, Listing
+
+    rng = random.Random(seed)
+    start = start or datetime(2026, 9, 1, 12, tzinfo=timezone.utc)
+    catalogue = [
+        ("Chanel", "Double Flap", "Medium", "Caviar Quilted", "Caviar Leather", "Shoulder bags"),
+        ("Louis Vuitton", "Lodge", "GM", "Monogram Multicolor", "Canvas Coated", "Shoulder bags"),
+        ("Hermès", "Birkin", "30", "Togo", "Togo Leather", "Top handle bags"),
+        ("Christian Dior", "Lady Dior", "Medium", "Cannage Lambskin", "Lambskin", "Top handle bags"),
+        ("Gucci", "Jackie 1961", "Small", "GG Supreme", "Canvas Coated", "Shoulder bags"),
+        ("Celine", "Luggage", "Micro", "Drummed Calfskin", "Calfskin", "Totes"),
+    ]
+    non_bags = [("Louis Vuitton", "Zippy Wallet", None, "Monogram", "Canvas Coated", "Wallets")]
+    colours = ["Black", "Beige", "Red", "Gold", "Etoupe", "Blue"]
+    states: list[ListingState] = []
+    for i in range(count):
+        is_bag = not (non_bag_every and i % non_bag_every == non_bag_every - 1)
+        brand, model, size, style, material, category = rng.choice(catalogue if is_bag else non_bags)
+        listing_id = 9_100_000_000_000 + i * 7919 + rng.randrange(7000)
+        price = Decimal(rng.randrange(900, 25000))
+        compare = price + Decimal(rng.randrange(100, 900)) if markdown_every and i % markdown_every == 2 else None
+        published = start - timedelta(hours=3 * i)
+        listing = Listing(
+            marketplace=MARKETPLACE, listing_id=listing_id, variant_id=49_000_000_000_000 + i,
+            sku=str(1_100_000 + i), brand=brand, model=model, size=size, style=style,
+            material=material, color=rng.choice(colours), hardware_color="Gold",
+            condition=CONDITIONS[i % len(CONDITIONS)], category=category, is_bag=is_bag,
+            retail_price_usd=None, show_retail=False, published_at=published,
+            listed_date=published.date(),
+        )
+        sold = bool(sold_every) and i % sold_every == 4
+        states.append(ListingState(listing=listing, price=price.quantize(Decimal("0.01")),
+                                   compare_at_price=compare, available=not sold))
+    return states
+
+
+def main(argv: Iterable[str] | None = None) -> None:
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(description="Serve a Fashionphile replica with demo listings")
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    served = serve(FashionphileReplica(sample_states(args.count)), args.port)
+    print(f"Fashionphile replica on {served.base_url}/collections/handbags", flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        served.close()
+
+
+if __name__ == "__main__":
+    main()
