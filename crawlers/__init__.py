@@ -1,0 +1,1 @@
+"""Resale Radar's Scrapy project: spiders (crawl), parsers (parse), pipelines (lake)."""

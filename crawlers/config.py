@@ -1,0 +1,235 @@
+"""Crawl targets as data: load and validate crawlers/marketplaces.yaml.
+
+    from crawlers.config import load_config, get_marketplace
+    cfg = get_marketplace("rebag")            # MarketplaceConfig
+    cfg.base_url, cfg.currency, cfg.collections, cfg.scrapy_settings()
+
+The path comes from (first set wins): the explicit `path` argument, the Scrapy setting or
+environment variable RADAR_MARKETPLACES_CONFIG, the packaged crawlers/marketplaces.yaml.
+A bad file raises ConfigError naming the file and the offending key.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_PATH = Path(__file__).with_name("marketplaces.yaml")
+ENV_VAR = "RADAR_MARKETPLACES_CONFIG"
+SHOPIFY_PAGE_CAP = 25000  # Shopify answers 400 when page * limit > 25,000
+
+
+class ConfigError(ValueError):
+    pass
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Politeness(_Strict):
+    download_delay: float = Field(2.0, ge=0)
+    concurrency: int = Field(1, ge=1, le=16)
+    autothrottle: bool = True
+    retry_times: int = Field(3, ge=0, le=10)
+    download_timeout: float = Field(30, gt=0)
+    retry_after_max: float = Field(120, ge=0)
+
+
+class Monitors(_Strict):
+    min_items: int = Field(1, ge=0)
+    max_error_count: int = Field(0, ge=0)
+    max_dropped_ratio: float = Field(0.01, ge=0, le=1)
+    min_field_coverage: dict[str, float] = Field(default_factory=dict)
+
+
+class Paging(_Strict):
+    page_size: int = Field(250, ge=1, le=250)
+    max_items_per_collection: int = Field(SHOPIFY_PAGE_CAP, ge=1)
+
+
+class BagFilter(_Strict):
+    """Keep a product when any rule matches (an empty filter keeps everything)."""
+
+    tags_any: list[str] = Field(default_factory=list)
+    product_types_any: list[str] = Field(default_factory=list)
+    exclude_product_types: list[str] = Field(default_factory=list)
+
+    @property
+    def keeps_everything(self) -> bool:
+        return not (self.tags_any or self.product_types_any)
+
+
+FieldSource = Literal[
+    "vendor", "title_prefix", "title_after_brand", "title", "body_label", "tag_prefix", "option", "none"
+]
+
+
+class FieldRule(_Strict):
+    """How a config store finds one field (parsers/stores.py applies it)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    source: FieldSource = Field(alias="from")
+    label: str | None = None  # body_label: "Condition" matches "Condition: Excellent"
+    prefix: str | None = None  # tag_prefix: "condition:" matches tag "condition:Excellent"
+    option: str | None = None  # option: the product option's name ("Color", "Size")
+
+    @model_validator(mode="after")
+    def _has_its_parameter(self) -> FieldRule:
+        needs = {"body_label": "label", "tag_prefix": "prefix", "option": "option"}.get(self.source)
+        if needs and not getattr(self, needs):
+            raise ValueError(f"rule from: {self.source} needs `{needs}`")
+        return self
+
+
+_FIELD_NAMES = ("brand", "model", "size", "color", "material", "condition")
+
+
+class MarketplaceConfig(_Strict):
+    key: str
+    kind: Literal["shopify", "shopify_store", "browser"]
+    base_url: str
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    product_path: str = "/products/{handle}"
+    collections: list[str] = Field(default_factory=list)
+    shards: list[str] = Field(default_factory=list)
+    bag_filter: BagFilter = Field(default_factory=BagFilter)
+    fields: dict[str, FieldRule] = Field(default_factory=dict)
+    politeness: Politeness = Field(default_factory=Politeness)
+    monitors: Monitors = Field(default_factory=Monitors)
+    paging: Paging = Field(default_factory=Paging)
+    title_brands: tuple[str, ...] = ()
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str) -> str:
+        return validate_base_url(value)
+
+    @field_validator("product_path")
+    @classmethod
+    def _product_path_has_handle(cls, value: str) -> str:
+        if "{handle}" not in value or not value.startswith("/"):
+            raise ValueError(f"product_path must start with / and contain {{handle}}, got {value!r}")
+        return value
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: dict[str, FieldRule]) -> dict[str, FieldRule]:
+        unknown = set(value) - set(_FIELD_NAMES)
+        if unknown:
+            raise ValueError(f"unknown field(s) {sorted(unknown)}; known: {list(_FIELD_NAMES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _crawlable(self) -> MarketplaceConfig:
+        if self.kind in ("shopify", "shopify_store") and not self.collections:
+            raise ValueError("a Shopify marketplace needs at least one collection")
+        if self.kind == "shopify_store" and "brand" not in self.fields:
+            raise ValueError("a shopify_store needs fields.brand (from: vendor or title_prefix)")
+        return self
+
+    def product_url(self, handle: str, base_url: str | None = None) -> str:
+        return (base_url or self.base_url).rstrip("/") + self.product_path.format(handle=handle)
+
+    def scrapy_settings(self) -> dict[str, Any]:
+        """Per-site Scrapy settings (applied at 'spider' priority; -s on the command line wins)."""
+        p = self.politeness
+        return {
+            "DOWNLOAD_DELAY": p.download_delay,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": p.concurrency,
+            "AUTOTHROTTLE_ENABLED": p.autothrottle,
+            "AUTOTHROTTLE_START_DELAY": max(p.download_delay, 0.1),
+            "AUTOTHROTTLE_TARGET_CONCURRENCY": float(p.concurrency),
+            "RETRY_TIMES": p.retry_times,
+            "DOWNLOAD_TIMEOUT": p.download_timeout,
+            "RADAR_RETRY_AFTER_MAX": p.retry_after_max,
+        }
+
+
+class RadarCrawlConfig(_Strict):
+    path: str
+    marketplaces: dict[str, MarketplaceConfig]
+
+    def __getitem__(self, key: str) -> MarketplaceConfig:
+        try:
+            return self.marketplaces[key]
+        except KeyError:
+            raise ConfigError(
+                f"no marketplace {key!r} in {self.path}; known: {sorted(self.marketplaces)}"
+            ) from None
+
+    def of_kind(self, kind: str) -> dict[str, MarketplaceConfig]:
+        return {k: m for k, m in self.marketplaces.items() if m.kind == kind}
+
+
+def validate_base_url(value: str) -> str:
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path not in ("", "/"):
+        raise ValueError(f"base_url must be http(s)://host[:port] with no path, got {value!r}")
+    return value.rstrip("/")
+
+
+def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in (over or {}).items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _deep_merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def config_path(path: str | os.PathLike[str] | None = None, settings: Any = None) -> Path:
+    if path:
+        return Path(path)
+    if settings is not None and settings.get(ENV_VAR):
+        return Path(settings.get(ENV_VAR))
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR])
+    return DEFAULT_PATH
+
+
+def load_config(path: str | os.PathLike[str] | None = None, settings: Any = None) -> RadarCrawlConfig:
+    resolved = config_path(path, settings).resolve()
+    return _load_cached(str(resolved), resolved.stat().st_mtime_ns if resolved.exists() else 0)
+
+
+@lru_cache(maxsize=8)
+def _load_cached(path: str, _mtime: int) -> RadarCrawlConfig:
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"marketplaces config not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("marketplaces"), dict):
+        raise ConfigError(f"{path}: needs a top-level `marketplaces:` mapping")
+    unknown_top = set(raw) - {"defaults", "marketplaces", "title_brands"}
+    if unknown_top:
+        raise ConfigError(f"{path}: unknown top-level key(s) {sorted(unknown_top)}")
+    defaults = raw.get("defaults") or {}
+    title_brands = tuple(raw.get("title_brands") or ())
+    marketplaces: dict[str, MarketplaceConfig] = {}
+    for key, entry in raw["marketplaces"].items():
+        if not isinstance(key, str) or not key.isidentifier() or key != key.lower():
+            raise ConfigError(f"{path}: marketplace key {key!r} must be a lowercase identifier")
+        merged = _deep_merge(defaults, entry or {})
+        merged.setdefault("title_brands", title_brands)
+        try:
+            marketplaces[key] = MarketplaceConfig(key=key, **merged)
+        except ValidationError as exc:
+            raise ConfigError(f"{path}: marketplaces.{key}: {exc}") from None
+        except TypeError as exc:
+            raise ConfigError(f"{path}: marketplaces.{key}: {exc}") from None
+    return RadarCrawlConfig(path=path, marketplaces=marketplaces)
+
+
+def get_marketplace(key: str, path: str | os.PathLike[str] | None = None, settings: Any = None) -> MarketplaceConfig:
+    return load_config(path, settings)[key]

@@ -1,0 +1,179 @@
+"""Downloader middlewares: polite 429 handling and blocked/challenge detection.
+
+RetryAfterMiddleware (560): a 429 (or a 503 carrying Retry-After) pauses every request to
+that host until Retry-After has passed (capped by RADAR_RETRY_AFTER_MAX), then retries the
+request within RETRY_TIMES. Stats: `radar/retry_after/count`, `radar/retry_after/waited_seconds`.
+
+BlockedResponseMiddleware (540, i.e. after all retries): a 403, a 429 left after retries, or a
+"challenge" (HTML where JSON was expected, or an interstitial such as "Just a moment...",
+a captcha, "Access denied") is counted in `radar/blocked_count`, marks the snapshot
+incomplete and is dropped with BlockedError (an IgnoreRequest, delivered to the request's
+errback) so it can never read as an empty catalogue. A challenge served with HTTP 200 is first
+retried RADAR_CHALLENGE_RETRIES times.
+
+Requests declare what they expect with `meta["radar_expect"] = "json"` (URLs ending in
+`.json` are assumed JSON); `meta["radar_skip_block_check"] = True` opts out.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlparse
+
+from scrapy.downloadermiddlewares.retry import get_retry_request
+from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.asyncio import sleep
+
+from crawlers.completeness import count_blocked, mark_incomplete
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.http import Request, Response
+
+CHALLENGE_MARKERS = re.compile(
+    rb"just a moment|captcha|access denied|attention required|cf-chl|challenge-platform"
+    rb"|are you a robot|verify you are human|px-block|request unsuccessful",
+    re.IGNORECASE,
+)
+
+
+class BlockedError(IgnoreRequest):
+    """The site refused us (403, 429 after retries, challenge page)."""
+
+    def __init__(self, reason: str, url: str):
+        super().__init__(f"blocked ({reason}): {url}")
+        self.reason = reason
+        self.url = url
+
+
+def parse_retry_after(value: bytes | str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP-date); None if unusable."""
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    now = time.time() if now is None else now
+    return max(0.0, when.timestamp() - now)
+
+
+def expects_json(request: Request) -> bool:
+    expect = request.meta.get("radar_expect")
+    if expect is not None:
+        return expect == "json"
+    return urlparse(request.url).path.endswith(".json")
+
+
+def challenge_reason(request: Request, response: Response) -> str | None:
+    """Why an HTTP 200 response is a challenge/interstitial rather than content, or None."""
+    head = response.body[:20000]
+    content_type = (response.headers.get(b"Content-Type") or b"").lower()
+    if expects_json(request):
+        stripped = head.lstrip()
+        if b"html" in content_type or stripped[:1] not in (b"{", b"["):
+            marker = CHALLENGE_MARKERS.search(head)
+            what = marker.group(0).decode("latin-1") if marker else "non-JSON body"
+            return f"challenge page where JSON was expected ({what})"
+        return None
+    if b"html" in content_type or head.lstrip()[:1] == b"<":
+        title = re.search(rb"<title[^>]*>(.*?)</title>", head, re.IGNORECASE | re.DOTALL)
+        probe = title.group(1) if title else head[:3000]
+        marker = CHALLENGE_MARKERS.search(probe)
+        if marker:
+            return f"challenge page ({marker.group(0).decode('latin-1')})"
+    return None
+
+
+def _is_robots(request: Request) -> bool:
+    return urlparse(request.url).path == "/robots.txt"
+
+
+class RetryAfterMiddleware:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        settings = crawler.settings
+        self.max_wait = settings.getfloat("RADAR_RETRY_AFTER_MAX", 120.0)
+        self.default_wait = settings.getfloat("RADAR_RETRY_AFTER_DEFAULT", 5.0)
+        self.not_before: dict[str, float] = {}  # host -> monotonic time
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        host = urlparse(request.url).netloc
+        wait = self.not_before.get(host, 0.0) - time.monotonic()
+        if wait > 0:
+            await sleep(wait)
+        return None
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.meta.get("dont_retry"):
+            return response
+        header = response.headers.get(b"Retry-After")
+        if response.status != 429 and not (response.status == 503 and header):
+            return response
+        wait = parse_retry_after(header)
+        wait = self.default_wait if wait is None else min(wait, self.max_wait)
+        stats = self.crawler.stats
+        retry = get_retry_request(
+            request,
+            spider=self.crawler.spider,
+            reason=f"{response.status} Retry-After",
+        )
+        if retry is None:
+            return response  # retries exhausted: BlockedResponseMiddleware counts it
+        host = urlparse(request.url).netloc
+        self.not_before[host] = max(self.not_before.get(host, 0.0), time.monotonic() + wait)
+        stats.inc_value("radar/retry_after/count", start=0)
+        stats.inc_value("radar/retry_after/waited_seconds", wait, start=0)
+        return retry
+
+
+class BlockedResponseMiddleware:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.challenge_retries = crawler.settings.getint("RADAR_CHALLENGE_RETRIES", 1)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> BlockedResponseMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.meta.get("radar_skip_block_check") or _is_robots(request):
+            return response
+        reason: str | None = None
+        if response.status == 403:
+            reason = "HTTP 403"
+        elif response.status == 429:
+            reason = "HTTP 429 after retries"
+        elif 200 <= response.status < 300:
+            reason = challenge_reason(request, response)
+            if reason is not None:
+                retry = get_retry_request(
+                    request,
+                    spider=self.crawler.spider,
+                    reason="challenge",
+                    max_retry_times=self.challenge_retries,
+                )
+                if retry is not None:
+                    return retry
+        if reason is None:
+            return response
+        count_blocked(self.crawler)
+        mark_incomplete(self.crawler, f"blocked: {reason} at {request.url}")
+        raise BlockedError(reason, request.url)
