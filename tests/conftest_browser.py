@@ -48,9 +48,12 @@ _DRIVER = textwrap.dedent(
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.misc import load_object
+    from scrapy.utils.project import get_project_settings
 
     spec = json.loads(sys.argv[1])
-    process = CrawlerProcess(settings=spec["settings"], install_root_handler=True)
+    settings = get_project_settings()  # scrapy.cfg -> crawlers/settings.py
+    settings.setdict(spec["settings"], priority="cmdline")  # like `-s` on the command line
+    process = CrawlerProcess(settings=settings, install_root_handler=True)
     crawler = process.create_crawler(load_object(spec["spider"]))
     items = []
 
@@ -65,12 +68,16 @@ _DRIVER = textwrap.dedent(
     """
 )
 
+# Sandbox runs: no politeness delays on 127.0.0.1, no lake writes (the lake has its own tests).
 DEFAULT_TEST_SETTINGS: dict[str, Any] = {
     "LOG_LEVEL": "INFO",
     "ROBOTSTXT_OBEY": True,
     "DOWNLOAD_DELAY": 0,
+    "AUTOTHROTTLE_ENABLED": False,
     "RETRY_TIMES": 1,
+    "RADAR_RETRY_AFTER_DEFAULT": 0.1,
     "TELNETCONSOLE_ENABLED": False,
+    "ITEM_PIPELINES": {"crawlers.pipelines.ValidateListingPipeline": 100},
 }
 
 

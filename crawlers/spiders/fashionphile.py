@@ -2,9 +2,11 @@
 
     scrapy crawl fashionphile -a base_url=https://www.fashionphile.com -a snapshot_date=2026-09-03
 
-Arguments (all optional except snapshot_date):
-- base_url      site root (default: the real site)
-- collections   comma-separated listing collections (default "handbags": bags only)
+Arguments (validated by MarketplaceSpider; targets and politeness from crawlers/marketplaces.yaml):
+- base_url      site root (default: the config's base_url)
+- snapshot_date YYYY-MM-DD (default: today, UTC)
+- collections   comma-separated listing collections (default: the config's `collections`, else
+                "handbags", which lists bags only: accessories never reach the spider)
 - render        "1" (default) renders listing pages in Chromium; "0" fetches them with plain
                 HTTP, which sees no products and is reported as incomplete (diagnostics/tests)
 - enrich        "0" (default) or "1": also fetch /products/<handle>.json with plain HTTP (no
@@ -22,19 +24,20 @@ Sold-out cards become items with available=False (observed sales).
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, AsyncIterator, Iterator
 from urllib.parse import urlencode
 
 import scrapy
 from scrapy.http import Response
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy_playwright.page import PageMethod
 
 from crawlers import browser
 from crawlers.completeness import add_expected_count, count_blocked, mark_incomplete
+from crawlers.middlewares import BlockedError
 from crawlers.parsers import fashionphile as fp
+from crawlers.spiders.shopify import MarketplaceSpider
 
-DEFAULT_BASE_URL = "https://www.fashionphile.com"
 DEFAULT_COLLECTIONS = ("handbags",)
 RENDER_TIMEOUT_MS = 20_000
 MAX_RENDER_ATTEMPTS = 3
@@ -51,46 +54,51 @@ def _flag(value: Any, default: bool) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
-class FashionphileSpider(scrapy.Spider):
+class FashionphileSpider(MarketplaceSpider):
     name = "fashionphile"
-    marketplace = "fashionphile"
-    # Blocked/challenge pages reach the callback (counted as blocked, never as empty).
+    # A blocked/challenge page reaches the callback when no BlockedResponseMiddleware runs
+    # (it is then counted here); with the middleware it arrives in the errback as BlockedError.
     handle_httpstatus_list = [401, 403]
-    custom_settings = {
-        "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
-        "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 2,
-    }
 
     @classmethod
     def update_settings(cls, settings: Any) -> None:
-        super().update_settings(settings)
+        super().update_settings(settings)  # politeness from crawlers/marketplaces.yaml
         # Browser settings live on this spider only: other spiders never start Chromium.
         # Computed here (not at import) so RADAR_BROWSER_PATH is read when the crawl starts.
         concurrency = settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 1) or 1
         for key, value in browser.playwright_settings(concurrency=concurrency).items():
-            if key == "PLAYWRIGHT_LAUNCH_OPTIONS" and settings.getdict(key):
-                continue  # an explicit -s/project launch config wins
+            if (settings.getpriority(key) or 0) >= SETTINGS_PRIORITIES["cmdline"]:
+                continue  # `-s PLAYWRIGHT_...=` on the command line wins
             settings.set(key, value, priority="spider")
 
-    def __init__(self, base_url: str = DEFAULT_BASE_URL, snapshot_date: str | None = None,
-                 collections: str | None = None, render: str | None = None, enrich: str | None = None,
-                 max_render_attempts: str | int | None = None, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        if not snapshot_date:
-            raise ValueError("snapshot_date is required (-a snapshot_date=YYYY-MM-DD)")
-        self.base_url = base_url.rstrip("/")
-        self.snapshot_date = date.fromisoformat(snapshot_date)
-        self.collections = [c.strip() for c in (collections or ",".join(DEFAULT_COLLECTIONS)).split(",") if c.strip()]
+    def __init__(self, *args: Any, collections: str | None = None, render: str | None = None,
+                 enrich: str | None = None, max_render_attempts: str | int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)  # base_url, snapshot_date
+        self._collections_arg = collections
+        self.collections: list[str] = []
         self.render = _flag(render, True)
         self.enrich = _flag(enrich, False)
         self.max_render_attempts = int(max_render_attempts or MAX_RENDER_ATTEMPTS)
         # per collection bookkeeping for the completeness check
         self.expected: dict[str, int | None] = {}
         self.last_pages: dict[str, int | None] = {}
-        self.pages_done: dict[str, set[int]] = {c: set() for c in self.collections}
-        self.pages_failed: dict[str, set[int]] = {c: set() for c in self.collections}
-        self.seen_ids: dict[str, set[str]] = {c: set() for c in self.collections}
+        self.pages_done: dict[str, set[int]] = {}
+        self.pages_failed: dict[str, set[int]] = {}
+        self.seen_ids: dict[str, set[str]] = {}
         self.yielded_ids: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "FashionphileSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)  # sets market and base_url
+        spider.base_url = spider.base_url.rstrip("/")
+        configured = ",".join(spider.market.collections) if spider.market and spider.market.collections else ""
+        names = spider._collections_arg or configured or ",".join(DEFAULT_COLLECTIONS)
+        spider.collections = [c.strip() for c in names.split(",") if c.strip()]
+        for collection in spider.collections:
+            spider.pages_done[collection] = set()
+            spider.pages_failed[collection] = set()
+            spider.seen_ids[collection] = set()
+        return spider
 
     # -- requests --------------------------------------------------------------------------
     def listing_url(self, collection: str, page: int) -> str:
@@ -183,6 +191,11 @@ class FashionphileSpider(scrapy.Spider):
     def listing_failed(self, failure: Any) -> Iterator[scrapy.Request]:
         request = failure.request
         meta = request.meta
+        if isinstance(failure.value, BlockedError):
+            # BlockedResponseMiddleware already counted it and marked the snapshot incomplete.
+            self.pages_failed[meta["collection"]].add(meta["page"])
+            self.logger.warning("fashionphile/%s page %s blocked: %s", meta["collection"], meta["page"], failure.value)
+            return
         response = getattr(failure.value, "response", None)
         if response is not None and response.status in fp.BLOCKED_STATUSES:
             count_blocked(self.crawler)

@@ -37,25 +37,27 @@ Choices (documented in docs, relied on by the spider and SQL normalisation):
 
 Faults (for completeness tests; `SandboxServer` may drive them too): see `FashionphileFaults`.
 
-The replica knows nothing about sockets: `respond(method, path, query)` returns a
-`ReplicaResponse`; `serve(replica)` wraps it in a local HTTP server for standalone use.
+The replica knows nothing about sockets: `respond(SandboxRequest) -> SandboxResponse`
+(sandbox/replicas/__init__.py); it is registered as "fashionphile". `serve(replica, states)`
+wraps it in a local HTTP server for tests and benchmarks without the market.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
+from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable, Iterable, Mapping, Sequence
-from urllib.parse import parse_qs, urlsplit
+from typing import Iterable, Sequence
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from sandbox.model import ListingState
+from sandbox.replicas import SandboxRequest, SandboxResponse, register_replica
 
 MARKETPLACE = "fashionphile"
 CURRENCY = "USD"
@@ -144,73 +146,67 @@ def _iso(ts: datetime) -> str:
 
 
 @dataclass
-class ReplicaResponse:
-    status: int
-    body: bytes
-    content_type: str = "text/html; charset=utf-8"
-    headers: dict[str, str] = field(default_factory=dict)
+class FashionphileFaults:
+    """Replica-level switches for completeness tests (the server's generic faults act on HTTP;
+    these act inside the page, e.g. the in-browser search request). Pages are 1-based."""
 
-    @classmethod
-    def json(cls, payload: object, status: int = 200) -> "ReplicaResponse":
-        return cls(status, json.dumps(payload).encode(), "application/json; charset=utf-8")
-
-    @classmethod
-    def html(cls, text: str, status: int = 200) -> "ReplicaResponse":
-        return cls(status, text.encode(), "text/html; charset=utf-8")
+    challenge: bool = False  # every HTML page is a bot challenge
+    challenge_status: int = 403  # 200 = a challenge served with HTTP 200
+    drop_search_pages: set[int] = field(default_factory=set)  # search answers 500 for these pages
+    search_status: int | None = None  # every search request answers this status (e.g. 429)
+    retry_after: int = 1  # Retry-After sent with a 429
 
 
 @dataclass
-class FashionphileFaults:
-    """Switches for completeness tests. Page numbers are the listing's 1-based pages."""
-
-    challenge: bool = False  # every HTML page is a bot challenge (HTTP 403)
-    challenge_status: int = 403  # 200 = a challenge served with HTTP 200
-    drop_search_pages: set[int] = field(default_factory=set)  # search endpoint answers 500
-    search_status: int | None = None  # every search request answers this status (e.g. 429)
-    retry_after: int = 1  # Retry-After header sent with a 429
-
-
-StatesSource = Callable[[], Sequence[ListingState]]
+class DayCatalogue:
+    day: date | None
+    ordered: list[ListingState]
+    by_handle: dict[str, ListingState]
+    hits: dict[int, dict]  # listing_id -> search hit
 
 
 class FashionphileReplica:
-    """Renders the listings Fashionphile shows today.
+    """Renders the listings Fashionphile shows on the requested day (`request.states`).
 
-    `states` is either a sequence of `ListingState` or a zero-argument callable returning the
-    states visible now (e.g. `lambda: market.visible("fashionphile", server.day)`), sorted by
-    `published_at` descending as `Market.visible` returns them.
+    Registered as `fashionphile`; built by the registry with `(marketplace, currency)`.
     """
 
-    marketplace = MARKETPLACE
-
-    def __init__(
-        self,
-        states: Sequence[ListingState] | StatesSource,
-        *,
-        base_url: str = "",
-        hits_per_page: int = DEFAULT_HITS_PER_PAGE,
-        faults: FashionphileFaults | None = None,
-    ) -> None:
-        self._states = states
-        self.base_url = base_url.rstrip("/")
+    def __init__(self, marketplace: str = MARKETPLACE, currency: str = CURRENCY, *,
+                 hits_per_page: int = DEFAULT_HITS_PER_PAGE, faults: FashionphileFaults | None = None) -> None:
+        self.marketplace = marketplace
+        self.currency = currency
         self.hits_per_page = hits_per_page
         self.faults = faults or FashionphileFaults()
-        self.request_log: list[str] = []
+        self._lock = threading.Lock()
+        self._catalogues: dict[object, DayCatalogue] = {}
 
     # -- data ---------------------------------------------------------------------------
-    def states(self) -> list[ListingState]:
-        return list(self._states() if callable(self._states) else self._states)
+    def catalogue(self, request: SandboxRequest) -> DayCatalogue:
+        """One day's listings, indexed once (the states of a day never change)."""
+        key = request.day
+        with self._lock:
+            cached = self._catalogues.get(key)
+        if cached is not None:
+            return cached
+        ordered = sorted(request.states, key=lambda s: (s.listing.published_at, s.listing.listing_id), reverse=True)
+        built = DayCatalogue(
+            day=request.day,
+            ordered=ordered,
+            by_handle={product_handle(s): s for s in ordered},
+            hits={s.listing.listing_id: self.hit(s) for s in ordered},
+        )
+        with self._lock:
+            for old in list(self._catalogues)[:-1]:  # keep the day served and the one before
+                del self._catalogues[old]
+            return self._catalogues.setdefault(key, built)
 
-    def collection_states(self, collection: str) -> list[ListingState] | None:
-        states = self.states()
+    def collection_states(self, request: SandboxRequest, collection: str) -> list[ListingState] | None:
+        ordered = self.catalogue(request).ordered
         if collection in BAG_COLLECTIONS:
-            return [s for s in states if s.listing.is_bag]
+            return [s for s in ordered if s.listing.is_bag]
         if collection in ALL_COLLECTIONS:
-            return states
+            return list(ordered)
         return None
-
-    def by_handle(self) -> dict[str, ListingState]:
-        return {product_handle(s): s for s in self.states()}
 
     def hit(self, state: ListingState) -> dict:
         lst = state.listing
@@ -275,7 +271,7 @@ class FashionphileReplica:
                         "weight": 0.0,
                         "weight_unit": "lb",
                         "requires_shipping": True,
-                        "price_currency": CURRENCY,
+                        "price_currency": self.currency,
                     }
                 ],
                 "options": [{"name": "Title", "position": 1, "values": ["Default Title"]}],
@@ -285,38 +281,36 @@ class FashionphileReplica:
         }
 
     # -- HTTP ---------------------------------------------------------------------------
-    def respond(self, method: str, path: str, query: Mapping[str, Sequence[str]] | str = "") -> ReplicaResponse:
-        if isinstance(query, str):
-            query = parse_qs(query)
-        self.request_log.append(path)
-        if method.upper() not in ("GET", "HEAD"):
-            return ReplicaResponse.html("Method not allowed", 405)
+    def respond(self, request: SandboxRequest) -> SandboxResponse:
+        path = request.path
+        if request.method.upper() not in ("GET", "HEAD"):
+            return SandboxResponse.text("Method not allowed", 405)
         if path == "/robots.txt":
-            return ReplicaResponse(200, ROBOTS_TXT.format(base=self.base_url).encode(), "text/plain; charset=utf-8")
+            return SandboxResponse.text(ROBOTS_TXT.format(base=f"http://{request.host}"))
         if path.startswith("/static/fashionphile/"):
             return self._static(path.removeprefix("/static/fashionphile/"))
         if path.startswith("/cdn/"):
-            return ReplicaResponse(200, _PIXEL_GIF, "image/gif")
+            return SandboxResponse(200, {"Content-Type": "image/gif"}, _PIXEL_GIF)
         if path.startswith("/1/indexes/") and path.endswith("/query"):
-            return self._search(query)
+            return self._search(request)
         if self.faults.challenge:
-            return ReplicaResponse.html(CHALLENGE_HTML, self.faults.challenge_status)
+            return SandboxResponse.html(CHALLENGE_HTML, self.faults.challenge_status)
         if path in ("/", ""):
-            return ReplicaResponse.html(_page("Fashionphile", '<a href="/collections/handbags">Handbags</a>'))
+            return SandboxResponse.html(_page("Fashionphile", '<a href="/collections/handbags">Handbags</a>'))
         m = re.fullmatch(r"/collections/([a-z0-9-]+)/?", path)
         if m:
-            return self._listing_page(m.group(1))
+            return self._listing_page(request, m.group(1))
         m = re.fullmatch(r"/products/([a-z0-9-]+)\.json", path)
         if m:
-            state = self.by_handle().get(m.group(1))
-            return ReplicaResponse.json(self.product_json(state)) if state else _not_found_json()
+            state = self.catalogue(request).by_handle.get(m.group(1))
+            return SandboxResponse.json(self.product_json(state)) if state else SandboxResponse.not_found()
         m = re.fullmatch(r"/products/([a-z0-9-]+)/?", path)
         if m:
-            state = self.by_handle().get(m.group(1))
-            return ReplicaResponse.html(self._product_page(state)) if state else _not_found_html()
+            state = self.catalogue(request).by_handle.get(m.group(1))
+            return SandboxResponse.html(self._product_page(state)) if state else _not_found_html()
         return _not_found_html()
 
-    def _static(self, name: str) -> ReplicaResponse:
+    def _static(self, name: str) -> SandboxResponse:
         types = {".js": "application/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
         suffix = name[name.rfind(".") :] if "." in name else ""
         if "/" in name or suffix not in types:
@@ -325,52 +319,47 @@ class FashionphileReplica:
             body = (STATIC_DIR / name).read_bytes()
         except OSError:
             return _not_found_html()
-        return ReplicaResponse(200, body, types[suffix])
+        return SandboxResponse(200, {"Content-Type": types[suffix], "Cache-Control": "max-age=3600"}, body)
 
-    def _listing_page(self, collection: str) -> ReplicaResponse:
-        if self.collection_states(collection) is None:
+    def _listing_page(self, request: SandboxRequest, collection: str) -> SandboxResponse:
+        if collection not in BAG_COLLECTIONS | ALL_COLLECTIONS:
             return _not_found_html()
-        template = (STATIC_DIR / "collection.html").read_text(encoding="utf-8")
         html = (
-            template.replace("{{collection}}", collection)
+            _template("collection.html")
+            .replace("{{collection}}", collection)
             .replace("{{index}}", INDEX_NAME)
             .replace("{{hits_per_page}}", str(self.hits_per_page))
             .replace("{{title}}", collection.replace("-", " ").title())
         )
-        return ReplicaResponse.html(html)
+        return SandboxResponse.html(html)
 
-    def _search(self, query: Mapping[str, Sequence[str]]) -> ReplicaResponse:
-        def arg(name: str, default: str) -> str:
-            values = query.get(name) or [default]
-            return values[0]
-
+    def _search(self, request: SandboxRequest) -> SandboxResponse:
         try:
-            page = max(0, int(arg("page", "0")))
-            per_page = min(MAX_HITS_PER_PAGE, max(1, int(arg("hitsPerPage", str(self.hits_per_page)))))
+            page = max(0, int(request.param("page", "0") or 0))
+            per_page = min(MAX_HITS_PER_PAGE, max(1, int(request.param("hitsPerPage", str(self.hits_per_page)) or 1)))
         except ValueError:
-            return ReplicaResponse.json({"message": "Invalid parameters", "status": 400}, 400)
+            return SandboxResponse.json({"message": "Invalid parameters", "status": 400}, 400)
         if self.faults.search_status:
-            resp = ReplicaResponse.json({"message": "error", "status": self.faults.search_status}, self.faults.search_status)
-            if self.faults.search_status == 429:
-                resp.headers["Retry-After"] = str(self.faults.retry_after)
-            return resp
+            status = self.faults.search_status
+            headers = {"Retry-After": str(self.faults.retry_after)} if status == 429 else None
+            return SandboxResponse.json({"message": "error", "status": status}, status, headers)
         if page + 1 in self.faults.drop_search_pages:
-            return ReplicaResponse.json({"message": "Internal error", "status": 500}, 500)
-        states = self.collection_states(arg("collection", "all"))
+            return SandboxResponse.json({"message": "Internal error", "status": 500}, 500)
+        states = self.collection_states(request, request.param("collection", "all") or "all")
         if states is None:
-            return ReplicaResponse.json({"message": "Unknown collection", "status": 404}, 404)
+            return SandboxResponse.json({"message": "Unknown collection", "status": 404}, 404)
+        hits = self.catalogue(request).hits
         total = len(states)
-        pages = (total + per_page - 1) // per_page
         chunk = states[page * per_page : (page + 1) * per_page]
-        return ReplicaResponse.json(
+        return SandboxResponse.json(
             {
-                "hits": [self.hit(s) for s in chunk],
+                "hits": [hits[s.listing.listing_id] for s in chunk],
                 "nbHits": total,
                 "page": page,
-                "nbPages": pages,
+                "nbPages": (total + per_page - 1) // per_page,
                 "hitsPerPage": per_page,
                 "exhaustiveNbHits": True,
-                "query": arg("query", ""),
+                "query": request.param("query", "") or "",
                 "params": f"page={page}&hitsPerPage={per_page}",
                 "index": INDEX_NAME,
                 "processingTimeMS": 1,
@@ -400,6 +389,9 @@ class FashionphileReplica:
         return _page(f"{hit['vendor']} {hit['title']}", body)
 
 
+register_replica(MARKETPLACE, FashionphileReplica)
+
+
 # -- helpers -------------------------------------------------------------------------------
 _PIXEL_GIF = (
     b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00"
@@ -424,25 +416,30 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def _not_found_html() -> ReplicaResponse:
-    return ReplicaResponse.html(_page("404 Not Found", "<h1>404 Page Not Found</h1>"), 404)
+def _not_found_html() -> SandboxResponse:
+    return SandboxResponse.html(_page("404 Not Found", "<h1>404 Page Not Found</h1>"), 404)
 
 
-def _not_found_json() -> ReplicaResponse:
-    return ReplicaResponse.json({"errors": "Not Found"}, 404)
+@lru_cache(maxsize=8)
+def _template(name: str) -> str:
+    return (STATIC_DIR / name).read_text(encoding="utf-8")
 
 
-# -- standalone serving (tests, benchmarks, manual poking) ----------------------------------
+# -- standalone serving (tests, benchmarks, manual poking; sandbox/server.py serves the market) --
 class _Handler(BaseHTTPRequestHandler):
-    replica: FashionphileReplica
+    served: "ServedReplica"
 
     def do_GET(self) -> None:  # noqa: N802 (http.server API)
         parts = urlsplit(self.path)
-        resp = self.replica.respond("GET", parts.path, parts.query)
+        served = self.served
+        request = SandboxRequest(
+            path=unquote(parts.path), query=parse_qs(parts.query), headers=dict(self.headers.items()),
+            day=served.day, load_states=served.load_states, method="GET",
+        )
+        resp = served.replica.respond(request)
         self.send_response(resp.status)
-        self.send_header("Content-Type", resp.content_type)
-        self.send_header("Content-Length", str(len(resp.body)))
-        for key, value in resp.headers.items():
+        headers = {"Content-Type": "text/html; charset=utf-8", **resp.headers, "Content-Length": str(len(resp.body))}
+        for key, value in headers.items():
             self.send_header(key, value)
         self.end_headers()
         self.wfile.write(resp.body)
@@ -452,16 +449,21 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class ServedReplica:
-    """A replica on its own 127.0.0.1 port (until/besides sandbox/server.py's SandboxServer)."""
+    """A replica on its own 127.0.0.1 port, serving a fixed list of states for `day`."""
 
-    def __init__(self, replica: FashionphileReplica, port: int = 0) -> None:
-        handler = type("FashionphileHandler", (_Handler,), {"replica": replica})
+    def __init__(self, replica: FashionphileReplica, states: Sequence[ListingState], port: int = 0,
+                 day: date | None = None) -> None:
         self.replica = replica
+        self.states = list(states)
+        self.day = day or date(2026, 9, 3)
+        handler = type("FashionphileHandler", (_Handler,), {"served": self})
         self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        replica.base_url = self.base_url
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def load_states(self) -> Sequence[ListingState]:
+        return self.states
 
     def __enter__(self) -> "ServedReplica":
         if not self._thread.is_alive():
@@ -476,13 +478,8 @@ class ServedReplica:
         self.httpd.server_close()
 
 
-def serve(replica: FashionphileReplica, port: int = 0) -> ServedReplica:
-    return ServedReplica(replica, port).__enter__()
-
-
-def create_replica(states: Sequence[ListingState] | StatesSource, **kwargs: object) -> FashionphileReplica:
-    """Factory for the replica registry (sandbox/replicas/__init__.py)."""
-    return FashionphileReplica(states, **kwargs)  # type: ignore[arg-type]
+def serve(replica: FashionphileReplica, states: Sequence[ListingState], port: int = 0) -> ServedReplica:
+    return ServedReplica(replica, states, port).__enter__()
 
 
 def sample_states(count: int, *, seed: int = 7, sold_every: int = 9, non_bag_every: int = 11,
@@ -534,7 +531,7 @@ def main(argv: Iterable[str] | None = None) -> None:
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args(list(argv) if argv is not None else None)
-    served = serve(FashionphileReplica(sample_states(args.count)), args.port)
+    served = serve(FashionphileReplica(), sample_states(args.count), args.port)
     print(f"Fashionphile replica on {served.base_url}/collections/handbags", flush=True)
     try:
         while True:
