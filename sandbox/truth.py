@@ -1,0 +1,163 @@
+"""The simulated market's ground truth as Parquet files (what the scorer compares marts with).
+
+Written as of the market's current day: a listing still on sale has no end; one withdrawn and
+waiting to come back shows its withdrawal (a later relist would undo it).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    from sandbox.market import Market, _Item, _MarketplaceSim
+
+PRICE = pa.decimal128(14, 2)
+CENT = Decimal("0.01")
+
+LISTINGS_SCHEMA = pa.schema(
+    [
+        ("marketplace", pa.string()),
+        ("listing_id", pa.string()),
+        ("variant_id", pa.string()),
+        ("sku", pa.string()),
+        ("brand", pa.string()),
+        ("model", pa.string()),
+        ("size", pa.string()),
+        ("condition", pa.string()),
+        ("color", pa.string()),
+        ("material", pa.string()),
+        ("style", pa.string()),
+        ("hardware_color", pa.string()),
+        ("category", pa.string()),
+        ("is_bag", pa.bool_()),
+        ("listed_date", pa.date32()),
+        ("published_at", pa.timestamp("us", tz="UTC")),
+        ("end_date", pa.date32()),
+        ("end_reason", pa.string()),
+        ("sale_date", pa.date32()),
+        ("sale_price", PRICE),
+        ("sale_price_usd", PRICE),
+        ("currency", pa.string()),
+        ("first_price", PRICE),
+        ("last_price", PRICE),
+        ("markdown_count", pa.int32()),
+        ("retail_price_usd", pa.int64()),
+        ("show_retail", pa.bool_()),
+        ("relist_count", pa.int32()),
+    ]
+)
+EPISODES_SCHEMA = pa.schema(
+    [
+        ("marketplace", pa.string()),
+        ("listing_id", pa.string()),
+        ("episode_no", pa.int32()),
+        ("start_date", pa.date32()),
+        ("end_date", pa.date32()),
+        ("end_reason", pa.string()),
+    ]
+)
+PRICE_CHANGES_SCHEMA = pa.schema(
+    [
+        ("marketplace", pa.string()),
+        ("listing_id", pa.string()),
+        ("effective_date", pa.date32()),
+        ("price", PRICE),
+        ("compare_at_price", PRICE),
+    ]
+)
+DAILY_SUPPLY_SCHEMA = pa.schema(
+    [
+        ("marketplace", pa.string()),
+        ("date", pa.date32()),
+        ("bags_visible", pa.int64()),
+        ("bags_available", pa.int64()),
+        ("products_visible", pa.int64()),
+    ]
+)
+FX_SCHEMA = pa.schema([("date", pa.date32()), ("currency", pa.string()), ("units_per_usd", pa.decimal128(12, 6))])
+
+
+def write_truth(market: Market, truth_dir: Path) -> None:
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    sims = list(market._sims.values())
+    tables = {
+        "listings": _table(LISTINGS_SCHEMA, (row for sim in sims for row in _listing_rows(market, sim))),
+        "episodes": _table(EPISODES_SCHEMA, (row for sim in sims for row in _episode_rows(sim))),
+        "price_changes": _table(PRICE_CHANGES_SCHEMA, (row for sim in sims for row in _price_rows(sim))),
+        "daily_supply": _table(DAILY_SUPPLY_SCHEMA, (row for sim in sims for row in _supply_rows(market, sim))),
+        "fx_rates": _table(FX_SCHEMA, _fx_rows(market)),
+    }
+    for name, table in tables.items():
+        pq.write_table(table, truth_dir / f"{name}.parquet")
+
+
+def _table(schema: pa.Schema, rows) -> pa.Table:
+    columns = [[] for _ in schema.names]
+    for row in rows:
+        for column, value in zip(columns, row):
+            column.append(value)
+    return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, schema)], schema=schema)
+
+
+def final_state(item: _Item) -> tuple:
+    """(end_date, end_reason) of the listing's latest time on sale; (None, None) while on sale."""
+    _, end_date, end_reason = item.episodes[-1]
+    return end_date, end_reason
+
+
+def _listing_rows(market: Market, sim: _MarketplaceSim):
+    currency = sim.profile.currency
+    for item in sim.items:
+        listing = item.listing
+        end_date, end_reason = final_state(item)
+        sale_price = sim.decimal(item.sale_price)
+        yield (
+            listing.marketplace, str(listing.listing_id), str(listing.variant_id), listing.sku,
+            listing.brand, listing.model, listing.size, listing.condition, listing.color,
+            listing.material, listing.style, listing.hardware_color, listing.category, listing.is_bag,
+            listing.listed_date, listing.published_at, end_date, end_reason, item.sale_date,
+            sale_price, _usd(market, sale_price, currency, item.sale_date), currency,
+            sim.decimal(item.first_price), sim.decimal(item.price), item.markdowns,
+            listing.retail_price_usd, listing.show_retail, item.relist_count,
+        )  # fmt: skip
+
+
+def _usd(market: Market, amount: Decimal | None, currency: str, day) -> Decimal | None:
+    if amount is None:
+        return None
+    return (amount / market.fx_rate(currency, day)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _episode_rows(sim: _MarketplaceSim):
+    for item in sim.items:
+        listing_id = str(item.listing.listing_id)
+        for number, (start, end, reason) in enumerate(item.episodes, start=1):
+            yield sim.profile.key, listing_id, number, start, end, reason
+
+
+def _price_rows(sim: _MarketplaceSim):
+    for item in sim.items:
+        listing_id = str(item.listing.listing_id)
+        for effective, price, compare_at in item.history:
+            yield sim.profile.key, listing_id, effective, sim.decimal(price), sim.decimal(compare_at)
+
+
+def _supply_rows(market: Market, sim: _MarketplaceSim):
+    for day, (bags_visible, bags_available, products_visible) in sorted(sim.supply_by_day.items()):
+        if day >= market.start_date:
+            yield sim.profile.key, day, bags_visible, bags_available, products_visible
+
+
+def _fx_rows(market: Market):
+    currencies = sorted({sim.profile.currency for sim in market._sims.values()} | {"USD"})
+    day = market.history_start
+    while day <= market.current_day:
+        for currency in currencies:
+            yield day, currency, market.fx_rate(currency, day)
+        day += timedelta(days=1)
