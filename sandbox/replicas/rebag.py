@@ -45,32 +45,35 @@ MODEL_NAMES = {
     "Classic Flap": "Classic Double Flap Bag",
     "Boy": "Boy Flap Bag",
     "2.55 Reissue": "Reissue 2.55 Flap Bag",
-    "WOC": "Wallet on Chain",
+    "Wallet on Chain": "Wallet on Chain",
     "19": "19 Flap Bag",
     "Birkin": "Birkin Handbag",
     "Kelly": "Kelly Handbag",
     "Evelyne": "Evelyne Bag Gen III",
     "Constance": "Constance Bag",
-    "Picotin": "Picotin Lock Bag",
+    "Picotin Lock": "Picotin Lock Bag",
+    "Lindy": "Lindy Bag",
     "Garden Party": "Garden Party Tote",
     "Neverfull": "Neverfull Tote",
-    "Speedy": "Speedy Bandouliere Bag",
+    "Speedy": "Speedy Handbag",
+    "Speedy Bandouliere": "Speedy Bandouliere Bag",
     "Alma": "Alma Handbag",
-    "Pochette Métis": "Pochette Metis",
-    "Keepall": "Keepall Bandouliere Bag",
+    "Pochette Metis": "Pochette Metis",
+    "Keepall": "Keepall Bag",
     "OnTheGo": "OnTheGo Tote",
+    "Multi Pochette Accessoires": "Multi Pochette Accessoires",
     "Saddle": "Saddle Handbag",
     "Lady Dior": "Lady Dior Bag",
     "Book Tote": "Book Tote",
-    "Marmont": "GG Marmont Flap Bag Matelasse",
-    "Jackie": "Jackie 1961 Shoulder Bag",
+    "GG Marmont": "GG Marmont Flap Bag",
+    "Jackie 1961": "Jackie 1961 Hobo",
     "Dionysus": "Dionysus Bag",
-    "Horsebit": "Horsebit 1955 Shoulder Bag",
+    "Horsebit 1955": "Horsebit 1955 Shoulder Bag",
     "Luggage": "Luggage Tote",
     "Triomphe": "Triomphe Shoulder Bag",
     "Belt": "Belt Bag",
-    "Re-Edition": "Re-Edition 2005 Shoulder Bag",
-    "Galleria": "Saffiano Lux Galleria Tote",
+    "Re-Edition 2005": "Re-Edition 2005 Shoulder Bag",
+    "Galleria": "Galleria Tote",
     "Loulou": "Loulou Shoulder Bag",
     "Kate": "Kate Chain Shoulder Bag",
     "Saint Louis": "Saint Louis Tote",
@@ -104,6 +107,7 @@ EXOTICS = ("crocodile", "alligator", "ostrich", "lizard")
 JEWELRY = {"necklace", "necklaces", "bracelet", "bracelets", "earrings", "ring", "rings", "jewelry", "jewellery"}
 WATCHES = {"watch", "watches"}
 SHOES = {"shoes"}
+UNTITLED_SIZE_CATEGORIES = {"shoes", "belts", "jackets", "coats", "knitwear", "tops", "clothing"}
 
 ACCESSORY_SETS = (
     ("No Accessories", ("no-accessories",)),
@@ -147,7 +151,7 @@ class RebagReplica(ShopifyReplica):
 
     def handle_for(self, listing: Listing) -> str:
         digits = listing.sku.replace("/", "")
-        joiner = "" if listing.size else "-"  # Rebag glues the sku digits onto a trailing size
+        joiner = "" if title_size(listing) else "-"  # Rebag glues the sku digits onto a trailing size
         return f"{item_type(listing)[1]}-{brand_handle(listing.brand)}-{slugify(rebag_title(listing))}{joiner}{digits}"
 
     def collections_for(self, listing: Listing) -> Iterable[str]:
@@ -209,8 +213,13 @@ def style_phrase(listing: Listing) -> str:
     return listing.style
 
 
+def title_size(listing: Listing) -> str | None:
+    """Rebag prints bag sizes in the title; shoe, belt and clothing sizes only in tags."""
+    return listing.size if listing.is_bag or listing.category.lower() not in UNTITLED_SIZE_CATEGORIES else None
+
+
 def rebag_title(listing: Listing) -> str:
-    parts = [model_name(listing), style_phrase(listing), listing.size or ""]
+    parts = [model_name(listing), style_phrase(listing), title_size(listing) or ""]
     return " ".join(part for part in parts if part)
 
 
@@ -330,8 +339,10 @@ def rebag_tags(state: ListingState, day: date, grade: str) -> list[str]:
 def _structure_tags(listing: Listing) -> list[str]:
     brand = brand_handle(listing.brand)
     tags = [brand, f"pfs:hidden:{brand}", f"meta-model-{slugify(model_name(listing))}", f"meta-style-{slugify(style_phrase(listing))}"]
-    if listing.size:
+    if title_size(listing):
         tags.append(f"meta-size-{slugify(listing.size)}")
+    elif listing.size and listing.category.lower() in SHOES:
+        tags += [f"custom-size-shoes-{listing.size}", f"bc-filter-custom-size-shoes-{listing.size}"]
     if brand == "saint-laurent":
         tags.append("ysl")
     return tags

@@ -1,0 +1,405 @@
+"""The sandbox: one HTTP server per marketplace replica on 127.0.0.1, a settable day, faults.
+
+    market = Market(seed=7, start_date=date(2026, 8, 1), scale=0.1)
+    with SandboxServer(market, ["rebag", "vsp"]) as sandbox:   # start() on enter, stop() on exit
+        urls = sandbox.base_urls                                 # {"rebag": "http://127.0.0.1:40123", ...}
+        sandbox.set_day(date(2026, 8, 2))                        # advance the market, serve that day
+        sandbox.set_faults("rebag", status_sequence=[429, 429])  # first two requests get 429
+        sandbox.clear_faults()
+
+Each site gets its own port (their paths overlap). Faults (see `Faults`) let completeness
+tests break a crawl on purpose; `/robots.txt` is never faulted, so a crawler always learns
+the rules. An optional admin server (`admin=True`) exposes the same switches over HTTP:
+`GET /status`, `POST /day {"date": "2026-08-02"}`, `POST /faults {"marketplace": "rebag",
+"faults": {...}}` or `{"clear": true}` (optionally with a marketplace).
+`serve_forever(...)` is what `radar sandbox serve` runs.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import signal
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from sandbox.model import ListingState
+from sandbox.replicas import Replica, SandboxRequest, SandboxResponse, create_replica, load_builtin_replicas
+
+HOST = "127.0.0.1"
+PRODUCT_LIST_PATH = re.compile(r"^(?:/[a-z]{2}-[a-z]{2})?(?:/collections/(?P<collection>[^/]+))?/products\.json$")
+
+CHALLENGE_PAGES = {
+    "cloudflare": (
+        "<!DOCTYPE html><html lang=\"en-US\"><head><title>Just a moment...</title>"
+        '<meta http-equiv="refresh" content="390"><meta name="robots" content="noindex,nofollow"></head>'
+        '<body><div class="main-wrapper" role="main"><div class="main-content">'
+        '<h1 class="zone-name-title h1">Checking if the site connection is secure</h1>'
+        '<div id="challenge-stage"></div><noscript>Enable JavaScript and cookies to continue</noscript>'
+        '<script src="/cdn-cgi/challenge-platform/h/g/orchestrate/chl_page/v1"></script>'
+        "</div></div></body></html>"
+    ),
+    "captcha": (
+        "<!DOCTYPE html><html><head><title>Access to this page has been denied</title></head>"
+        '<body><div id="px-captcha"></div><p>Please verify you are a human: press and hold the button.</p>'
+        '<script src="https://captcha.px-cdn.net/captcha.js"></script></body></html>'
+    ),
+    "403": (
+        "<!DOCTYPE html><html><head><title>403 Forbidden</title></head>"
+        "<body><h1>Access denied</h1><p>You don't have permission to access this resource.</p></body></html>"
+    ),
+}
+
+
+@dataclass
+class Faults:
+    """Switches that make a replica misbehave (all off by default)."""
+
+    drop_page: int | None = None  # this page of a product listing comes back short or empty
+    drop_collection: str | None = None  # ... only in this collection ("" = /products.json); None: any
+    drop_mode: Literal["short", "empty"] = "short"  # short: first half of the page; empty: {"products": []}
+    status_sequence: list[int] = field(default_factory=list)  # statuses for the next requests, one each
+    retry_after: int = 1  # Retry-After seconds sent with a 429
+    challenge: Literal["cloudflare", "captcha", "403"] | None = None  # bot-challenge page for every request
+    challenge_status: int = 200  # HTTP status of the cloudflare/captcha page ("403" is always 403)
+    challenge_after: int = 0  # requests served normally before the challenge starts
+    slow_seconds: float = 0.0  # delay before every answer
+    only_path: str | None = None  # status/challenge/slow apply only to paths containing this
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class SandboxServer:
+    def __init__(
+        self,
+        market: Any,
+        marketplaces: Iterable[str] | None = None,
+        *,
+        port_base: int | None = None,
+        admin: bool = False,
+        host: str = HOST,
+    ) -> None:
+        """`market` is a `sandbox.market.Market` (or anything with its methods).
+
+        Marketplaces default to the market's profiles that have a replica. Config stores of
+        sandbox/stores.yaml that the market does not know are added to it first. With
+        `port_base`, the admin server (if any) listens on port_base and marketplace i on
+        port_base + 1 + i; otherwise free ports are picked.
+        """
+        load_builtin_replicas()
+        self.market = market
+        self.host = host
+        self.port_base = port_base
+        self.marketplaces = list(marketplaces) if marketplaces is not None else _default_marketplaces(market)
+        _add_missing_store_profiles(market, self.marketplaces)
+        self._market_lock = threading.RLock()
+        self._state_lock = threading.Lock()
+        self._day: date = market.current_day
+        self._states: dict[tuple[str, date], Sequence[ListingState]] = {}
+        self._faults: dict[str, Faults] = {}
+        self._served: dict[str, int] = {}
+        self._log: dict[str, list[tuple[str, int]]] = {}
+        self._replicas: dict[str, Replica] = {m: create_replica(m, _currency(market, m)) for m in self.marketplaces}
+        self._servers: dict[str, ThreadingHTTPServer] = {}
+        self._threads: list[threading.Thread] = []
+        self.base_urls: dict[str, str] = {}
+        self.admin_url: str | None = None
+        self._want_admin = admin
+
+    # ---- lifecycle ------------------------------------------------------------------
+    def start(self) -> dict[str, str]:
+        """Listen on 127.0.0.1; returns marketplace -> base URL."""
+        if self._servers:
+            return dict(self.base_urls)
+        offset = 1 if self.port_base is not None else 0
+        for index, marketplace in enumerate(self.marketplaces):
+            server = self._listen(self._port(offset + index), _SiteHandler)
+            server.sandbox, server.marketplace = self, marketplace  # type: ignore[attr-defined]
+            self._servers[marketplace] = server
+            self.base_urls[marketplace] = f"http://{self.host}:{server.server_address[1]}"
+        if self._want_admin:
+            admin = self._listen(self._port(0), _AdminHandler)
+            admin.sandbox = self  # type: ignore[attr-defined]
+            self._servers["__admin__"] = admin
+            self.admin_url = f"http://{self.host}:{admin.server_address[1]}"
+        return dict(self.base_urls)
+
+    def stop(self) -> None:
+        for server in self._servers.values():
+            server.shutdown()
+            server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._servers.clear()
+        self._threads.clear()
+
+    def __enter__(self) -> SandboxServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _port(self, offset: int) -> int:
+        return 0 if self.port_base is None else self.port_base + offset
+
+    def _listen(self, port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+        server = ThreadingHTTPServer((self.host, port), handler)
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return server
+
+    # ---- the day served ---------------------------------------------------------------
+    @property
+    def day(self) -> date:
+        return self._day
+
+    def set_day(self, day: date) -> None:
+        """Advance the market to `day` (never backwards) and serve that day from now on."""
+        with self._market_lock:
+            if day > self.market.current_day:
+                self.market.advance_to(day)
+            self._day = day
+        with self._state_lock:
+            # Keep the previous day too: a crawl that started before set_day still reads it.
+            earlier = sorted({cached_day for _, cached_day in self._states if cached_day < day})
+            for key in [key for key in self._states if key[1] in earlier[:-1]]:
+                del self._states[key]
+
+    def states(self, marketplace: str, day: date) -> Sequence[ListingState]:
+        with self._state_lock:
+            cached = self._states.get((marketplace, day))
+        if cached is not None:
+            return cached
+        with self._market_lock:
+            states = self.market.visible(marketplace, day)
+        with self._state_lock:
+            return self._states.setdefault((marketplace, day), states)
+
+    # ---- faults ---------------------------------------------------------------------
+    def set_faults(self, marketplace: str, **faults: Any) -> Faults:
+        if marketplace not in self._replicas:
+            raise KeyError(f"no marketplace {marketplace!r} in this sandbox; serving {self.marketplaces}")
+        settings = Faults(**faults)
+        settings.status_sequence = list(settings.status_sequence)
+        with self._state_lock:
+            self._faults[marketplace] = settings
+            self._served[marketplace] = 0
+        return settings
+
+    def clear_faults(self, marketplace: str | None = None) -> None:
+        with self._state_lock:
+            if marketplace is None:
+                self._faults.clear()
+            else:
+                self._faults.pop(marketplace, None)
+
+    def requests(self, marketplace: str) -> list[tuple[str, int]]:
+        """(path with query, status) of every request a site answered, oldest first."""
+        with self._state_lock:
+            return list(self._log.get(marketplace, []))
+
+    def status(self) -> dict[str, Any]:
+        with self._state_lock:
+            faults = {m: f.to_dict() for m, f in self._faults.items()}
+            counts = {m: len(log) for m, log in self._log.items()}
+        return {"day": self._day.isoformat(), "marketplaces": dict(self.base_urls), "admin": self.admin_url, "faults": faults, "requests": counts}
+
+    # ---- answering ------------------------------------------------------------------
+    def answer(self, marketplace: str, method: str, raw_path: str, headers: dict[str, str]) -> SandboxResponse:
+        split = urlsplit(raw_path)
+        path = unquote(split.path)
+        day = self._day
+        request = SandboxRequest(
+            path=path,
+            query=parse_qs(split.query),
+            headers=headers,
+            day=day,
+            load_states=lambda: self.states(marketplace, day),
+            method=method,
+        )
+        faults = self._faults.get(marketplace)
+        response = self._faulty_answer(marketplace, faults, request) if faults and path != "/robots.txt" else None
+        if response is None:
+            response = self._replica_answer(marketplace, request)
+            if faults:
+                response = _drop_page(faults, request, response)
+        with self._state_lock:
+            self._log.setdefault(marketplace, []).append((raw_path, response.status))
+        return response
+
+    def _replica_answer(self, marketplace: str, request: SandboxRequest) -> SandboxResponse:
+        try:
+            return self._replicas[marketplace].respond(request)
+        except Exception as exc:  # a replica bug must show as a 500, not a hung connection
+            return SandboxResponse.json({"errors": f"sandbox replica error: {exc!r}"}, status=500)
+
+    def _faulty_answer(self, marketplace: str, faults: Faults, request: SandboxRequest) -> SandboxResponse | None:
+        if faults.only_path and faults.only_path not in request.path:
+            return None
+        if faults.slow_seconds:
+            time.sleep(faults.slow_seconds)
+        with self._state_lock:
+            served = self._served.get(marketplace, 0)
+            self._served[marketplace] = served + 1
+            status = faults.status_sequence.pop(0) if faults.status_sequence else None
+        if status is not None:
+            return _error_response(status, faults.retry_after)
+        if faults.challenge and served >= faults.challenge_after:
+            page = CHALLENGE_PAGES[faults.challenge]
+            code = 403 if faults.challenge == "403" else faults.challenge_status
+            headers = {"cf-mitigated": "challenge"} if faults.challenge == "cloudflare" else {}
+            return SandboxResponse.html(page, status=code, headers=headers)
+        return None
+
+
+def _error_response(status: int, retry_after: int) -> SandboxResponse:
+    if status == 429:
+        return SandboxResponse.json({"errors": "Too Many Requests"}, status=429, headers={"Retry-After": str(retry_after)})
+    return SandboxResponse.json({"errors": "Internal Server Error" if status >= 500 else f"HTTP {status}"}, status=status)
+
+
+def _drop_page(faults: Faults, request: SandboxRequest, response: SandboxResponse) -> SandboxResponse:
+    """Answer the chosen page of a product listing short (or empty), as a flaky shop might."""
+    match = PRODUCT_LIST_PATH.match(request.path)
+    if faults.drop_page is None or response.status != 200 or not match:
+        return response
+    collection = match.group("collection") or ""
+    if faults.drop_collection is not None and faults.drop_collection != collection:
+        return response
+    if int(request.param("page", "1") or 1) != faults.drop_page:
+        return response
+    products = json.loads(response.body)["products"]
+    kept = [] if faults.drop_mode == "empty" else products[: len(products) // 2]
+    return SandboxResponse.json({"products": kept}, headers={k: v for k, v in response.headers.items() if k != "Content-Type"})
+
+
+# ---- HTTP handlers ------------------------------------------------------------------
+class _QuietHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "nginx"
+    sys_version = ""
+
+    def log_message(self, format: str, *args: Any) -> None:  # request logging off
+        pass
+
+    def send(self, response: SandboxResponse, head_only: bool = False) -> None:
+        try:
+            self.send_response(response.status)
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.end_headers()
+            if not head_only:
+                self.wfile.write(response.body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (a timeout test); nothing to answer
+
+
+class _SiteHandler(_QuietHandler):
+    def do_GET(self) -> None:
+        self._answer("GET")
+
+    def do_HEAD(self) -> None:
+        self._answer("HEAD")
+
+    def _answer(self, method: str) -> None:
+        sandbox: SandboxServer = self.server.sandbox  # type: ignore[attr-defined]
+        response = sandbox.answer(self.server.marketplace, method, self.path, dict(self.headers.items()))  # type: ignore[attr-defined]
+        self.send(response, head_only=method == "HEAD")
+
+
+class _AdminHandler(_QuietHandler):
+    def do_GET(self) -> None:
+        sandbox: SandboxServer = self.server.sandbox  # type: ignore[attr-defined]
+        if urlsplit(self.path).path == "/status":
+            self.send(SandboxResponse.json(sandbox.status()))
+        else:
+            self.send(SandboxResponse.not_found())
+
+    def do_POST(self) -> None:
+        sandbox: SandboxServer = self.server.sandbox  # type: ignore[attr-defined]
+        try:
+            payload = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+            path = urlsplit(self.path).path
+            if path == "/day":
+                sandbox.set_day(date.fromisoformat(payload["date"]))
+            elif path == "/faults":
+                _apply_faults(sandbox, payload)
+            else:
+                self.send(SandboxResponse.not_found())
+                return
+        except (KeyError, TypeError, ValueError) as exc:
+            self.send(SandboxResponse.json({"errors": f"bad request: {exc}"}, status=400))
+            return
+        self.send(SandboxResponse.json(sandbox.status()))
+
+
+def _apply_faults(sandbox: SandboxServer, payload: dict[str, Any]) -> None:
+    if payload.get("clear"):
+        sandbox.clear_faults(payload.get("marketplace"))
+    else:
+        sandbox.set_faults(payload["marketplace"], **payload.get("faults", {}))
+
+
+# ---- market wiring ------------------------------------------------------------------
+def _default_marketplaces(market: Any) -> list[str]:
+    from sandbox.replicas import REPLICAS
+
+    return [key for key in market.profiles if key in REPLICAS]
+
+
+def _currency(market: Any, marketplace: str) -> str:
+    profile = market.profiles.get(marketplace)
+    if profile is not None:
+        return profile.currency
+    from sandbox.replicas.stores import STORE_OPTIONS
+
+    return STORE_OPTIONS[marketplace].currency if marketplace in STORE_OPTIONS else "USD"
+
+
+def _add_missing_store_profiles(market: Any, marketplaces: Iterable[str]) -> None:
+    """A config store the market has no profile for gets one from its stores.yaml entry."""
+    from sandbox.replicas.stores import STORE_OPTIONS, market_profile_fields
+
+    missing = [m for m in marketplaces if m not in market.profiles and m in STORE_OPTIONS]
+    if not missing:
+        return
+    from sandbox.market import MarketplaceProfile
+
+    for marketplace in missing:
+        market.add_profile(MarketplaceProfile(**market_profile_fields(STORE_OPTIONS[marketplace])))
+
+
+def serve_forever(
+    seed: int,
+    start_date: date,
+    scale: float,
+    day: date | None,
+    marketplaces: Sequence[str] | None,
+    port_base: int | None = None,
+) -> None:
+    """Run the sandbox until SIGINT/SIGTERM; prints {"day", "marketplaces", "admin"} as JSON."""
+    from sandbox.market import Market
+
+    market = Market(seed=seed, start_date=start_date, scale=scale)
+    sandbox = SandboxServer(market, marketplaces or None, port_base=port_base, admin=True)
+    sandbox.set_day(day or start_date)
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    sandbox.start()
+    try:
+        print(json.dumps({"day": sandbox.day.isoformat(), "marketplaces": sandbox.base_urls, "admin": sandbox.admin_url}), flush=True)
+        stop.wait()
+    finally:
+        sandbox.stop()
