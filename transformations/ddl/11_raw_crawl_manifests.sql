@@ -1,0 +1,18 @@
+-- raw.crawl_manifests: one row per crawl (marketplace, snapshot day), so SQL can tell
+-- complete snapshots from incomplete ones (radar/lake.py MANIFEST_SCHEMA).
+create table if not exists {{ raw_catalog }}.raw.crawl_manifests (
+    item_count bigint,
+    expected_count bigint,
+    complete boolean,
+    finish_reason varchar,
+    started_at timestamp(3),
+    finished_at timestamp(3),
+    incomplete_reasons varchar,
+    marketplace varchar,
+    snapshot_date date
+)
+with (
+    external_location = '{{ lake_url }}/raw/crawl_manifests',
+    format = 'PARQUET',
+    partitioned_by = array['marketplace', 'snapshot_date']
+);

@@ -1,0 +1,367 @@
+"""Where models run: DuckDB (embedded, transpiled) or Trino (the SQL as written, Iceberg tables).
+
+An engine turns a parsed Trino query into its own SQL, runs statements, and knows the
+statement shapes the runner needs (create-as, rename, delete + insert). Every statement it
+runs is also recorded, so `--print` and dry runs show exactly what would run.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from datetime import date
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import jinja2
+from sqlglot import exp
+from sqlglot.schema import MappingSchema
+
+from radar.settings import RadarSettings
+from transformations import sources
+from transformations.transpile import DUCKDB_SESSION_SETTINGS, trino_to_duckdb
+
+log = logging.getLogger(__name__)
+
+DDL_DIR = Path(__file__).resolve().parent / "ddl"
+MODEL_SCHEMAS = ("seeds", "staging", "intermediate", "marts")
+
+
+class Engine:
+    dialect = ""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    # -- running
+    def execute(self, sql: str) -> None:
+        self.statements.append(sql)
+        self._execute(sql)
+
+    def fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+        self.statements.append(sql)
+        return self._fetch(sql)
+
+    def _execute(self, sql: str) -> None:
+        raise NotImplementedError
+
+    def _fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+        raise NotImplementedError
+
+    def compile(self, query: exp.Query) -> str:
+        raise NotImplementedError
+
+    def table_columns(self, table: str) -> list[str] | None:
+        """Column names in order; None when the table does not exist or cannot be known."""
+        raise NotImplementedError
+
+    def begin(self) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    # -- statement shapes (names are "<schema>.<table>")
+    def qualified(self, table: str) -> str:
+        return table
+
+    def create_schema(self, schema: str) -> str:
+        return f"create schema if not exists {self.qualified(schema + '.x').rsplit('.', 1)[0]}"
+
+    def drop_table(self, table: str) -> str:
+        return f"drop table if exists {self.qualified(table)}"
+
+    def create_table_as(self, table: str, select_sql: str) -> str:
+        return f"create table {self.qualified(table)} as\n{select_sql}"
+
+    def create_empty_table_like(self, table: str, source: str, day_column: str | None) -> str:
+        raise NotImplementedError
+
+    def rename_table(self, source: str, target: str) -> str:
+        raise NotImplementedError
+
+    def delete_days(self, table: str, day_column: str, start: date, end: date) -> str:
+        return (
+            f"delete from {self.qualified(table)} "
+            f"where {day_column} between date '{start.isoformat()}' and date '{end.isoformat()}'"
+        )
+
+    def insert_from(self, target: str, source: str, columns: list[str]) -> str:
+        listed = ", ".join(columns)
+        return f"insert into {self.qualified(target)} ({listed}) select {listed} from {self.qualified(source)}"
+
+
+# ----------------------------------------------------------------- DuckDB
+
+
+class DuckDBEngine(Engine):
+    dialect = "duckdb"
+
+    def __init__(self, path: str = ":memory:") -> None:
+        import duckdb
+
+        super().__init__()
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # Extensions cannot be downloaded here: fail fast instead of hanging on the network.
+        self.con = duckdb.connect(path, config={"autoinstall_known_extensions": False})
+        for setting in DUCKDB_SESSION_SETTINGS:
+            self.con.execute(setting)
+        self._in_transaction = False
+
+    def _execute(self, sql: str) -> None:
+        self.con.execute(sql)
+
+    def _fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+        relation = self.con.execute(sql)
+        return [d[0] for d in relation.description], relation.fetchall()
+
+    def compile(self, query: exp.Query) -> str:
+        return trino_to_duckdb(query, self._catalog_schema())
+
+    def _catalog_schema(self) -> MappingSchema:
+        rows = self.con.execute(
+            "select table_schema, table_name, column_name, data_type from information_schema.columns "
+            "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
+        ).fetchall()
+        mapping: dict[str, dict[str, dict[str, str]]] = {}
+        for schema, table, column, data_type in rows:
+            mapping.setdefault(schema, {}).setdefault(table, {})[column] = _sqlglot_type(data_type)
+        return MappingSchema(mapping, dialect="duckdb")
+
+    def table_columns(self, table: str) -> list[str] | None:
+        schema, name = table.split(".")
+        rows = self.con.execute(
+            "select column_name from information_schema.columns where table_catalog = current_database() "
+            "and table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, name],
+        ).fetchall()
+        return [r[0] for r in rows] or None
+
+    def begin(self) -> None:
+        self.con.execute("begin transaction")
+        self._in_transaction = True
+
+    def commit(self) -> None:
+        if self._in_transaction:
+            self.con.execute("commit")
+            self._in_transaction = False
+
+    def rollback(self) -> None:
+        if self._in_transaction:
+            self.con.execute("rollback")
+            self._in_transaction = False
+
+    def close(self) -> None:
+        self.con.close()
+
+    def create_empty_table_like(self, table: str, source: str, day_column: str | None) -> str:
+        return f"create table if not exists {table} as select * from {source} limit 0"
+
+    def rename_table(self, source: str, target: str) -> str:
+        return f"alter table {source} rename to {target.split('.')[1]}"
+
+    def prepare_sources(self, settings: RadarSettings, seeds: list[sources.Seed]) -> None:
+        sources.register_raw_sources_duckdb(self.con, settings)
+        sources.load_seeds_duckdb(self.con, seeds)
+        for schema in MODEL_SCHEMAS:
+            self.con.execute(f"create schema if not exists {schema}")
+
+    def snapshot_date_range(self) -> tuple[date, date] | None:
+        low, high = self.con.execute(
+            "select min(snapshot_date), max(snapshot_date) from ("
+            "select snapshot_date from raw.crawl_manifests union all select snapshot_date from raw.listings)"
+        ).fetchall()[0]
+        return (low, high) if low is not None else None
+
+
+_SQLGLOT_UNPARSEABLE = "UNKNOWN"
+
+
+def _sqlglot_type(duckdb_type: str) -> str:
+    """DuckDB's information_schema spells some types sqlglot cannot read; those stay unknown."""
+    try:
+        exp.DataType.build(duckdb_type, dialect="duckdb")
+        return duckdb_type
+    except Exception:  # noqa: BLE001 - any parse failure only loses type information
+        return _SQLGLOT_UNPARSEABLE
+
+
+# ------------------------------------------------------------------ Trino
+
+
+class TrinoEngine(Engine):
+    """Runs on a Trino cluster, or only records statements when `connection` is None (print mode)."""
+
+    dialect = "trino"
+
+    def __init__(self, connection=None, *, catalog: str = "iceberg", raw_catalog: str = "hive") -> None:
+        super().__init__()
+        self.connection = connection
+        self.catalog = catalog
+        self.raw_catalog = raw_catalog
+
+    @classmethod
+    def from_settings(cls, settings: RadarSettings, *, print_only: bool = False) -> "TrinoEngine":
+        catalog = os.environ.get("RADAR_TRINO_CATALOG", "iceberg")
+        raw_catalog = os.environ.get("RADAR_TRINO_RAW_CATALOG", "hive")
+        if print_only:
+            return cls(None, catalog=catalog, raw_catalog=raw_catalog)
+        if not settings.trino_url:
+            raise ValueError("the Trino engine needs RADAR_TRINO_URL (http(s)://user@host:port/catalog)")
+        return cls(connect_trino(settings), catalog=catalog, raw_catalog=raw_catalog)
+
+    @property
+    def print_only(self) -> bool:
+        return self.connection is None
+
+    def _execute(self, sql: str) -> None:
+        self._fetch(sql)
+
+    def _fetch(self, sql: str) -> tuple[list[str], list[tuple]]:
+        if self.print_only:
+            return [], []
+        cursor = self.connection.cursor()
+        cursor.execute(sql)
+        rows = cursor.fetchall()  # a Trino statement only finishes once its result is read
+        return [d[0] for d in cursor.description or []], [tuple(r) for r in rows]
+
+    def compile(self, query: exp.Query) -> str:
+        tree = query.copy()
+        for table in tree.find_all(exp.Table):
+            if table.db and not table.catalog:
+                table.set("catalog", exp.to_identifier(self._catalog_for(table.db)))
+        return tree.sql(dialect="trino", pretty=True)
+
+    def _catalog_for(self, schema: str) -> str:
+        return self.raw_catalog if schema.lower() == "raw" else self.catalog
+
+    def qualified(self, table: str) -> str:
+        return f"{self._catalog_for(table.split('.')[0])}.{table}"
+
+    def table_columns(self, table: str) -> list[str] | None:
+        if self.print_only:
+            return None
+        schema, name = table.split(".")
+        _, rows = self._fetch(
+            f"select column_name from {self._catalog_for(schema)}.information_schema.columns "
+            f"where table_schema = '{schema}' and table_name = '{name}' order by ordinal_position"
+        )
+        self.statements.pop()  # catalog lookups are not part of the plan
+        return [r[0] for r in rows] or None
+
+    def create_empty_table_like(self, table: str, source: str, day_column: str | None) -> str:
+        partitioning = f"\nwith (partitioning = array['{day_column}'])" if day_column else ""
+        return (
+            f"create table if not exists {self.qualified(table)}{partitioning} as "
+            f"select * from {self.qualified(source)} with no data"
+        )
+
+    def rename_table(self, source: str, target: str) -> str:
+        return f"alter table {self.qualified(source)} rename to {self.qualified(target)}"
+
+    def prepare_sources(self, settings: RadarSettings, seeds: list[sources.Seed]) -> None:
+        for statement in render_trino_ddl(settings, catalog=self.catalog, raw_catalog=self.raw_catalog):
+            self.execute(statement)
+        for seed in seeds:
+            for statement in trino_seed_statements(seed, self.qualified(seed.name)):
+                self.execute(statement)
+
+    def snapshot_date_range(self) -> tuple[date, date] | None:
+        if self.print_only:
+            return None
+        _, rows = self._fetch(f"select min(snapshot_date), max(snapshot_date) from {self.raw_catalog}.raw.crawl_manifests")
+        low, high = rows[0]
+        return (low, high) if low is not None else None
+
+
+def connect_trino(settings: RadarSettings):
+    """RADAR_TRINO_URL = http(s)://user@host:port[/catalog[/schema]]; password from RADAR_TRINO_PASSWORD."""
+    import trino
+
+    url = urlparse(settings.trino_url)
+    path = [p for p in url.path.split("/") if p]
+    auth = None
+    if settings.trino_password is not None:
+        auth = trino.auth.BasicAuthentication(unquote(url.username or ""), settings.trino_password.get_secret_value())
+    return trino.dbapi.connect(
+        host=url.hostname,
+        port=url.port or (443 if url.scheme == "https" else 8080),
+        user=unquote(url.username or "radar"),
+        catalog=path[0] if path else "iceberg",
+        schema=path[1] if len(path) > 1 else "marts",
+        http_scheme=url.scheme,
+        auth=auth,
+        timezone="UTC",
+    )
+
+
+def render_trino_ddl(settings: RadarSettings, *, catalog: str = "iceberg", raw_catalog: str = "hive") -> list[str]:
+    """The DDL files (schemas, raw external tables, partition sync), rendered and split."""
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined)
+    context = {
+        "catalog": catalog,
+        "raw_catalog": raw_catalog,
+        "lake_url": settings.lake_url.rstrip("/"),
+        "model_schemas": MODEL_SCHEMAS,
+        "raw_sources": sources.RAW_SOURCES,
+    }
+    statements = []
+    for path in sorted(DDL_DIR.glob("*.sql")):
+        text = env.from_string(path.read_text()).render(**context)
+        statements += [s.strip() for s in re.split(r";[ \t]*(?:\n|$)", text) if _has_sql(s)]
+    return statements
+
+
+def _has_sql(chunk: str) -> bool:
+    lines = [line for line in chunk.strip().splitlines() if not line.strip().startswith("--")]
+    return bool("".join(lines).strip())
+
+
+_TRINO_TYPES = {"VARCHAR": "varchar", "BIGINT": "bigint", "INTEGER": "integer", "DOUBLE": "double",
+                "DATE": "date", "BOOLEAN": "boolean", "TIMESTAMP": "timestamp(6)", "FLOAT": "real"}
+
+
+def trino_seed_statements(seed: sources.Seed, qualified_name: str, batch_size: int = 500) -> list[str]:
+    """Drop, create and fill a seed table on Trino with the types DuckDB infers (or the seed YAML gives)."""
+    columns, rows = sources.seed_rows_and_types(seed)
+    types = [seed.column_types.get(name) or _trino_seed_type(duckdb_type) for name, duckdb_type in columns]
+    definition = ", ".join(f"{name} {trino_type}" for (name, _), trino_type in zip(columns, types))
+    statements = [f"drop table if exists {qualified_name}", f"create table {qualified_name} ({definition})"]
+    for start in range(0, len(rows), batch_size):
+        values = ",\n".join(_values_row(row, types) for row in rows[start : start + batch_size])
+        statements.append(f"insert into {qualified_name} values\n{values}")
+    return statements
+
+
+def _trino_seed_type(duckdb_type: str) -> str:
+    if duckdb_type.startswith("DECIMAL"):
+        return duckdb_type.lower()
+    return _TRINO_TYPES.get(duckdb_type, "varchar")
+
+
+def _values_row(row: tuple, types: list[str]) -> str:
+    return "(" + ", ".join(_trino_literal(v, t) for v, t in zip(row, types)) + ")"
+
+
+def _trino_literal(value, trino_type: str) -> str:
+    if value is None:
+        return f"cast(null as {trino_type})"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if trino_type.startswith(("bigint", "integer", "double", "real", "decimal")):
+        return f"cast({value} as {trino_type})"
+    if trino_type in ("date",) or trino_type.startswith("timestamp"):
+        return f"{trino_type.split('(')[0]} '{value}'"
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def make_engine(settings: RadarSettings, dialect: str, *, dry_run: bool = False) -> Engine:
+    if dialect == "duckdb":
+        return DuckDBEngine(":memory:" if dry_run else settings.warehouse_path)
+    if dialect == "trino":
+        return TrinoEngine.from_settings(settings, print_only=dry_run)
+    raise ValueError(f"unknown dialect {dialect!r}: use duckdb or trino")

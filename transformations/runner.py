@@ -1,0 +1,337 @@
+"""Run the SQL models in dependency order on DuckDB or Trino.
+
+Each model is built into a staged copy (<schema>.<table>__staged), audited there, and only
+then published (table: swap; incremental_by_day: delete + insert of its days). A failing
+audit raises AuditFailure before the model is published, so nothing downstream is built.
+On DuckDB the whole run is also one transaction: a failure leaves the warehouse as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlglot import exp
+
+from radar.settings import RadarSettings
+from transformations import audits as audit_rules
+from transformations.engines import Engine, TrinoEngine, make_engine
+from transformations.models import (
+    PLACEHOLDER_DAY,
+    SQL_DIR,
+    Model,
+    ModelError,
+    build_order,
+    jinja_environment,
+    load_models,
+    model_dependencies,
+    parse_select,
+    render_model,
+    select_models,
+)
+from transformations.sources import SEEDS_DIR, load_seeds
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "ModelRun",
+    "TransformResult",
+    "run_transformations",
+    "render_for_trino",
+    "load_models",
+    "model_dependencies",
+    "build_order",
+]
+
+STAGED_SUFFIX = "__staged"
+SAMPLE_ROWS = 5
+
+
+@dataclass
+class ModelRun:
+    name: str
+    materialized: str
+    intervals: list[tuple[date, date]]
+    row_count: int | None  # rows written by this run (None in print mode)
+    audits: list[str]
+    seconds: float
+
+
+@dataclass
+class TransformResult:
+    dialect: str
+    start_date: date | None
+    end_date: date | None
+    full_refresh: bool
+    models: list[ModelRun] = field(default_factory=list)
+    documentation_problems: dict[str, list[str]] = field(default_factory=dict)
+    statements: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-friendly overview for the flow's return value and the CLI."""
+        return {
+            "dialect": self.dialect,
+            "start_date": self.start_date.isoformat() if self.start_date else None,
+            "end_date": self.end_date.isoformat() if self.end_date else None,
+            "full_refresh": self.full_refresh,
+            "models": {m.name: {"rows": m.row_count, "intervals": len(m.intervals),
+                                "audits": len(m.audits), "seconds": round(m.seconds, 2)} for m in self.models},
+            "documentation_problems": self.documentation_problems,
+        }
+
+
+# ---------------------------------------------------------------- public API
+
+
+def run_transformations(
+    settings: RadarSettings,
+    *,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    select: list[str] | None = None,
+    dialect: str = "duckdb",
+    dry_run: bool = False,
+    full_refresh: bool = False,
+    sql_dir: Path | str = SQL_DIR,
+    seeds_dir: Path | str = SEEDS_DIR,
+) -> TransformResult:
+    """Build the selected models (all by default) and their audits.
+
+    Dates bound the snapshot days incremental models rebuild, one day at a time. With no
+    dates, or full_refresh, incremental models are dropped and rebuilt over the whole range
+    (default: every snapshot day in the lake) in one pass. Table models always rebuild whole.
+    dry_run: DuckDB builds in a throwaway in-memory database; Trino only records statements.
+    """
+    models = load_models(sql_dir)
+    names = select_models(models, select)
+    engine = make_engine(settings, dialect, dry_run=dry_run)
+    try:
+        return _run(engine, settings, models, names, start_date, end_date, full_refresh, Path(seeds_dir))
+    finally:
+        engine.close()
+
+
+def render_for_trino(
+    settings: RadarSettings,
+    *,
+    start_date: date | None = None,
+    end_date: date | None = None,
+    select: list[str] | None = None,
+    full_refresh: bool = False,
+    include_setup: bool = True,
+    sql_dir: Path | str = SQL_DIR,
+    seeds_dir: Path | str = SEEDS_DIR,
+) -> list[str]:
+    """The statements a Trino run would execute (setup DDL, seeds, builds, audits, publishes),
+    without connecting. Without dates the plan is rendered for today."""
+    models = load_models(sql_dir)
+    names = select_models(models, select)
+    engine = TrinoEngine.from_settings(settings, print_only=True)
+    today = date.today()
+    result = _run(
+        engine, settings, models, names, start_date or end_date or today, end_date or start_date or today,
+        full_refresh, Path(seeds_dir), prepare_sources=include_setup,
+    )
+    return result.statements
+
+
+# ------------------------------------------------------------------ the run
+
+
+def _run(
+    engine: Engine,
+    settings: RadarSettings,
+    models: dict[str, Model],
+    names: list[str],
+    start_date: date | None,
+    end_date: date | None,
+    full_refresh: bool,
+    seeds_dir: Path,
+    *,
+    prepare_sources: bool = True,
+) -> TransformResult:
+    engine.begin()
+    try:
+        if prepare_sources:
+            engine.prepare_sources(settings, load_seeds(seeds_dir))
+        full_refresh = full_refresh or (start_date is None and end_date is None)
+        start, end = _date_range(engine, start_date, end_date)
+        result = TransformResult(engine.dialect, start, end, full_refresh)
+        builder = _ModelBuilder(engine, result, full_refresh)
+        for name in names:
+            builder.build(models[name], start, end)
+        engine.commit()
+    except BaseException:
+        engine.rollback()
+        raise
+    result.statements = list(engine.statements)
+    return result
+
+
+def _date_range(engine: Engine, start: date | None, end: date | None) -> tuple[date, date]:
+    if start is not None and end is not None:
+        if start > end:
+            raise ValueError(f"start_date {start} is after end_date {end}")
+        return start, end
+    lake_range = engine.snapshot_date_range()
+    if lake_range is None:  # empty lake: build empty tables
+        return start or end or PLACEHOLDER_DAY, end or start or PLACEHOLDER_DAY
+    return start or lake_range[0], end or lake_range[1]
+
+
+def days_between(start: date, end: date) -> list[date]:
+    return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+
+
+class _ModelBuilder:
+    def __init__(self, engine: Engine, result: TransformResult, full_refresh: bool) -> None:
+        self.engine = engine
+        self.result = result
+        self.full_refresh = full_refresh
+        self.jinja = jinja_environment()
+
+    def build(self, model: Model, start: date, end: date) -> None:
+        started = time.monotonic()
+        log.info("building %s (%s)", model.name, model.materialized)
+        if model.is_incremental:
+            intervals, rows, audits = self._build_incremental(model, start, end)
+        else:
+            intervals, (rows, audits) = [(start, end)], self._build_table(model, start, end)
+        self.result.models.append(
+            ModelRun(model.name, model.materialized, intervals, rows, audits, time.monotonic() - started)
+        )
+
+    # -- table: stage, audit, swap
+    def _build_table(self, model: Model, start: date, end: date) -> tuple[int | None, list[str]]:
+        staged = self._stage(model, start, end)
+        previous = self._count(f"select count(*) from {model.name}") if self._exists(model.name) else None
+        rows = self._count(f"select count(*) from {staged}")
+        audits = self._audit(model, staged, row_count_previous=lambda: [(None, previous), (None, rows)])
+        self.engine.execute(self.engine.drop_table(model.name))
+        self.engine.execute(self.engine.rename_table(staged, model.name))
+        return rows, audits
+
+    # -- incremental_by_day: per interval stage, audit, delete + insert
+    def _build_incremental(self, model: Model, start: date, end: date):
+        if self.full_refresh:
+            self.engine.execute(self.engine.drop_table(model.name))
+            intervals = [(start, end)]
+        else:
+            intervals = [(day, day) for day in days_between(start, end)]
+        total, audits = 0, []
+        for interval_start, interval_end in intervals:
+            rows, audits = self._build_interval(model, interval_start, interval_end)
+            total = None if rows is None or total is None else total + rows
+        return intervals, total, audits
+
+    def _build_interval(self, model: Model, start: date, end: date) -> tuple[int | None, list[str]]:
+        staged = self._stage(model, start, end)
+        self._check_rows_inside(model, staged, start, end)
+        exists = self._exists(model.name)
+        audits = self._audit(model, staged, row_count_previous=lambda: self._daily_counts(model, staged, start, end, exists))
+        rows = self._count(f"select count(*) from {staged}")
+        engine = self.engine
+        engine.execute(engine.create_empty_table_like(model.name, staged, model.day_column))
+        columns = self._publish_columns(model, staged)
+        engine.execute(engine.delete_days(model.name, model.day_column, start, end))
+        engine.execute(engine.insert_from(model.name, staged, columns))
+        engine.execute(engine.drop_table(staged))
+        return rows, audits
+
+    def _publish_columns(self, model: Model, staged: str) -> list[str]:
+        staged_columns = self.engine.table_columns(staged) or model.documented_columns
+        published = self.engine.table_columns(model.name)
+        if published is not None and published != staged_columns:
+            raise ModelError(
+                f"{model.path}: columns changed from {published} to {staged_columns}; "
+                "rebuild it with full_refresh=True"
+            )
+        return staged_columns
+
+    def _check_rows_inside(self, model: Model, staged: str, start: date, end: date) -> None:
+        outside = self._count(
+            f"select count(*) from {staged} where {model.day_column} is null or {model.day_column} "
+            f"not between date '{start.isoformat()}' and date '{end.isoformat()}'"
+        )
+        if outside:
+            raise ModelError(
+                f"{model.path}: {outside} row(s) outside {start}..{end} in {model.day_column}; an "
+                "incremental model must filter its days, e.g. where {{ between_days('snapshot_date') }}"
+            )
+
+    def _daily_counts(self, model: Model, staged: str, start: date, end: date, exists: bool):
+        """(day, rows) of the staged days, preceded by the published previous day's count."""
+        column = model.day_column
+        _, rows = self._fetch(f"select {column}, count(*) from {staged} group by {column}")
+        by_day = {day: count for day, count in rows}
+        previous_day = start - timedelta(days=1)
+        previous = None
+        if exists:
+            previous = self._count(
+                f"select count(*) from {model.name} where {column} = date '{previous_day.isoformat()}'"
+            )
+        return [(previous_day, previous)] + [(day, by_day.get(day, 0)) for day in days_between(start, end)]
+
+    # -- shared steps
+    def _stage(self, model: Model, start: date, end: date) -> str:
+        staged = model.name + STAGED_SUFFIX
+        select_sql = self.engine.compile(parse_select(render_model(model, start, end, self.jinja), path=model.path))
+        self.engine.execute(self.engine.drop_table(staged))
+        self.engine.execute(self.engine.create_table_as(staged, select_sql))
+        self._check_documentation(model, staged)
+        return staged
+
+    def _check_documentation(self, model: Model, staged: str) -> None:
+        actual = self.engine.table_columns(staged)
+        if actual is None:
+            return
+        problems = [f"column {c} is not documented in {model.path.with_suffix('.yml').name}"
+                    for c in actual if c.lower() not in model.documented_columns]
+        problems += [f"documented column {c} is not in the output" for c in model.documented_columns
+                     if c not in {a.lower() for a in actual}]
+        if problems:
+            self.result.documentation_problems[model.name] = problems
+            log.warning("%s: %s", model.name, "; ".join(problems))
+
+    def _audit(self, model: Model, staged: str, row_count_previous) -> list[str]:
+        names = []
+        for audit in audit_rules.model_audits(model, staged):
+            names.append(audit.name)
+            if audit.row_count is not None:
+                self._check_row_counts(model, audit, row_count_previous())
+            else:
+                self._check_bad_rows(model, audit)
+        return names
+
+    def _check_bad_rows(self, model: Model, audit: audit_rules.Audit) -> None:
+        query = parse_select(audit.query, path=f"{model.path.with_suffix('.yml')} audit {audit.name}")
+        bad = exp.select("*").from_(query.subquery("bad_rows"))
+        columns, sample = self.engine.fetch(self.engine.compile(bad.limit(SAMPLE_ROWS)))
+        if sample:
+            count = self._count(exp.select("count(*)").from_(query.subquery("bad_rows")).sql("trino"))
+            raise audit_rules.AuditFailure(model.name, audit.name, count, columns, sample)
+
+    def _check_row_counts(self, model: Model, audit: audit_rules.Audit, daily: list[tuple]) -> None:
+        for (_, previous), (day, current) in zip(daily, daily[1:]):
+            if current is None:
+                continue
+            problem = audit_rules.row_count_problem(audit.row_count, current, previous)
+            if problem:
+                raise audit_rules.AuditFailure(
+                    model.name, audit.name, 1, ["day", "problem"], [(day, problem)]
+                )
+
+    def _exists(self, table: str) -> bool:
+        return self.engine.table_columns(table) is not None
+
+    def _fetch(self, trino_sql: str) -> tuple[list[str], list[tuple]]:
+        """Run one of the runner's own queries (written in Trino SQL) on the engine."""
+        return self.engine.fetch(self.engine.compile(parse_select(trino_sql, path="<runner>")))
+
+    def _count(self, trino_sql: str) -> int | None:
+        _, rows = self._fetch(trino_sql)
+        return rows[0][0] if rows else None

@@ -1,0 +1,184 @@
+"""Raw sources (the lake) and seeds (CSV reference data), as tables the models can read.
+
+raw.listings and raw.crawl_manifests have the columns of radar.lake's Parquet schemas plus
+the hive partition columns marketplace (varchar) and snapshot_date (date). Timestamps are
+plain TIMESTAMP in UTC on both engines (what Trino's Hive connector returns for Parquet).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.dataset as pads
+import yaml
+
+from radar.lake import LISTINGS_DIR, MANIFESTS_DIR, MANIFEST_SCHEMA, RAW_LISTING_SCHEMA, s3_filesystem
+from radar.settings import RadarSettings
+
+SEEDS_DIR = Path(__file__).resolve().parent / "seeds"
+PARTITION_COLUMNS = (("marketplace", "varchar"), ("snapshot_date", "date"))
+
+
+@dataclass(frozen=True)
+class RawSource:
+    name: str  # "raw.<table>"
+    lake_dir: str  # relative to the lake root
+    columns: tuple[tuple[str, str], ...]  # (name, Trino type), partition columns last
+
+    @property
+    def table(self) -> str:
+        return self.name.split(".")[1]
+
+    @property
+    def file_columns(self) -> tuple[tuple[str, str], ...]:
+        partition_names = {name for name, _ in PARTITION_COLUMNS}
+        return tuple(c for c in self.columns if c[0] not in partition_names)
+
+
+def _trino_type(arrow_type: pa.DataType) -> str:
+    if pa.types.is_decimal(arrow_type):
+        return f"decimal({arrow_type.precision},{arrow_type.scale})"
+    if pa.types.is_timestamp(arrow_type):
+        return "timestamp(3)"  # the Hive connector's default precision
+    simple = {pa.string(): "varchar", pa.bool_(): "boolean", pa.int64(): "bigint", pa.int32(): "integer",
+              pa.float64(): "double", pa.date32(): "date"}
+    if arrow_type not in simple:
+        raise TypeError(f"no Trino type for lake column type {arrow_type}")
+    return simple[arrow_type]
+
+
+def _raw_source(name: str, lake_dir: str, schema: pa.Schema) -> RawSource:
+    columns = tuple((field.name, _trino_type(field.type)) for field in schema) + PARTITION_COLUMNS
+    return RawSource(name, lake_dir, columns)
+
+
+RAW_SOURCES = (
+    _raw_source("raw.listings", LISTINGS_DIR, RAW_LISTING_SCHEMA),
+    _raw_source("raw.crawl_manifests", MANIFESTS_DIR, MANIFEST_SCHEMA),
+)
+
+
+# ------------------------------------------------------------------- DuckDB
+
+
+def register_raw_sources_duckdb(con, settings: RadarSettings) -> None:
+    """(Re)create raw.* views over the lake. An empty lake gives empty views with the right columns."""
+    con.execute("create schema if not exists raw")
+    for source in RAW_SOURCES:
+        relation = _lake_relation_sql(con, settings, source)
+        con.execute(f"create or replace view {source.name} as {relation}")
+
+
+def _lake_relation_sql(con, settings: RadarSettings, source: RawSource) -> str:
+    if settings.lake_url.startswith("s3://"):
+        scan, present = _register_s3_dataset(con, settings, source)
+    else:
+        scan, present = _local_parquet_scan(con, settings.lake_url, source)
+    if scan is None:
+        return _empty_relation_sql(source)
+    return _typed_projection_sql(source, scan, present)
+
+
+def _local_parquet_scan(con, lake_url: str, source: RawSource) -> tuple[str | None, set[str]]:
+    root = os.path.abspath(lake_url.removeprefix("file://"))
+    pattern = f"{root}/{source.lake_dir}/marketplace=*/snapshot_date=*/*.parquet"
+    if not glob.glob(pattern):
+        return None, set()
+    quoted = pattern.replace("'", "''")
+    scan = (
+        f"read_parquet('{quoted}', hive_partitioning = true, union_by_name = true, "
+        "hive_types = {'marketplace': 'VARCHAR', 'snapshot_date': 'DATE'})"
+    )
+    present = {row[0] for row in con.execute(f"describe select * from {scan}").fetchall()}
+    return scan, present
+
+
+def _register_s3_dataset(con, settings: RadarSettings, source: RawSource) -> tuple[str | None, set[str]]:
+    """DuckDB's httpfs cannot be downloaded here: read S3 through pyarrow and register the dataset.
+    The registration lives as long as the connection, so the runner re-registers on every run."""
+    bucket_prefix = settings.lake_url.removeprefix("s3://").rstrip("/")
+    partitioning = pads.partitioning(pa.schema([("marketplace", pa.string()), ("snapshot_date", pa.date32())]),
+                                     flavor="hive")
+    try:
+        dataset = pads.dataset(f"{bucket_prefix}/{source.lake_dir}", filesystem=s3_filesystem(settings),
+                               format="parquet", partitioning=partitioning)
+    except (FileNotFoundError, OSError):
+        return None, set()
+    if not dataset.files:
+        return None, set()
+    registered = f"lake_{source.table}_dataset"
+    con.register(registered, dataset)
+    return registered, set(dataset.schema.names)
+
+
+def _typed_projection_sql(source: RawSource, scan: str, present: set[str]) -> str:
+    """Cast every column to its declared type; a column older files lack reads as NULL."""
+    columns = [
+        f"cast({name if name in present else 'null'} as {_duckdb_type(trino_type)}) as {name}"
+        for name, trino_type in source.columns
+    ]
+    return "select\n    " + ",\n    ".join(columns) + f"\nfrom {scan}"
+
+
+def _empty_relation_sql(source: RawSource) -> str:
+    columns = [f"cast(null as {_duckdb_type(t)}) as {name}" for name, t in source.columns]
+    return "select " + ", ".join(columns) + " where false"
+
+
+def _duckdb_type(trino_type: str) -> str:
+    # timestamp(6) in Trino is microseconds; DuckDB's TIMESTAMP is microseconds.
+    return "timestamp" if trino_type.startswith("timestamp") else trino_type
+
+
+# -------------------------------------------------------------------- seeds
+
+
+@dataclass(frozen=True)
+class Seed:
+    name: str  # "seeds.<file stem>"
+    path: Path
+    column_types: dict[str, str]  # Trino types from <stem>.yml; other columns are inferred
+
+
+def load_seeds(seeds_dir: Path | str = SEEDS_DIR) -> list[Seed]:
+    seeds = []
+    for csv_path in sorted(Path(seeds_dir).glob("*.csv")):
+        seeds.append(Seed(f"seeds.{csv_path.stem}", csv_path, _seed_column_types(csv_path)))
+    return seeds
+
+
+def _seed_column_types(csv_path: Path) -> dict[str, str]:
+    """Optional <name>.yml beside the CSV: `column_types: {column: trino_type}`."""
+    yaml_path = csv_path.with_suffix(".yml")
+    if not yaml_path.exists():
+        return {}
+    config = yaml.safe_load(yaml_path.read_text()) or {}
+    return {str(k).lower(): str(v) for k, v in (config.get("column_types") or {}).items()}
+
+
+def seed_select_duckdb(seed: Seed) -> str:
+    path = str(seed.path).replace("'", "''")
+    types = ", ".join(f"'{column}': '{_duckdb_type(t)}'" for column, t in seed.column_types.items())
+    options = f", types = {{{types}}}" if types else ""
+    return f"select * from read_csv('{path}', header = true, auto_detect = true{options})"
+
+
+def load_seeds_duckdb(con, seeds: list[Seed]) -> None:
+    con.execute("create schema if not exists seeds")
+    for seed in seeds:
+        con.execute(f"create or replace table {seed.name} as {seed_select_duckdb(seed)}")
+
+
+def seed_rows_and_types(seed: Seed) -> tuple[list[tuple[str, str]], list[tuple]]:
+    """Columns (name, DuckDB type) and rows of a seed, read with the same inference as DuckDB
+    uses, so Trino's seed tables get the same types."""
+    import duckdb
+
+    con = duckdb.connect()
+    relation = con.execute(seed_select_duckdb(seed))
+    columns = [(d[0], str(d[1])) for d in relation.description]
+    return columns, relation.fetchall()
