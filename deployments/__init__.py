@@ -1,0 +1,21 @@
+"""Everything a Prefect server needs before `prefect --no-prompt deploy --all` can run the pipeline.
+
+    python -m deployments.setup_blocks        # blocks, Trino variable, work pool, browser-crawl limit
+    python -m deployments.setup_automations   # Slack alerts for failed, crashed and stuck runs
+    python -m deployments                     # both, in that order
+
+Each script reads the environment, creates or updates what it names, and can run any number of
+times: nothing is ever duplicated. Values whose variables are unset are skipped with a note.
+"""
+
+WORK_POOL = "radar-process"
+AWS_CREDENTIALS_BLOCK = "radar-aws"
+S3_BUCKET_BLOCK = "radar-lake"
+SLACK_BLOCK = "radar-alerts"  # flows/alerts.py loads the same name
+TRINO_PASSWORD_BLOCK = "radar-trino-password"
+TRINO_URL_VARIABLE = "radar_trino_url"
+BROWSER_CRAWL_TAG = "browser-crawl"  # flows/daily.py tags browser crawls with it
+BROWSER_CRAWL_LIMIT = 1
+
+# The flows the deployments run (flows/daily.py); automations watch only these.
+FLOW_NAMES = ["daily-market-snapshot", "crawl-marketplaces", "rebuild-marts", "backfill"]

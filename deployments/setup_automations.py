@@ -1,0 +1,171 @@
+"""Automations that post to the `radar-alerts` Slack block, run by the Prefect server itself.
+
+The flows' own on_failure hooks run inside the flow process: they cannot report a run whose
+process died, a run that hangs, or a run no worker ever picks up. These can:
+
+- `radar: flow run failed or crashed`: a run of one of our flows entered Failed or Crashed;
+- `radar: flow run stuck in Running`: Running for longer than RADAR_ALERT_RUNNING_HOURS (4);
+- `radar: flow run stuck in Pending`: Pending (handed to a worker, not started) for longer
+  than RADAR_ALERT_PENDING_MINUTES (30);
+- `radar: work pool not ready`: no worker has polled the radar-process pool lately.
+
+Run after deployments.setup_blocks (it needs the Slack block):
+`PREFECT_API_URL=... python -m deployments.setup_automations`. Idempotent: an automation
+with the same name is updated in place, and any duplicates of it are deleted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import timedelta
+from typing import Callable
+from uuid import UUID
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from deployments import FLOW_NAMES, SLACK_BLOCK, WORK_POOL  # noqa: E402
+from deployments.setup_blocks import require_api_url  # noqa: E402
+
+Say = Callable[[str], None]
+
+TAG = "resale-radar"
+TERMINAL_EVENTS = {
+    f"prefect.flow-run.{state}"
+    for state in ("Completed", "Failed", "Crashed", "Cancelled", "Cancelling", "Paused", "Suspended", "AwaitingRetry")
+}
+# Only runs of our flows: flow-run events carry their flow as a related resource.
+OUR_FLOWS = {"prefect.resource.role": "flow", "prefect.resource.name": FLOW_NAMES}
+
+RUN_DETAILS = """Flow: {{ flow.name }}
+Run: {{ flow_run.name }}
+State: {{ flow_run.state.name }}{% if flow_run.state.message %}: {{ flow_run.state.message }}{% endif %}
+Parameters: {{ flow_run.parameters }}
+Link: {{ flow_run|ui_url }}"""
+
+
+def _positive_number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    try:
+        number = float(value) if value else default
+    except ValueError:
+        raise SystemExit(f"{name} must be a number, got {value!r}") from None
+    if number <= 0:
+        raise SystemExit(f"{name} must be positive, got {value!r}")
+    return number
+
+
+def desired_automations(slack_block_id: UUID) -> list:
+    """The automations this project wants, as prefect.automations objects."""
+    from prefect.automations import AutomationCore, EventTrigger, Posture, SendNotification
+
+    running_hours = _positive_number("RADAR_ALERT_RUNNING_HOURS", 4)
+    pending_minutes = _positive_number("RADAR_ALERT_PENDING_MINUTES", 30)
+
+    def notify(subject: str, body: str) -> SendNotification:
+        return SendNotification(block_document_id=slack_block_id, subject=subject, body=body)
+
+    return [
+        AutomationCore(
+            name="radar: flow run failed or crashed",
+            description="Any run of a Resale Radar flow that ends Failed or Crashed (a crash kills the flow's own hooks).",
+            tags=[TAG],
+            trigger=EventTrigger(
+                expect={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"},
+                match={"prefect.resource.id": "prefect.flow-run.*"},
+                match_related=OUR_FLOWS,
+                posture=Posture.Reactive,
+                threshold=1,
+                within=timedelta(0),
+            ),
+            actions=[notify("Resale Radar: {{ flow.name }} {{ flow_run.state.name }}", ":red_circle: Prefect automation: a run ended {{ flow_run.state.name }}\n" + RUN_DETAILS)],
+        ),
+        AutomationCore(
+            name="radar: flow run stuck in Running",
+            description=f"A Resale Radar run has been Running for more than {running_hours:g} h.",
+            tags=[TAG],
+            trigger=EventTrigger(
+                after={"prefect.flow-run.Running"},
+                expect=TERMINAL_EVENTS,
+                for_each={"prefect.resource.id"},
+                match={"prefect.resource.id": "prefect.flow-run.*"},
+                match_related=OUR_FLOWS,
+                posture=Posture.Proactive,
+                threshold=1,
+                within=timedelta(hours=running_hours),
+            ),
+            actions=[notify("Resale Radar: {{ flow.name }} stuck in Running", f":hourglass: Prefect automation: a run has been Running for over {running_hours:g} h\n" + RUN_DETAILS)],
+        ),
+        AutomationCore(
+            name="radar: flow run stuck in Pending",
+            description=f"A Resale Radar run was handed to a worker but has not started within {pending_minutes:g} min.",
+            tags=[TAG],
+            trigger=EventTrigger(
+                after={"prefect.flow-run.Pending"},
+                expect={"prefect.flow-run.Running"} | TERMINAL_EVENTS,
+                for_each={"prefect.resource.id"},
+                match={"prefect.resource.id": "prefect.flow-run.*"},
+                match_related=OUR_FLOWS,
+                posture=Posture.Proactive,
+                threshold=1,
+                within=timedelta(minutes=pending_minutes),
+            ),
+            actions=[notify("Resale Radar: {{ flow.name }} stuck in Pending", f":hourglass: Prefect automation: a run has been Pending for over {pending_minutes:g} min\n" + RUN_DETAILS)],
+        ),
+        AutomationCore(
+            name="radar: work pool not ready",
+            description=f"No worker is polling the {WORK_POOL} work pool: scheduled runs will go Late.",
+            tags=[TAG],
+            trigger=EventTrigger(
+                expect={"prefect.work-pool.not-ready"},
+                match={"prefect.resource.name": WORK_POOL},
+                posture=Posture.Reactive,
+                threshold=1,
+                within=timedelta(0),
+            ),
+            actions=[notify("Resale Radar: work pool not ready", f":warning: Prefect automation: no worker is polling the {WORK_POOL} work pool; start one (docs/operations.md).")],
+        ),
+    ]
+
+
+def slack_block_id() -> UUID | None:
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+    from prefect_slack import SlackWebhook
+
+    with get_client(sync_client=True) as client:
+        try:
+            return client.read_block_document_by_name(name=SLACK_BLOCK, block_type_slug=SlackWebhook.get_block_type_slug()).id
+        except ObjectNotFound:
+            return None
+
+
+def apply_automations(automations: list, say: Say) -> None:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        for automation in automations:
+            existing = sorted(client.read_automations_by_name(automation.name), key=lambda a: str(a.id))
+            if not existing:
+                client.create_automation(automation)
+                say(f"created automation {automation.name!r}")
+                continue
+            keep, *duplicates = existing
+            client.update_automation(keep.id, automation)
+            for duplicate in duplicates:
+                client.delete_automation(duplicate.id)
+            say(f"updated automation {automation.name!r}" + (f" (deleted {len(duplicates)} duplicate(s))" if duplicates else ""))
+
+
+def main(say: Say = print) -> int:
+    require_api_url()
+    block_id = slack_block_id()
+    if block_id is None:
+        say(f"skipped automations: no slack-webhook block {SLACK_BLOCK!r} (set RADAR_SLACK_WEBHOOK_URL and run deployments.setup_blocks)")
+        return 0
+    apply_automations(desired_automations(block_id), say)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
