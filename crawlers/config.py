@@ -46,6 +46,7 @@ class Monitors(_Strict):
     min_items: int = Field(1, ge=0)
     max_error_count: int = Field(0, ge=0)
     max_dropped_ratio: float = Field(0.01, ge=0, le=1)
+    max_item_count_drop: float = Field(0.5, ge=0, le=1)  # vs the median of recent complete snapshots
     min_field_coverage: dict[str, float] = Field(default_factory=dict)
 
 

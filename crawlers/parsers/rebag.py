@@ -50,8 +50,9 @@ class RebagProduct(ShopifyProduct):
     marketplace = "rebag"
 
     def __init__(self, product, *, base_url: str, currency: str = "USD",
-                 product_path: str = "/products/{handle}"):
-        super().__init__(product, base_url=base_url, currency=currency, product_path=product_path)
+                 product_path: str = "/products/{handle}", bag_filter=None):
+        super().__init__(product, base_url=base_url, currency=currency, product_path=product_path,
+                         bag_filter=bag_filter)
 
     # ------------------------------------------------------------------ fields
 
@@ -110,7 +111,8 @@ class RebagProduct(ShopifyProduct):
         match = re.search(r"[\d][\d,]*(?:\.\d+)?", value)
         return to_decimal(match.group(0)) if match else None
 
-    def is_bag(self) -> bool:
+    def site_is_bag(self) -> bool:
+        """Tags item-type-handbag / handbag / all-bags."""
         return bool(BAG_TAGS & set(self.tags))
 
     def raw_attributes(self) -> dict[str, str]:

@@ -154,13 +154,14 @@ class ShopifyProduct:
     marketplace = "shopify"
 
     def __init__(self, product: dict[str, Any], *, base_url: str, currency: str,
-                 product_path: str = "/products/{handle}"):
+                 product_path: str = "/products/{handle}", bag_filter: Any = None):
         if not isinstance(product, dict) or product.get("id") is None:
             raise NotShopifyJSON("product without id")
         self.product = product
         self.base_url = base_url.rstrip("/")
         self.currency_code = currency
         self.product_path = product_path
+        self.bag_filter = bag_filter  # a config BagFilter; None: the site's own rule
         self.tags = tags_of(product)
         self.body_text = html_to_text(product.get("body_html"))
 
@@ -238,8 +239,14 @@ class ShopifyProduct:
     def raw_attributes(self) -> dict[str, str]:
         return {"handle": str(self.product.get("handle") or "")}
 
-    # -- bag filter (sites override)
+    # -- bag filter
     def is_bag(self) -> bool:
+        """The configured bag filter when given, else the site's own rule."""
+        if self.bag_filter is not None:
+            return bag_filter_keeps(self.product, self.bag_filter)
+        return self.site_is_bag()
+
+    def site_is_bag(self) -> bool:
         return True
 
     def to_item(self, marketplace: str, snapshot_date: date) -> ListingItem:

@@ -163,6 +163,7 @@ class ShopifySpider(MarketplaceSpider):
             base_url=self.base_url,
             currency=self.market.currency,
             product_path=self.market.product_path,
+            bag_filter=self.market.bag_filter,
         )
 
     def keeps(self, page_object: ShopifyProduct) -> bool:
