@@ -82,7 +82,7 @@ MODEL_NAMES = {
     "Baguette": "Baguette Bag",
     "Peekaboo": "Peekaboo Bag",
 }
-BAG_NOUNS = {"bag", "tote", "handbag", "wallet", "clutch", "backpack", "hobo", "pouch", "satchel", "case", "chain", "shopper"}
+BAG_NOUNS = {"bag", "tote", "pochette", "accessoires", "handbag", "wallet", "clutch", "backpack", "hobo", "pouch", "satchel", "case", "chain", "shopper"}
 CATEGORY_NOUNS = {
     "totes": "Tote",
     "clutches": "Clutch",
@@ -197,8 +197,9 @@ def brand_handle(brand: str) -> str:
 
 
 def model_name(listing: Listing) -> str:
-    if listing.model in MODEL_NAMES:
-        return MODEL_NAMES[listing.model]
+    model = strip_accents(listing.model)
+    if model in MODEL_NAMES:
+        return MODEL_NAMES[model]
     words = listing.model.lower().split()
     if not listing.is_bag or (words and words[-1] in BAG_NOUNS):
         return strip_accents(listing.model)
