@@ -31,6 +31,13 @@ BLOCKED_URL_PARTS = (
     "google-analytics.com", "googletagmanager.com", "doubleclick.net", "facebook.net",
     "hotjar.com", "klaviyo.com", "gorgias.chat", "bat.bing.com", "/monorail/", "/web-pixels",
 )
+# Browser context options, passed per request (meta["playwright_context_kwargs"]).
+CONTEXT_KWARGS: dict[str, Any] = {
+    "java_script_enabled": True,
+    "service_workers": "block",
+    "viewport": {"width": 1280, "height": 900},
+    "locale": "en-US",
+}
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 
@@ -99,12 +106,7 @@ def playwright_settings(*, concurrency: int = 1, navigation_timeout_ms: int = 30
         "PLAYWRIGHT_MAX_CONTEXTS": 1,
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": max(1, concurrency),
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": navigation_timeout_ms,
-        "PLAYWRIGHT_CONTEXTS": {
-            "default": {
-                "java_script_enabled": True,
-                "service_workers": "block",
-                "viewport": {"width": 1280, "height": 900},
-                "locale": "en-US",
-            }
-        },
+        # No PLAYWRIGHT_CONTEXTS: startup contexts would launch Chromium when the engine starts
+        # (once per handler, http and https) even for a crawl that renders nothing. Contexts
+        # are created on the first rendered request from its meta["playwright_context_kwargs"].
     }

@@ -15,6 +15,8 @@ Arguments (validated by MarketplaceSpider; targets and politeness from crawlers/
                 condition and the sold badge.
 - max_render_attempts  how often a listing page is rendered before it counts as missing (3)
 
+Setting RADAR_RENDER_TIMEOUT_MS (default 20000): how long a page may take to show its grid.
+
 Completeness: page 1 gives the result total (`.ais-Stats`) and the last page
 (`.ais-Pagination-item--lastPage`); every page 2..last is requested. The crawl is marked
 incomplete when a page could not be rendered, a challenge page was served ("blocked"), the
@@ -79,6 +81,7 @@ class FashionphileSpider(MarketplaceSpider):
         self.render = _flag(render, True)
         self.enrich = _flag(enrich, False)
         self.max_render_attempts = int(max_render_attempts or MAX_RENDER_ATTEMPTS)
+        self.render_timeout_ms = RENDER_TIMEOUT_MS  # setting RADAR_RENDER_TIMEOUT_MS
         # per collection bookkeeping for the completeness check
         self.expected: dict[str, int | None] = {}
         self.last_pages: dict[str, int | None] = {}
@@ -91,6 +94,7 @@ class FashionphileSpider(MarketplaceSpider):
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "FashionphileSpider":
         spider = super().from_crawler(crawler, *args, **kwargs)  # sets market and base_url
         spider.base_url = spider.base_url.rstrip("/")
+        spider.render_timeout_ms = crawler.settings.getint("RADAR_RENDER_TIMEOUT_MS", RENDER_TIMEOUT_MS)
         configured = ",".join(spider.market.collections) if spider.market and spider.market.collections else ""
         names = spider._collections_arg or configured or ",".join(DEFAULT_COLLECTIONS)
         spider.collections = [c.strip() for c in names.split(",") if c.strip()]
@@ -110,9 +114,10 @@ class FashionphileSpider(MarketplaceSpider):
         if self.render:
             meta.update(
                 playwright=True,
+                playwright_context_kwargs=browser.CONTEXT_KWARGS,
                 playwright_page_goto_kwargs={"wait_until": "domcontentloaded"},
                 playwright_page_methods=[
-                    PageMethod("wait_for_function", _WAIT_FOR_GRID_JS, timeout=RENDER_TIMEOUT_MS),
+                    PageMethod("wait_for_function", _WAIT_FOR_GRID_JS, timeout=self.render_timeout_ms),
                 ],
             )
         return scrapy.Request(
