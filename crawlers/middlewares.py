@@ -12,7 +12,9 @@ errback) so it can never read as an empty catalogue. A challenge served with HTT
 retried RADAR_CHALLENGE_RETRIES times.
 
 Requests declare what they expect with `meta["radar_expect"] = "json"` (URLs ending in
-`.json` are assumed JSON); `meta["radar_skip_block_check"] = True` opts out.
+`.json` are assumed JSON) or `"html"` (check HTML for challenge markers);
+`meta["radar_skip_block_check"] = True` opts out, and a status the spider handles itself
+(`handle_httpstatus_list`, as the Fashionphile spider does for 401/403) is passed through.
 """
 
 from __future__ import annotations
@@ -79,7 +81,10 @@ def expects_json(request: Request) -> bool:
 
 
 def challenge_reason(request: Request, response: Response) -> str | None:
-    """Why an HTTP 200 response is a challenge/interstitial rather than content, or None."""
+    """Why an HTTP 200 response is a challenge/interstitial rather than content, or None.
+
+    Checked when JSON was expected (any HTML body is then a challenge), or when the request
+    asks for an HTML check (`meta["radar_expect"] = "html"`: a challenge title/marker)."""
     head = response.body[:20000]
     content_type = (response.headers.get(b"Content-Type") or b"").lower()
     if expects_json(request):
@@ -88,6 +93,8 @@ def challenge_reason(request: Request, response: Response) -> str | None:
             marker = CHALLENGE_MARKERS.search(head)
             what = marker.group(0).decode("latin-1") if marker else "non-JSON body"
             return f"challenge page where JSON was expected ({what})"
+        return None
+    if request.meta.get("radar_expect") != "html":
         return None
     if b"html" in content_type or head.lstrip()[:1] == b"<":
         title = re.search(rb"<title[^>]*>(.*?)</title>", head, re.IGNORECASE | re.DOTALL)
@@ -153,8 +160,18 @@ class BlockedResponseMiddleware:
     def from_crawler(cls, crawler: Crawler) -> BlockedResponseMiddleware:
         return cls(crawler)
 
+    def _spider_handles(self, request: Request, status: int) -> bool:
+        """The spider reads this status itself (handle_httpstatus_list / _all), e.g. Fashionphile."""
+        if request.meta.get("handle_httpstatus_all"):
+            return True
+        spider = self.crawler.spider
+        listed = request.meta.get("handle_httpstatus_list") or getattr(spider, "handle_httpstatus_list", ())
+        return status in listed
+
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if request.meta.get("radar_skip_block_check") or _is_robots(request):
+            return response
+        if response.status >= 300 and self._spider_handles(request, response.status):
             return response
         reason: str | None = None
         if response.status == 403:

@@ -1,0 +1,418 @@
+"""Shopify spiders against local servers: paging, sharding past the cap, completeness marking
+(dropped page, 500, 429 + Retry-After, challenge page), non-bags skipped, a 4th store by
+config only, argument validation, and (slow) the sandbox replicas end to end.
+
+Each crawl runs `python -m scrapy crawl` in a subprocess (Scrapy's reactor runs once per
+process) with the lead's CrawlReport writing the final stats to a JSON file. The fake server
+enforces Shopify's paging rules with a small cap (the config's `paging` makes the spider use
+the same cap), so sharding is tested in seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "crawlers" / "marketplaces.yaml"
+PAGE = 10  # page size in these tests
+CAP = 50  # the fake server's (and the spider's) paging cap
+
+
+# ---------------------------------------------------------------- a fake Shopify storefront
+
+
+def product(pid: int, brand: str = "Chanel", bag: bool = True, available: bool = True) -> dict:
+    tags = ["item-type-handbag", "handbag", "all-bags", "bc-filter-Excellent", "meta-model-classic-flap"] if bag \
+        else ["item-type-shoes", "bc-filter-Great", "meta-model-ballet-flats"]
+    return {
+        "id": 9_100_000_000_000 + pid,
+        "title": f"Classic Flap Bag Quilted Caviar Medium {pid}" if bag else f"Ballet Flats Leather {pid}",
+        "handle": f"handbags-{brand.lower()}-{pid}",
+        "body_html": "<p><b>Condition:</b> Excellent. Fine.<br><b>Exterior Color:</b> Black <br></p>",
+        "published_at": "2026-08-15T03:55:12-04:00",
+        "vendor": brand,
+        "product_type": "Shoulder bags" if bag else "Shoes",
+        "tags": tags,
+        "variants": [{"id": 47_000_000_000_000 + pid, "price": f"{1000 + pid}.00", "compare_at_price": None,
+                      "available": available, "option1": "Great | Item # 1/1", "option2": "black", "sku": f"{pid}/1"}],
+        "images": [],
+        "options": [],
+    }
+
+
+@dataclass
+class Faults:
+    drop_page: tuple[str, int] | None = None  # (collection, page) answered with {"products": []}
+    status: dict[tuple[str, int], list[int]] = field(default_factory=dict)  # (collection, page) -> statuses, one per request
+    retry_after: str = "1"
+    challenge: tuple[str, int] | None = None  # (collection, page) answered with a 200 HTML challenge
+
+
+class FakeShopify:
+    def __init__(self, collections: dict[str, list[dict]], cap: int = CAP, faults: Faults | None = None):
+        self.collections = collections
+        self.cap = cap
+        self.faults = faults or Faults()
+        self.requests: list[str] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_GET(self):
+                fake.requests.append(self.path)
+                status, headers, body = fake.respond(self.path)
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def respond(self, raw_path: str) -> tuple[int, dict, bytes]:
+        parts = urlsplit(raw_path)
+        path, query = parts.path, parse_qs(parts.query)
+        as_json = {"Content-Type": "application/json; charset=utf-8"}
+        if path == "/robots.txt":
+            return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /cart\nDisallow: /search\n"
+        if path.startswith("/collections/") and path.endswith(".json") and not path.endswith("/products.json"):
+            handle = path[len("/collections/"):-len(".json")]
+            if handle not in self.collections:
+                return 404, as_json, b'{"errors":"Not Found"}'
+            count = len(self.collections[handle])
+            return 200, as_json, json.dumps({"collection": {"handle": handle, "products_count": count}}).encode()
+        if path.startswith("/collections/") and path.endswith("/products.json"):
+            handle = path.split("/")[2]
+            if handle not in self.collections:
+                return 404, as_json, b'{"errors":"Not Found"}'
+            limit = min(int(query.get("limit", ["30"])[0]), 250)
+            page = int(query.get("page", ["1"])[0])
+            queued = self.faults.status.get((handle, page))
+            if queued:
+                status = queued.pop(0)
+                headers = {**as_json, **({"Retry-After": self.faults.retry_after} if status == 429 else {})}
+                return status, headers, b'{"errors":"fault"}'
+            if self.faults.challenge == (handle, page):
+                html = b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>cf-chl</body></html>"
+                return 200, {"Content-Type": "text/html; charset=utf-8"}, html
+            if page * limit > self.cap:
+                return 400, as_json, b'{"errors":"Page * Limit exceeds the 25000 limit."}'
+            if self.faults.drop_page == (handle, page):
+                return 200, as_json, b'{"products":[]}'
+            chosen = self.collections[handle][(page - 1) * limit: page * limit]
+            return 200, as_json, json.dumps({"products": chosen}).encode()
+        return 404, as_json, b'{"errors":"Not Found"}'
+
+    def page_requests(self, handle: str) -> list[int]:
+        pages = []
+        for raw in self.requests:
+            parts = urlsplit(raw)
+            if parts.path == f"/collections/{handle}/products.json":
+                pages.append(int(parse_qs(parts.query)["page"][0]))
+        return pages
+
+
+# ---------------------------------------------------------------- running a crawl
+
+
+def make_config(tmp_path: Path, extra_marketplaces: dict | None = None, **rebag_overrides) -> Path:
+    raw = yaml.safe_load(CONFIG.read_text())
+    raw["defaults"]["paging"] = {"page_size": PAGE, "max_items_per_collection": CAP}
+    raw["marketplaces"]["rebag"].update(rebag_overrides)
+    raw["marketplaces"].update(extra_marketplaces or {})
+    path = tmp_path / "marketplaces.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True))
+    return path
+
+
+@dataclass
+class Crawl:
+    returncode: int
+    stats: dict
+    items: list[dict]
+    log: str
+
+    @property
+    def reasons(self) -> list[str]:
+        return list(self.stats.get("radar/incomplete_reasons") or [])
+
+    @property
+    def complete(self) -> bool:
+        return not self.reasons
+
+
+def crawl(tmp_path: Path, spider: str, base_url: str, config: Path | None, *args: str,
+          snapshot_date: str = "2026-08-15", settings: dict | None = None, timeout: int = 120) -> Crawl:
+    report = tmp_path / f"{spider}-report.json"
+    items = tmp_path / f"{spider}-items.jsonl"
+    for stale in (report, items):
+        stale.unlink(missing_ok=True)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if config is not None:
+        env["RADAR_MARKETPLACES_CONFIG"] = str(config)
+    command = [
+        sys.executable, "-m", "scrapy", "crawl", spider,
+        "-a", f"base_url={base_url}", "-a", f"snapshot_date={snapshot_date}",
+        "-s", "DOWNLOAD_DELAY=0", "-s", "RETRY_TIMES=2", "-s", "RADAR_RETRY_AFTER_MAX=2",
+        "-s", "ITEM_PIPELINES={}", "-s", f"RADAR_REPORT_PATH={report}", "-s", "LOG_LEVEL=INFO",
+        "-O", str(items), *args,
+    ]
+    for key, value in (settings or {}).items():
+        command += ["-s", f"{key}={value}"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    stats = json.loads(report.read_text()) if report.exists() else {}
+    lines = items.read_text().splitlines() if items.exists() else []
+    return Crawl(done.returncode, stats, [json.loads(line) for line in lines if line.strip()], done.stderr)
+
+
+@pytest.fixture
+def servers():
+    started: list[FakeShopify] = []
+
+    def start(collections, **kwargs) -> FakeShopify:
+        server = FakeShopify(collections, **kwargs)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.close()
+
+
+# ---------------------------------------------------------------- paging and filtering
+
+
+def test_pages_until_short_page_and_skips_non_bags(tmp_path, servers):
+    catalogue = [product(i) for i in range(22)] + [product(100 + i, bag=False) for i in range(3)]
+    site = servers({"all-bags": catalogue})
+    result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
+    assert result.returncode == 0, result.log[-3000:]
+    assert site.page_requests("all-bags") == [1, 2, 3]  # 10 + 10 + 5: the short page ends it
+    assert len(result.items) == 22
+    assert result.stats["radar/skipped/non_bag"] == 3
+    assert result.stats["radar/expected_count"] == 25
+    assert result.complete, result.reasons
+    first = result.items[0]
+    assert first["marketplace"] == "rebag" and first["snapshot_date"] == "2026-08-15"
+    assert first["url"] == f"{site.base_url}/products/{catalogue[0]['handle']}"
+    assert first["condition_raw"] == "Excellent"
+
+
+def test_exact_multiple_of_the_page_size_stops_at_the_empty_page(tmp_path, servers):
+    site = servers({"all-bags": [product(i) for i in range(20)]})
+    result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
+    assert site.page_requests("all-bags") == [1, 2, 3]
+    assert len(result.items) == 20 and result.complete, result.reasons
+
+
+# ---------------------------------------------------------------- sharding past the cap
+
+
+def sharded_site(servers, with_unlisted_brand: bool = False) -> FakeShopify:
+    chanel = [product(i, "Chanel") for i in range(28)] + [product(500 + i, "Chanel", bag=False) for i in range(4)]
+    hermes = [product(100 + i, "Hermes") for i in range(22)]
+    other = [product(200 + i, "Goyard") for i in range(11)]
+    bags = [p for p in chanel + hermes + other if "handbag" in p["tags"]]
+    collections = {"all-bags": bags, "chanel": chanel, "hermes": hermes, "other-brands": other}
+    if with_unlisted_brand:
+        extra = [product(300 + i, "Moynat") for i in range(3)]
+        collections["all-bags"] = bags + extra
+        collections["moynat-unlisted"] = extra
+    # one bag listed in two shards: deduplicated
+    collections["other-brands"] = other + [hermes[0]]
+    return servers(collections)
+
+
+def test_collection_past_the_cap_is_sharded_and_crawled_completely(tmp_path, servers):
+    site = sharded_site(servers)
+    assert len(site.collections["all-bags"]) == 61 > CAP
+    config = make_config(tmp_path, shards=["chanel", "hermes", "other-brands"])
+    result = crawl(tmp_path, "rebag", site.base_url, config)
+    assert result.returncode == 0, result.log[-3000:]
+    assert site.page_requests("all-bags") == []  # never paged past the cap
+    assert sorted(site.page_requests("chanel")) == [1, 2, 3, 4]
+    ids = [item["listing_id"] for item in result.items]
+    assert len(ids) == len(set(ids)) == 61
+    assert result.stats["radar/skipped/duplicate"] == 1
+    assert result.stats["radar/skipped/non_bag"] == 4
+    assert result.stats["radar/expected_count"] == 61
+    assert result.stats["radar/sharded/all-bags/bags_found"] == 61
+    assert "downloader/response_status_count/400" not in result.stats
+    assert result.complete, result.reasons
+
+
+def test_shards_that_miss_bags_make_the_snapshot_incomplete(tmp_path, servers):
+    site = sharded_site(servers, with_unlisted_brand=True)
+    config = make_config(tmp_path, shards=["chanel", "hermes", "other-brands"])
+    result = crawl(tmp_path, "rebag", site.base_url, config)
+    assert len(result.items) == 61
+    assert any("shards hold 61 of 64 bags" in reason for reason in result.reasons), result.reasons
+
+
+def test_a_shard_over_the_cap_is_crawled_to_the_cap_and_reported(tmp_path, servers):
+    site = servers({"all-bags": [product(i) for i in range(60)]})
+    result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path, shards=[]))
+    assert len(result.items) == CAP
+    assert max(site.page_requests("all-bags")) == CAP // PAGE
+    assert any("no shards configured" in reason for reason in result.reasons), result.reasons
+
+
+# ---------------------------------------------------------------- completeness faults
+
+
+def test_dropped_page_marks_the_snapshot_incomplete(tmp_path, servers):
+    site = servers({"all-bags": [product(i) for i in range(35)]}, faults=Faults(drop_page=("all-bags", 2)))
+    result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
+    assert len(result.items) == 10  # the empty page 2 looks like the end: the count says otherwise
+    assert any("received 10 of 35" in reason for reason in result.reasons), result.reasons
+
+
+def test_persistent_500_marks_incomplete_and_the_crawl_goes_on(tmp_path, servers):
+    faults = Faults(status={("all-bags", 2): [500, 500, 500]})
+    site = servers({"all-bags": [product(i) for i in range(35)]}, faults=faults)
+    result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
+    assert site.page_requests("all-bags").count(2) == 3  # first try + RETRY_TIMES=2
+    assert len(result.items) == 25  # pages 1, 3, 4
+    assert any("page 2 failed" in reason for reason in result.reasons), result.reasons
+    assert any("pages [2] missing" in reason for reason in result.reasons), result.reasons
+
+
+def test_500_then_success_is_complete(tmp_path, servers):
+    site = servers({"all-bags": [product(i) for i in range(15)]}, faults=Faults(status={("all-bags", 1): [500]}))
+    result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
+    assert len(result.items) == 15 and result.complete, result.reasons
+
+
+def test_429_with_retry_after_is_waited_for_and_retried(tmp_path, servers):
+    site = servers({"all-bags": [product(i) for i in range(15)]},
+                   faults=Faults(status={("all-bags", 1): [429, 429]}, retry_after="1"))
+    result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
+    assert len(result.items) == 15
+    assert result.stats["radar/retry_after/count"] == 2
+    assert result.stats["radar/retry_after/waited_seconds"] == pytest.approx(2.0)
+    assert result.stats.get("radar/blocked_count", 0) == 0
+    assert result.complete, result.reasons
+
+
+def test_429_after_all_retries_is_blocked_not_empty(tmp_path, servers):
+    site = servers({"all-bags": [product(i) for i in range(15)]},
+                   faults=Faults(status={("all-bags", 1): [429] * 10}, retry_after="0"))
+    result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
+    assert result.stats["radar/blocked_count"] == 1
+    assert any("blocked: HTTP 429 after retries" in reason for reason in result.reasons), result.reasons
+    assert not result.complete
+
+
+def test_403_is_blocked(tmp_path, servers):
+    site = servers({"all-bags": [product(i) for i in range(15)]}, faults=Faults(status={("all-bags", 1): [403] * 5}))
+    result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
+    assert result.stats["radar/blocked_count"] == 1
+    assert any("HTTP 403" in reason for reason in result.reasons), result.reasons
+
+
+def test_challenge_page_is_blocked_never_an_empty_catalogue(tmp_path, servers):
+    site = servers({"all-bags": [product(i) for i in range(15)]}, faults=Faults(challenge=("all-bags", 1)))
+    result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
+    assert site.page_requests("all-bags").count(1) == 2  # retried once (RADAR_CHALLENGE_RETRIES)
+    assert result.stats["radar/blocked_count"] == 1
+    assert any("challenge page" in reason for reason in result.reasons), result.reasons
+    assert result.items == [] or len(result.items) == 5  # page 2 (the short tail) may still arrive
+    assert not result.complete
+
+
+# ---------------------------------------------------------------- config stores and arguments
+
+
+def test_a_fourth_store_is_a_config_entry_only(tmp_path, servers):
+    site = servers({"bags": [product(i, "Celine") for i in range(12)]})
+    store = {"lovethatbag": {
+        "kind": "shopify_store", "base_url": "https://lovethatbag.example", "currency": "USD",
+        "collections": ["bags"], "fields": {"brand": {"from": "vendor"}, "model": {"from": "title_after_brand"},
+                                            "condition": {"from": "body_label", "label": "Condition"},
+                                            "color": {"from": "body_label", "label": "Exterior Color"}},
+    }}
+    config = make_config(tmp_path, extra_marketplaces=store)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RADAR_MARKETPLACES_CONFIG": str(config)}
+    listed = subprocess.run([sys.executable, "-m", "scrapy", "list"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert "lovethatbag" in listed.stdout.split(), listed.stderr[-2000:]
+    result = crawl(tmp_path, "lovethatbag", site.base_url, config)
+    assert len(result.items) == 12 and result.complete, result.reasons
+    assert {item["brand_raw"] for item in result.items} == {"Celine"}
+    assert {item["condition_raw"] for item in result.items} == {"Excellent"}
+    assert {item["color_raw"] for item in result.items} == {"Black"}
+    assert result.items[0]["currency"] == "USD"
+
+
+def test_bad_snapshot_date_fails_with_a_clear_message(tmp_path, servers):
+    site = servers({"all-bags": []})
+    result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path), snapshot_date="2026-13-01")
+    assert "snapshot_date must be YYYY-MM-DD" in result.log
+    assert result.items == []
+
+
+def test_bad_base_url_fails_with_a_clear_message(tmp_path):
+    result = crawl(tmp_path, "rebag", "ftp://example.com/x", make_config(tmp_path))
+    assert "base_url must be http(s)://host[:port]" in result.log
+
+
+def test_per_site_politeness_comes_from_config():
+    from scrapy.settings import Settings
+
+    from crawlers.spiders.rebag import RebagSpider
+
+    settings = Settings()
+    settings.setmodule("crawlers.settings", priority="project")
+    RebagSpider.update_settings(settings)
+    assert settings.getfloat("DOWNLOAD_DELAY") == 2.0
+    assert settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") == 1
+    assert settings.getbool("AUTOTHROTTLE_ENABLED") is True
+    assert settings.getbool("ROBOTSTXT_OBEY") is True
+    assert "scrapy_playwright" not in json.dumps(settings.getdict("DOWNLOAD_HANDLERS"))
+    sandbox = Settings()
+    sandbox.setmodule("crawlers.settings", priority="project")
+    sandbox.set("DOWNLOAD_DELAY", 0, priority="cmdline")
+    RebagSpider.update_settings(sandbox)
+    assert sandbox.getfloat("DOWNLOAD_DELAY") == 0 and sandbox.getbool("AUTOTHROTTLE_ENABLED") is False
+
+
+# ---------------------------------------------------------------- the sandbox replicas (slow)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("marketplace", ["rebag", "vsp", "dct", "treasures", "madison"])
+def test_sandbox_replica_crawl_counts_the_bags_for_sale(tmp_path, marketplace):
+    market_module = pytest.importorskip("sandbox.market")
+    server_module = pytest.importorskip("sandbox.server")
+    day = date(2026, 9, 3)
+    market = market_module.Market(seed=11, start_date=date(2026, 9, 1), scale=0.05)
+    with server_module.SandboxServer(market, [marketplace]) as sandbox:
+        sandbox.set_day(day)
+        visible = market.visible(marketplace, day)
+        result = crawl(tmp_path, marketplace, sandbox.base_urls[marketplace], None, snapshot_date=day.isoformat(),
+                       timeout=600)
+    bags = {str(state.listing.listing_id) for state in visible if state.listing.is_bag}
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.complete, result.reasons
+    assert {item["listing_id"] for item in result.items} == bags
+    assert all(item["brand_raw"] and item["condition_raw"] for item in result.items)
