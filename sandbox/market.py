@@ -109,7 +109,7 @@ class _Item:
         self.first_price = price
         self.compare_at: int | None = None
         self.history: list[tuple[date, int, int | None]] = [(day, price, None)]
-        self.episodes: list[list] = []  # [start, end | None, reason | None]
+        self.episodes: list[tuple] = []  # (start, end | None, reason | None)
         self.status = _LIVE
         self.sale_date: date | None = None
         self.sale_price: int | None = None
@@ -286,7 +286,7 @@ class _MarketplaceSim:
     # --- lifecycle -------------------------------------------------------------------------
     def _start_episode(self, item: _Item, index: int, day: date, rng: random.Random) -> None:
         item.status = _LIVE
-        item.episodes.append([day, None, None])
+        item.episodes.append((day, None, None))
         item.expiry = day + timedelta(days=CONSIGNMENT_DAYS)
         item.next_markdown = self._markdown_due(item, day, rng)
         self.shown.add(index)
@@ -306,8 +306,7 @@ class _MarketplaceSim:
             self.bags_available += available
 
     def _end_episode(self, item: _Item, day: date, reason: str) -> None:
-        episode = item.episodes[-1]
-        episode[1], episode[2] = day, reason
+        item.episodes[-1] = (item.episodes[-1][0], day, reason)
 
     def _sell(self, item: _Item, index: int, day: date, rng: random.Random) -> None:
         item.sale_date, item.sale_price = day, item.price

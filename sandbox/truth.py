@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -83,25 +84,27 @@ DAILY_SUPPLY_SCHEMA = pa.schema(
 FX_SCHEMA = pa.schema([("date", pa.date32()), ("currency", pa.string()), ("units_per_usd", pa.decimal128(12, 6))])
 
 
+CHUNK_ROWS = 50_000  # rows per Parquet row group: bounds memory on large markets
+
+
 def write_truth(market: Market, truth_dir: Path) -> None:
     truth_dir.mkdir(parents=True, exist_ok=True)
     sims = list(market._sims.values())
-    tables = {
-        "listings": _table(LISTINGS_SCHEMA, (row for sim in sims for row in _listing_rows(market, sim))),
-        "episodes": _table(EPISODES_SCHEMA, (row for sim in sims for row in _episode_rows(sim))),
-        "price_changes": _table(PRICE_CHANGES_SCHEMA, (row for sim in sims for row in _price_rows(sim))),
-        "daily_supply": _table(DAILY_SUPPLY_SCHEMA, (row for sim in sims for row in _supply_rows(market, sim))),
-        "fx_rates": _table(FX_SCHEMA, _fx_rows(market)),
-    }
-    for name, table in tables.items():
-        pq.write_table(table, truth_dir / f"{name}.parquet")
+    _write(truth_dir / "listings.parquet", LISTINGS_SCHEMA, (r for sim in sims for r in _listing_rows(market, sim)))
+    _write(truth_dir / "episodes.parquet", EPISODES_SCHEMA, (r for sim in sims for r in _episode_rows(sim)))
+    _write(truth_dir / "price_changes.parquet", PRICE_CHANGES_SCHEMA, (r for sim in sims for r in _price_rows(sim)))
+    _write(truth_dir / "daily_supply.parquet", DAILY_SUPPLY_SCHEMA, (r for sim in sims for r in _supply_rows(market, sim)))
+    _write(truth_dir / "fx_rates.parquet", FX_SCHEMA, _fx_rows(market))
 
 
-def _table(schema: pa.Schema, rows) -> pa.Table:
-    columns = [[] for _ in schema.names]
-    for row in rows:
-        for column, value in zip(columns, row):
-            column.append(value)
+def _write(path: Path, schema: pa.Schema, rows: Iterator[tuple]) -> None:
+    with pq.ParquetWriter(path, schema) as writer:
+        while chunk := list(islice(rows, CHUNK_ROWS)):
+            writer.write_table(_table(schema, chunk))
+
+
+def _table(schema: pa.Schema, rows: list[tuple]) -> pa.Table:
+    columns = list(zip(*rows)) if rows else [() for _ in schema]
     return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, schema)], schema=schema)
 
 
