@@ -322,7 +322,7 @@ class _ModelBuilder:
             problem = audit_rules.row_count_problem(audit.row_count, current, previous)
             if problem:
                 raise audit_rules.AuditFailure(
-                    model.name, audit.name, 1, ["day", "problem"], [(day, problem)]
+                    model.name, audit.name, 1, ["day", "problem"], [(str(day) if day else None, problem)]
                 )
 
     def _exists(self, table: str) -> bool:
