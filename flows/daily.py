@@ -25,7 +25,7 @@ BROWSER_CRAWL_SLOTS = threading.BoundedSemaphore(1)
 def configured_marketplaces() -> list[str]:
     from crawlers.config import load_config
 
-    return list(load_config())
+    return list(load_config().marketplaces)
 
 
 def is_browser_marketplace(marketplace: str) -> bool:
