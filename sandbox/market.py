@@ -53,7 +53,7 @@ class MarketplaceProfile:
 DEFAULT_PROFILES: dict[str, MarketplaceProfile] = {
     p.key: p
     for p in (
-        MarketplaceProfile("rebag", "USD", 4000, 0.2, 0.3, 3, 9_100_000_000_000,
+        MarketplaceProfile("rebag", "USD", 4000, 0.2, 0.3, 2, 9_100_000_000_000,
                            batch_publishing=True, sku_style="item_slash"),
         MarketplaceProfile("vsp", "CAD", 600, 0.5, 0.0, 0, 8_900_000_000_000,
                            timezone="America/Toronto", assortment="mixed_apparel"),
