@@ -532,3 +532,24 @@ def test_a_day_is_rendered_once_and_reused(rebag):
     for page in (1, 2, 3):
         rebag.respond(SandboxRequest("/products.json", {"limit": ["5"], "page": [str(page)]}, {}, DAY, load))
     assert len(calls) == 1
+
+
+def test_sitemap_lists_every_product_url(rebag):
+    states = mixed_catalogue()
+    index = call(rebag, "/sitemap.xml", states).body.decode()
+    assert "http://127.0.0.1:8000/sitemap_products_1.xml" in index
+    urls = re.findall(r"<loc>([^<]+)</loc>", call(rebag, "/sitemap_products_1.xml", states).body.decode())
+    handles = [p["handle"] for p in crawl_all(rebag, "/products.json", states)]
+    assert urls == [f"http://127.0.0.1:8000/products/{h}" for h in handles]
+    assert call(rebag, "/sitemap_products_2.xml", states).status == 404
+
+
+def test_yaml_market_blocks_are_valid_market_profiles():
+    from sandbox.market import Market, MarketplaceProfile
+    from sandbox.replicas.stores import market_profile_fields
+
+    market = Market(seed=1, start_date=DAY, scale=0.1, profiles={})
+    for options in load_store_options().values():
+        market.add_profile(MarketplaceProfile(**market_profile_fields(options)))
+    assert set(market.profiles) == {"dct", "treasures", "madison"}
+    assert all(market.visible(key) for key in market.profiles)

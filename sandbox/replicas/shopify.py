@@ -9,6 +9,7 @@ collections it belongs to, and its handle. This module serves it the Shopify way
   newest `published_at` first, no totals, no Link header.
 - `/collections/<handle>.json` (`products_count`), `/collections.json`,
   `/products/<handle>.json` (single-product shape), `/products/<handle>.js` (cents),
+  `/sitemap.xml` -> `/sitemap_products_N.xml` (`<loc>`, `<lastmod>`),
   `/products/<handle>` (HTML), `/robots.txt` (Shopify's default), 404 otherwise.
 """
 
@@ -33,6 +34,10 @@ DEFAULT_LIMIT = 30
 MAX_LIMIT = 250
 PAGE_CAP = 25_000
 PAGE_CAP_ERROR = {"errors": "Page * Limit exceeds the 25000 limit."}
+SITEMAP_SIZE = 5000  # product URLs per sitemap file
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+XML_HEAD = '<?xml version="1.0" encoding="UTF-8"?>'
+
 
 # Shopify's default robots.txt (abridged): it keeps crawlers off search, cart and checkout,
 # not off the JSON endpoints.
@@ -172,6 +177,11 @@ class ShopifyReplica:
         path = self._strip_locale(request.path)
         if path == "/robots.txt":
             return SandboxResponse.text(ROBOTS_TXT.format(sitemap_url=f"http://{request.host}/sitemap.xml"))
+        if path == "/sitemap.xml":
+            return self._sitemap_index(request)
+        match = re.fullmatch(r"/sitemap_products_(\d+)\.xml", path)
+        if match:
+            return self._product_sitemap(request, int(match.group(1)))
         if path == "/products.json":
             return self._product_page(request, None)
         if path == "/collections.json":
@@ -251,6 +261,27 @@ class ShopifyReplica:
                 record, ensure_ascii=False, separators=(",", ":")
             ).encode()
         return cached
+
+    # ---- sitemaps -------------------------------------------------------------------
+    def _sitemap_index(self, request: SandboxRequest) -> SandboxResponse:
+        files = max(1, -(-len(self.catalogue(request).states) // SITEMAP_SIZE))
+        entries = "".join(
+            f"<sitemap><loc>http://{request.host}/sitemap_products_{n}.xml</loc></sitemap>" for n in range(1, files + 1)
+        )
+        return SandboxResponse.text(f'{XML_HEAD}<sitemapindex xmlns="{SITEMAP_NS}">{entries}</sitemapindex>', content_type="application/xml")
+
+    def _product_sitemap(self, request: SandboxRequest, number: int) -> SandboxResponse:
+        catalogue = self.catalogue(request)
+        chosen = range((number - 1) * SITEMAP_SIZE, min(number * SITEMAP_SIZE, len(catalogue.states)))
+        if number < 1 or (not chosen and number > 1):
+            return SandboxResponse.html(not_found_page(self.store_name), status=404)
+        touched = datetime.combine(catalogue.day, self.bulk_touch, self.timezone)
+        urls = "".join(
+            f"<url><loc>http://{request.host}{self.product_path_prefix}/products/{catalogue.handles[p]}</loc>"
+            f"<lastmod>{iso(max(touched, self._local(catalogue.states[p].listing.published_at)))}</lastmod></url>"
+            for p in chosen
+        )
+        return SandboxResponse.text(f'{XML_HEAD}<urlset xmlns="{SITEMAP_NS}">{urls}</urlset>', content_type="application/xml")
 
     # ---- collections ----------------------------------------------------------------
     def _collection(self, request: SandboxRequest, handle: str) -> SandboxResponse:
