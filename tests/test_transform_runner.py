@@ -461,3 +461,40 @@ def test_dry_run_leaves_the_warehouse_alone(tmp_path, three_day_lake, no_seeds):
     assert result.models[0].row_count == 4
     assert any("create table intermediate.listing_days__staged" in s for s in result.statements)
     assert not Path(three_day_lake.warehouse_path).exists()
+
+
+class FakeTrinoCursor:
+    """Records statements like a Trino DB-API cursor; answers min/max date and count queries."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log, self.description, self._rows = log, None, []
+
+    def execute(self, sql: str) -> None:
+        self.log.append(sql)
+        if "min(snapshot_date)" in sql:
+            self._rows, self.description = [(DAY1, DAY1)], [("min",), ("max",)]
+        elif sql.startswith("SELECT\n  COUNT(*)\nFROM"):
+            self._rows, self.description = [(0,)], [("count",)]
+        else:
+            self._rows, self.description = [], None
+
+    def fetchall(self) -> list[tuple]:
+        return self._rows
+
+
+def test_trino_engine_runs_the_printed_statements_on_a_connection(tmp_path, no_seeds, monkeypatch):
+    import transformations.engines as engines
+
+    executed: list[str] = []
+    connection = type("FakeConnection", (), {"cursor": lambda self: FakeTrinoCursor(executed),
+                                             "close": lambda self: None})()
+    monkeypatch.setattr(engines, "connect_trino", lambda settings: connection)
+    settings = RadarSettings(lake_url="s3://lake/radar", trino_url="http://radar@127.0.0.1:1/iceberg")
+    write_model(tmp_path / "sql", "intermediate.listing_days", INCREMENTAL_SQL, INCREMENTAL_YML)
+
+    result = run_transformations(settings, dialect="trino", start_date=DAY1, end_date=DAY1,
+                                 sql_dir=tmp_path / "sql", seeds_dir=no_seeds)
+    assert result.statements == [s for s in executed if "information_schema" not in s]
+    printed = render_for_trino(settings, start_date=DAY1, end_date=DAY1, sql_dir=tmp_path / "sql", seeds_dir=no_seeds)
+    assert printed == result.statements
+    assert any(s.startswith("insert into iceberg.intermediate.listing_days (marketplace") for s in executed)

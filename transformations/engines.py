@@ -7,6 +7,7 @@ runs is also recorded, so `--print` and dry runs show exactly what would run.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -120,12 +121,19 @@ class DuckDBEngine(Engine):
         return [d[0] for d in relation.description], relation.fetchall()
 
     def compile(self, query: exp.Query) -> str:
-        return trino_to_duckdb(query, self._catalog_schema())
+        return trino_to_duckdb(query, self._catalog_schema(query))
 
-    def _catalog_schema(self) -> MappingSchema:
+    def _catalog_schema(self, query: exp.Query) -> MappingSchema:
+        """Column types of the tables the query reads, so DATE expressions can be recognised."""
+        tables = sorted({(t.db.lower(), t.name.lower()) for t in query.find_all(exp.Table) if t.db})
+        if not tables:
+            return MappingSchema({}, dialect="duckdb")
+        wanted = " or ".join("(table_schema = ? and table_name = ?)" for _ in tables)
         rows = self.con.execute(
             "select table_schema, table_name, column_name, data_type from information_schema.columns "
-            "where table_catalog = current_database() order by table_schema, table_name, ordinal_position"
+            f"where table_catalog = current_database() and ({wanted}) "
+            "order by table_schema, table_name, ordinal_position",
+            [part for table in tables for part in table],
         ).fetchall()
         mapping: dict[str, dict[str, dict[str, str]]] = {}
         for schema, table, column, data_type in rows:
@@ -181,6 +189,7 @@ class DuckDBEngine(Engine):
 _SQLGLOT_UNPARSEABLE = "UNKNOWN"
 
 
+@functools.lru_cache(maxsize=1024)
 def _sqlglot_type(duckdb_type: str) -> str:
     """DuckDB's information_schema spells some types sqlglot cannot read; those stay unknown."""
     try:
@@ -250,7 +259,6 @@ class TrinoEngine(Engine):
             f"select column_name from {self._catalog_for(schema)}.information_schema.columns "
             f"where table_schema = '{schema}' and table_name = '{name}' order by ordinal_position"
         )
-        self.statements.pop()  # catalog lookups are not part of the plan
         return [r[0] for r in rows] or None
 
     def create_empty_table_like(self, table: str, source: str, day_column: str | None) -> str:
