@@ -1,0 +1,330 @@
+"""Score marts.dim_listing against the sandbox's ground truth.
+
+    report = score(Path("data"))      # DIR/warehouse.duckdb + DIR/truth/*.parquet
+    print(report.to_text())
+
+Per marketplace (bags only):
+- sale precision: listings we call sold that the truth says were sold (any date);
+- sale recall: true sales we call sold, among sales that happened after the first snapshot
+  and at least `grace_days` before the last one (a later sale cannot be inferred yet);
+- sale date exact share and days-to-sell mean absolute error, over the correctly found sales;
+- sales we date on an incomplete snapshot day that the truth does not have on that day
+  (must be zero: an incomplete snapshot never creates a sale);
+- attribute accuracy (brand, model, size, condition, colour) after mapping the truth's names
+  through the same seeds the SQL uses.
+Per model with at least `min_model_sales` true sales: median days to sell, ours vs truth.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import statistics
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+SEEDS_DIR = Path(__file__).resolve().parent / "seeds"
+DEFAULT_GRACE_DAYS = 2
+
+
+@dataclass
+class MarketplaceScore:
+    marketplace: str
+    sale_signal: str  # from seeds.marketplaces: all_sales | some_sales | none
+    first_day: date | None
+    last_day: date | None
+    listings: int  # bags in dim_listing
+    predicted_sales: int
+    true_positive_sales: int
+    eligible_true_sales: int
+    recalled_sales: int
+    exact_sale_date_share: float | None
+    days_to_sell_mae: float | None
+    false_sales_on_incomplete_days: int
+    attribute_accuracy: dict[str, float | None] = field(default_factory=dict)
+
+    @property
+    def precision(self) -> float | None:
+        return self.true_positive_sales / self.predicted_sales if self.predicted_sales else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.recalled_sales / self.eligible_true_sales if self.eligible_true_sales else None
+
+    @property
+    def precision_target(self) -> float:
+        """0.97 where the marketplace shows (all) its sales, 0.88 where most are inferred."""
+        return 0.97 if self.sale_signal == "all_sales" else 0.88
+
+
+@dataclass
+class ModelScore:
+    brand: str
+    model: str
+    true_sales: int
+    predicted_sales: int
+    true_median_days: float
+    predicted_median_days: float | None
+
+    @property
+    def error_days(self) -> float | None:
+        if self.predicted_median_days is None:
+            return None
+        return abs(self.predicted_median_days - self.true_median_days)
+
+
+@dataclass
+class ScoreReport:
+    marketplaces: list[MarketplaceScore]
+    models: list[ModelScore]
+    grace_days: int
+
+    def passed(self) -> bool:
+        """The issue's acceptance thresholds."""
+        for m in self.marketplaces:
+            if m.recall is not None and m.recall < 0.97:
+                return False
+            if m.precision is not None and m.precision < m.precision_target:
+                return False
+            if m.false_sales_on_incomplete_days:
+                return False
+        return all(s.error_days is not None and s.error_days <= 1 for s in self.models)
+
+    def to_text(self) -> str:
+        lines = [
+            f"Sales vs ground truth (recall counts sales >= {self.grace_days} days before the last snapshot)",
+            f"{'marketplace':<14}{'signal':<12}{'bags':>7}{'sold':>7}{'precision':>11}{'target':>8}"
+            f"{'recall':>9}{'date ok':>9}{'dts MAE':>9}{'bad@incompl':>12}{'model ok':>10}{'size ok':>9}",
+        ]
+        for m in self.marketplaces:
+            lines.append(
+                f"{m.marketplace:<14}{m.sale_signal:<12}{m.listings:>7}{m.predicted_sales:>7}"
+                f"{_fmt(m.precision):>11}{m.precision_target:>8.2f}{_fmt(m.recall):>9}"
+                f"{_fmt(m.exact_sale_date_share):>9}{_fmt(m.days_to_sell_mae):>9}"
+                f"{m.false_sales_on_incomplete_days:>12}{_fmt(m.attribute_accuracy.get('model')):>10}"
+                f"{_fmt(m.attribute_accuracy.get('size')):>9}"
+            )
+        if self.models:
+            lines += ["", "Median days to sell per model (models with enough true sales)",
+                      f"{'brand':<18}{'model':<28}{'true n':>7}{'our n':>7}{'truth':>8}{'ours':>8}{'error':>8}"]
+            for s in self.models:
+                lines.append(
+                    f"{s.brand:<18}{s.model:<28}{s.true_sales:>7}{s.predicted_sales:>7}"
+                    f"{s.true_median_days:>8.1f}{_fmt(s.predicted_median_days, 1):>8}{_fmt(s.error_days, 1):>8}"
+                )
+        lines.append("")
+        lines.append("PASS" if self.passed() else "FAIL")
+        return "\n".join(lines)
+
+    __str__ = to_text
+
+
+def _fmt(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+# ------------------------------------------------------------------ canonical names
+
+
+def _norm(text: str | None) -> str:
+    if not text:
+        return ""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", " ", folded.lower()).strip()
+
+
+class Canonicaliser:
+    """The truth's brand/model/size/colour names mapped through the seeds, as the SQL does."""
+
+    def __init__(self, seeds_dir: Path = SEEDS_DIR):
+        read = lambda name: list(csv.DictReader(open(seeds_dir / f"{name}.csv", encoding="utf-8")))  # noqa: E731
+        self.brands = {row["alias"]: row["brand"] for row in read("brand_aliases")}
+        self.models: dict[str, list[tuple[str, str]]] = {}
+        for row in read("model_aliases"):
+            self.models.setdefault(row["brand"], []).append((row["alias"], row["model"]))
+        self.sizes: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for row in read("model_sizes"):
+            self.sizes.setdefault((row["brand"], row["model"]), []).append((row["alias"], row["size"]))
+        self.colors = {row["alias"]: row["color"] for row in read("color_families")}
+        self.marketplaces = {row["marketplace"]: row for row in read("marketplaces")}
+
+    @staticmethod
+    def _longest(text: str, aliases: list[tuple[str, str]]) -> str | None:
+        padded = f" {_norm(text)} "
+        found = [(len(alias), value) for alias, value in aliases if f" {alias} " in padded]
+        return max(found)[1] if found else None
+
+    def brand(self, brand: str | None) -> str | None:
+        return self.brands.get(_norm(brand), brand)
+
+    def model(self, brand: str | None, model: str | None) -> str | None:
+        return self._longest(model or "", self.models.get(self.brand(brand) or "", [])) or model
+
+    def size(self, brand: str | None, model: str | None, size: str | None) -> str | None:
+        if not size:
+            return None
+        key = (self.brand(brand) or "", self.model(brand, model) or "")
+        return self._longest(size, self.sizes.get(key, [])) or self._longest(size, self.sizes.get(("*", "*"), [])) or size
+
+    def color(self, color: str | None) -> str | None:
+        return self.colors.get(_norm(color), color)
+
+
+# ------------------------------------------------------------------ scoring
+
+
+def score(data_dir: Path, *, min_model_sales: int = 20, seeds_dir: Path = SEEDS_DIR) -> ScoreReport:
+    data_dir = Path(data_dir)
+    canon = Canonicaliser(seeds_dir)
+    truth = pq.read_table(data_dir / "truth" / "listings.parquet").to_pylist()
+    truth = {(r["marketplace"], r["listing_id"]): r for r in truth if r["is_bag"]}
+
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        ours = _rows(con, "select * from marts.dim_listing")
+        snapshots = _rows(
+            con, "select marketplace, snapshot_date, is_complete from intermediate.int_marketplace_snapshots"
+        )
+    finally:
+        con.close()
+
+    by_marketplace: dict[str, list[dict]] = {}
+    for row in ours:
+        by_marketplace.setdefault(row["marketplace"], []).append(row)
+    days: dict[str, list[dict]] = {}
+    for row in snapshots:
+        days.setdefault(row["marketplace"], []).append(row)
+
+    grace = DEFAULT_GRACE_DAYS
+    results = []
+    for marketplace in sorted(set(days) | set(by_marketplace)):
+        rules = canon.marketplaces.get(marketplace, {})
+        grace = int(rules.get("grace_days") or DEFAULT_GRACE_DAYS)
+        results.append(_score_marketplace(
+            marketplace, by_marketplace.get(marketplace, []), days.get(marketplace, []), truth, canon,
+            grace, rules.get("sale_signal", "none"),
+        ))
+
+    model_scores = _score_models(ours, truth, results, canon, grace, min_model_sales)
+    return ScoreReport(results, model_scores, grace)
+
+
+def _rows(con, sql: str) -> list[dict]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _true_sale(row: dict | None) -> date | None:
+    if row and row["end_reason"] == "sold":
+        return row["sale_date"]
+    return None
+
+
+def _score_marketplace(marketplace, ours, days, truth, canon, grace, sale_signal) -> MarketplaceScore:
+    snapshot_days = sorted(d["snapshot_date"] for d in days)
+    first_day = snapshot_days[0] if snapshot_days else None
+    last_day = snapshot_days[-1] if snapshot_days else None
+    incomplete = {d["snapshot_date"] for d in days if not d["is_complete"]}
+
+    predicted = [r for r in ours if r["status"] == "sold"]
+    true_positive = [r for r in predicted if _true_sale(truth.get((marketplace, r["listing_id"])))]
+    exact = [r for r in true_positive if r["sale_date"] == _true_sale(truth[(marketplace, r["listing_id"])])]
+    errors = []
+    for r in true_positive:
+        t = truth[(marketplace, r["listing_id"])]
+        if r["days_to_sell"] is not None:
+            errors.append(abs(r["days_to_sell"] - (t["sale_date"] - t["listed_date"]).days))
+    false_on_incomplete = sum(
+        1 for r in predicted
+        if r["sale_date"] in incomplete and _true_sale(truth.get((marketplace, r["listing_id"]))) != r["sale_date"]
+    )
+
+    eligible = []
+    if first_day and last_day:
+        cutoff = last_day - timedelta(days=grace)
+        eligible = [
+            key for key, t in truth.items()
+            if key[0] == marketplace and t["end_reason"] == "sold" and first_day < t["sale_date"] <= cutoff
+        ]
+    ours_by_id = {r["listing_id"]: r for r in ours}
+    recalled = sum(1 for key in eligible if (ours_by_id.get(key[1]) or {}).get("status") == "sold")
+
+    attributes: dict[str, list[bool]] = {k: [] for k in ("brand", "model", "size", "condition", "color")}
+    for r in ours:
+        t = truth.get((marketplace, r["listing_id"]))
+        if not t:
+            continue
+        attributes["brand"].append(r["brand"] == canon.brand(t["brand"]))
+        attributes["model"].append(r["model"] == canon.model(t["brand"], t["model"]))
+        attributes["size"].append(r["size"] == canon.size(t["brand"], t["model"], t["size"]))
+        attributes["condition"].append(r["condition"] == t["condition"])
+        attributes["color"].append(r["color"] == canon.color(t["color"]))
+
+    return MarketplaceScore(
+        marketplace=marketplace,
+        sale_signal=sale_signal,
+        first_day=first_day,
+        last_day=last_day,
+        listings=len(ours),
+        predicted_sales=len(predicted),
+        true_positive_sales=len(true_positive),
+        eligible_true_sales=len(eligible),
+        recalled_sales=recalled,
+        exact_sale_date_share=len(exact) / len(true_positive) if true_positive else None,
+        days_to_sell_mae=sum(errors) / len(errors) if errors else None,
+        false_sales_on_incomplete_days=false_on_incomplete,
+        attribute_accuracy={k: (sum(v) / len(v) if v else None) for k, v in attributes.items()},
+    )
+
+
+def _score_models(ours, truth, results, canon, grace, min_model_sales) -> list[ModelScore]:
+    """Median days to sell per canonical model over the scored window of each marketplace."""
+    windows = {
+        m.marketplace: (m.first_day, m.last_day - timedelta(days=grace))
+        for m in results if m.first_day and m.last_day
+    }
+    true_days: dict[tuple[str, str], list[int]] = {}
+    for (marketplace, _), t in truth.items():
+        window = windows.get(marketplace)
+        if t["end_reason"] != "sold" or not window or not window[0] < t["sale_date"] <= window[1]:
+            continue
+        key = (canon.brand(t["brand"]), canon.model(t["brand"], t["model"]))
+        true_days.setdefault(key, []).append((t["sale_date"] - t["listed_date"]).days)
+    our_days: dict[tuple[str, str], list[int]] = {}
+    for r in ours:
+        window = windows.get(r["marketplace"])
+        if r["status"] != "sold" or not window or not window[0] < r["sale_date"] <= window[1]:
+            continue
+        our_days.setdefault((r["brand"], r["model"]), []).append(r["days_to_sell"])
+    scores = []
+    for key, values in sorted(true_days.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        if len(values) < min_model_sales:
+            continue
+        predicted = our_days.get(key, [])
+        scores.append(ModelScore(
+            brand=key[0], model=key[1], true_sales=len(values), predicted_sales=len(predicted),
+            true_median_days=float(statistics.median(values)),
+            predicted_median_days=float(statistics.median(predicted)) if predicted else None,
+        ))
+    return scores
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Score marts.dim_listing against the sandbox ground truth")
+    parser.add_argument("--data-dir", default="data", type=Path)
+    args = parser.parse_args(argv)
+    report = score(args.data_dir)
+    print(report.to_text())
+    return 0 if report.passed() else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

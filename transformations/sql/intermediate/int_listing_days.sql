@@ -1,0 +1,139 @@
+-- One row per listing per snapshot day it was seen: the day's canonical facts, the change
+-- since the listing's previous sighting, and how many complete snapshots of its marketplace
+-- passed without it in between (>= grace_days: it had gone and came back, a relist).
+-- Incremental by day: a day's rows only read that day and the listing's earlier sightings.
+with
+
+unioned as (
+    select * from intermediate.int_listings_unioned
+    where snapshot_date <= date '{{ end_date }}'
+),
+
+snapshots as (
+    select * from intermediate.int_marketplace_snapshots
+),
+
+marketplaces as (
+    select * from seeds.marketplaces
+),
+
+history as (
+    select
+        listing_key,
+        min(snapshot_date) as first_seen_date,
+        max(snapshot_date) as previous_seen_date
+    from unioned
+    where snapshot_date < date '{{ start_date }}'
+    group by
+        listing_key
+),
+
+history_last as (
+    select
+        history.listing_key,
+        history.first_seen_date,
+        history.previous_seen_date,
+        unioned.price as previous_price,
+        unioned.price_usd as previous_price_usd,
+        unioned.is_available as previous_is_available
+    from history
+    inner join unioned
+        on history.listing_key = unioned.listing_key
+        and history.previous_seen_date = unioned.snapshot_date
+),
+
+interval_days as (
+    select
+        unioned.*,
+        lag(unioned.snapshot_date) over listing_days as lag_seen_date,
+        lag(unioned.price) over listing_days as lag_price,
+        lag(unioned.price_usd) over listing_days as lag_price_usd,
+        lag(unioned.is_available) over listing_days as lag_is_available,
+        min(unioned.snapshot_date) over (partition by unioned.listing_key) as interval_first_seen_date
+    from unioned
+    where {{ between_days('unioned.snapshot_date') }}
+    window listing_days as (partition by unioned.listing_key order by unioned.snapshot_date)
+),
+
+joined as (
+    select
+        interval_days.*,
+        coalesce(history_last.first_seen_date, interval_days.interval_first_seen_date) as first_seen_date,
+        coalesce(interval_days.lag_seen_date, history_last.previous_seen_date) as previous_seen_date,
+        coalesce(interval_days.lag_price, history_last.previous_price) as previous_price,
+        coalesce(interval_days.lag_price_usd, history_last.previous_price_usd) as previous_price_usd,
+        coalesce(interval_days.lag_is_available, history_last.previous_is_available) as previous_is_available,
+        cast(date_add('hour', coalesce(marketplaces.utc_offset_hours, 0), interval_days.published_at) as date)
+            as published_local_date,
+        coalesce(marketplaces.grace_days, 2) as grace_days
+    from interval_days
+    left join history_last
+        on interval_days.listing_key = history_last.listing_key
+    left join marketplaces
+        on interval_days.marketplace = marketplaces.marketplace
+),
+
+with_snapshots as (
+    select
+        joined.*,
+        today.is_complete as snapshot_is_complete,
+        today.complete_snapshot_number,
+        previous.complete_snapshot_number as previous_complete_snapshot_number
+    from joined
+    inner join snapshots as today
+        on joined.marketplace = today.marketplace
+        and joined.snapshot_date = today.snapshot_date
+    left join snapshots as previous
+        on joined.marketplace = previous.marketplace
+        and joined.previous_seen_date = previous.snapshot_date
+),
+
+final as (
+    select
+        snapshot_date,
+        listing_key,
+        marketplace,
+        listing_id,
+        url,
+        title,
+        brand,
+        model,
+        size,
+        color,
+        material,
+        condition,
+        currency,
+        price,
+        price_usd,
+        compare_at_price_usd,
+        retail_price_usd,
+        is_available,
+        published_local_date as published_date,
+        least(coalesce(published_local_date, first_seen_date), first_seen_date) as listed_date,
+        first_seen_date,
+        previous_seen_date,
+        previous_price,
+        previous_price_usd,
+        previous_is_available,
+        previous_seen_date is null as is_first_sighting,
+        coalesce(previous_price is not null and price <> previous_price, false) as is_price_change,
+        coalesce(previous_price is not null and price < previous_price, false) as is_markdown,
+        snapshot_is_complete,
+        complete_snapshot_number,
+        -- complete snapshots strictly between the previous sighting and today
+        case
+            when previous_seen_date is null then null
+            else complete_snapshot_number
+                - (case when snapshot_is_complete then 1 else 0 end)
+                - previous_complete_snapshot_number
+        end as complete_snapshots_absent_before,
+        coalesce(
+            complete_snapshot_number
+                - (case when snapshot_is_complete then 1 else 0 end)
+                - previous_complete_snapshot_number >= grace_days,
+            false
+        ) as is_return
+    from with_snapshots
+)
+
+select * from final

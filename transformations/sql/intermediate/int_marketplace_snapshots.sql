@@ -1,0 +1,103 @@
+-- One row per marketplace per snapshot day: was the snapshot complete enough to count an
+-- absent listing as gone? Complete = the crawl's manifest says complete AND the number of
+-- listings seen did not drop sharply against the previous snapshot (min_count_ratio).
+-- complete_snapshot_number counts complete snapshots up to and including the day, so the
+-- complete snapshots between two days are a difference of two numbers.
+with
+
+manifests as (
+    select * from staging.stg_crawl_manifests
+),
+
+listings as (
+    select * from intermediate.int_listings_unioned
+),
+
+marketplaces as (
+    select * from seeds.marketplaces
+),
+
+seen as (
+    select
+        marketplace,
+        snapshot_date,
+        count(*) as listings_seen,
+        count_if(is_available) as listings_available
+    from listings
+    group by
+        marketplace,
+        snapshot_date
+),
+
+days as (
+    select
+        coalesce(manifests.marketplace, seen.marketplace) as marketplace,
+        coalesce(manifests.snapshot_date, seen.snapshot_date) as snapshot_date,
+        coalesce(manifests.is_complete, false) as manifest_complete,
+        manifests.item_count,
+        manifests.expected_count,
+        manifests.incomplete_reasons,
+        coalesce(seen.listings_seen, 0) as listings_seen,
+        coalesce(seen.listings_available, 0) as listings_available
+    from manifests
+    full outer join seen
+        on manifests.marketplace = seen.marketplace
+        and manifests.snapshot_date = seen.snapshot_date
+),
+
+with_previous as (
+    select
+        days.*,
+        lag(days.listings_seen) over (
+            partition by days.marketplace
+            order by days.snapshot_date
+        ) as previous_listings_seen,
+        coalesce(marketplaces.min_count_ratio, 0.5) as min_count_ratio
+    from days
+    left join marketplaces
+        on days.marketplace = marketplaces.marketplace
+),
+
+judged as (
+    select
+        with_previous.*,
+        with_previous.manifest_complete
+            and with_previous.listings_seen > 0
+            and (
+                with_previous.previous_listings_seen is null
+                or with_previous.listings_seen >= with_previous.min_count_ratio * with_previous.previous_listings_seen
+            ) as is_complete
+    from with_previous
+),
+
+final as (
+    select
+        marketplace,
+        snapshot_date,
+        is_complete,
+        case
+            when not manifest_complete then 'manifest_incomplete'
+            when listings_seen = 0 then 'no_listings'
+            when not is_complete then 'listing_count_drop'
+        end as incomplete_rule,
+        incomplete_reasons,
+        item_count,
+        expected_count,
+        listings_seen,
+        listings_available,
+        previous_listings_seen,
+        sum(case when is_complete then 1 else 0 end) over (
+            partition by marketplace
+            order by snapshot_date
+            rows between unbounded preceding and current row
+        ) as complete_snapshot_number,
+        sum(case when is_complete then 1 else 0 end) over (
+            partition by marketplace
+        ) as complete_snapshots_total,
+        max(snapshot_date) over (
+            partition by marketplace
+        ) as last_snapshot_date
+    from judged
+)
+
+select * from final
