@@ -110,3 +110,8 @@ def playwright_settings(*, concurrency: int = 1, navigation_timeout_ms: int = 30
         # (once per handler, http and https) even for a crawl that renders nothing. Contexts
         # are created on the first rendered request from its meta["playwright_context_kwargs"].
     }
+
+
+def never_abort(request: Any) -> bool:
+    """PLAYWRIGHT_ABORT_REQUEST that loads everything (benchmark baseline)."""
+    return False

@@ -442,7 +442,10 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in headers.items():
             self.send_header(key, value)
         self.end_headers()
-        self.wfile.write(resp.body)
+        try:
+            self.wfile.write(resp.body)
+        except (BrokenPipeError, ConnectionResetError):  # the browser closed the page meanwhile
+            pass
 
     def log_message(self, format: str, *args: object) -> None:  # quiet
         pass
