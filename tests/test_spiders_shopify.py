@@ -416,3 +416,39 @@ def test_sandbox_replica_crawl_counts_the_bags_for_sale(tmp_path, marketplace):
     assert result.complete, result.reasons
     assert {item["listing_id"] for item in result.items} == bags
     assert all(item["brand_raw"] and item["condition_raw"] for item in result.items)
+
+
+def test_a_configured_shard_the_site_lacks_is_not_a_gap_when_coverage_holds(tmp_path, servers):
+    site = sharded_site(servers)
+    config = make_config(tmp_path, shards=["chanel", "hermes", "no-such-brand", "other-brands"])
+    result = crawl(tmp_path, "rebag", site.base_url, config)
+    assert len(result.items) == 61
+    assert result.stats["radar/shards_absent"] == 1
+    assert result.complete, result.reasons
+
+
+def test_a_missing_primary_collection_is_a_gap(tmp_path, servers):
+    site = servers({"other": [product(1)]})
+    result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
+    assert result.items == []
+    assert any("collection all-bags" in reason for reason in result.reasons), result.reasons
+    assert not result.complete
+
+
+@pytest.mark.slow
+def test_sandbox_rebag_with_more_than_25000_bags_is_crawled_completely(tmp_path):
+    """Issue 3 acceptance: a store past Shopify's 25,000 paging cap (about 1.5 minutes)."""
+    market_module = pytest.importorskip("sandbox.market")
+    server_module = pytest.importorskip("sandbox.server")
+    day = date(2026, 9, 1)
+    market = market_module.Market(seed=3, start_date=day, scale=8.5)
+    with server_module.SandboxServer(market, ["rebag"]) as sandbox:
+        visible = market.visible("rebag", day)
+        bags = {str(state.listing.listing_id) for state in visible if state.listing.is_bag}
+        assert len(bags) > 25_000
+        result = crawl(tmp_path, "rebag", sandbox.base_urls["rebag"], None, snapshot_date=day.isoformat(),
+                       settings={"CONCURRENT_REQUESTS_PER_DOMAIN": 4}, timeout=900)
+    assert result.complete, result.reasons[:10]
+    assert result.stats["radar/expected_count"] == len(bags)
+    assert result.stats["radar/sharded/all-bags/bags_found"] == len(bags)
+    assert {item["listing_id"] for item in result.items} == bags

@@ -209,6 +209,17 @@ class ShopifySpider(MarketplaceSpider):
         request = failure.request
         handle = request.cb_kwargs["handle"]
         umbrella = request.cb_kwargs["umbrella"]
+        response = getattr(failure.value, "response", None)
+        if umbrella is not None and response is not None and response.status == 404:
+            # A configured shard the site does not have (e.g. a brand it does not sell now):
+            # not a gap by itself; the umbrella's coverage check says whether bags are missing.
+            self.logger.warning("shard collection %s does not exist (404); skipped", handle)
+            self.crawler.stats.inc_value("radar/shards_absent", start=0)
+            pending = self.umbrellas[umbrella].pending
+            pending.discard(handle)
+            if not pending:
+                self.check_umbrella(self.umbrellas[umbrella])
+            return
         self._note_failure(failure, f"collection {handle}: count request failed")
         # Crawl it anyway (stops at a short page); the snapshot is already incomplete.
         yield from self.plan_collection(handle, None, umbrella)
