@@ -155,3 +155,39 @@ def test_sandbox_server_with_the_market(tmp_path, chromium):
     assert stats["radar/expected_count"] == len(visible) > 0
     assert {i["listing_id"] for i in items} == {str(s.listing.listing_id) for s in visible}
     assert sum(not i["available"] for i in items) == sum(not s.available for s in visible)
+
+
+@pytest.fixture(scope="module")
+def sandbox_market():
+    Market = pytest.importorskip("sandbox.market").Market
+    market = Market(seed=11, start_date=date(2026, 8, 1), scale=0.05)
+    market.advance_to(date(2026, 8, 2))
+    return market
+
+
+@pytest.mark.parametrize("statuses", [[429], [500, 503]])
+def test_sandbox_server_errors_are_retried_to_a_complete_snapshot(tmp_path, chromium, sandbox_market, statuses):
+    SandboxServer = pytest.importorskip("sandbox.server").SandboxServer
+    day = date(2026, 8, 2)
+    with SandboxServer(sandbox_market, ["fashionphile"]) as sandbox:
+        sandbox.set_day(day)
+        bags = [s for s in sandbox_market.visible("fashionphile", day) if s.listing.is_bag]
+        sandbox.set_faults("fashionphile", status_sequence=list(statuses), retry_after=1)
+        items, stats, _ = run_crawl(tmp_path, SPIDER, {"base_url": sandbox.base_urls["fashionphile"],
+                                                       "snapshot_date": day.isoformat()},
+                                    settings={"RETRY_TIMES": 3})
+    assert reasons(stats) == []
+    assert len(items) == len(bags) == stats["radar/expected_count"]
+
+
+def test_sandbox_server_challenge_is_blocked(tmp_path, chromium, sandbox_market):
+    SandboxServer = pytest.importorskip("sandbox.server").SandboxServer
+    day = date(2026, 8, 2)
+    with SandboxServer(sandbox_market, ["fashionphile"]) as sandbox:
+        sandbox.set_day(day)
+        sandbox.set_faults("fashionphile", challenge="cloudflare", challenge_status=200)
+        items, stats, _ = run_crawl(tmp_path, SPIDER, {"base_url": sandbox.base_urls["fashionphile"],
+                                                       "snapshot_date": day.isoformat()})
+    assert items == []
+    assert stats.get("radar/blocked_count", 0) >= 1
+    assert any("blocked" in r for r in reasons(stats)), reasons(stats)
