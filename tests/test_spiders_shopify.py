@@ -452,3 +452,43 @@ def test_sandbox_rebag_with_more_than_25000_bags_is_crawled_completely(tmp_path)
     assert result.stats["radar/expected_count"] == len(bags)
     assert result.stats["radar/sharded/all-bags/bags_found"] == len(bags)
     assert {item["listing_id"] for item in result.items} == bags
+
+
+SANDBOX_FAULTS = [
+    # (fault switches, complete?, stat that must be set)
+    ({"drop_page": 2, "drop_mode": "short"}, False, None),
+    ({"drop_page": 2, "drop_mode": "empty"}, False, None),
+    ({"status_sequence": [500] * 6, "only_path": "products.json"}, False, None),
+    ({"status_sequence": [500], "only_path": "products.json"}, True, "retry/count"),
+    ({"status_sequence": [429, 429], "retry_after": 1, "only_path": "products.json"}, True, "radar/retry_after/count"),
+    ({"status_sequence": [429] * 6, "retry_after": 0, "only_path": "products.json"}, False, "radar/blocked_count"),
+    ({"challenge": "cloudflare", "only_path": "products.json"}, False, "radar/blocked_count"),
+    ({"challenge": "captcha", "only_path": "products.json"}, False, "radar/blocked_count"),
+    ({"challenge": "403", "challenge_after": 3}, False, "radar/blocked_count"),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("faults, complete, stat", SANDBOX_FAULTS, ids=[str(f[0]) for f in SANDBOX_FAULTS])
+def test_sandbox_faults_give_an_incomplete_snapshot_or_a_complete_one_after_retries(tmp_path, faults, complete, stat):
+    market_module = pytest.importorskip("sandbox.market")
+    server_module = pytest.importorskip("sandbox.server")
+    day = date(2026, 9, 1)
+    market = market_module.Market(seed=11, start_date=day, scale=0.05)
+    raw = yaml.safe_load(CONFIG.read_text())
+    raw["defaults"]["paging"] = {"page_size": 50, "max_items_per_collection": 25000}
+    config = tmp_path / "marketplaces.yaml"
+    config.write_text(yaml.safe_dump(raw, allow_unicode=True))
+    with server_module.SandboxServer(market, ["rebag"]) as sandbox:
+        bags = {str(s.listing.listing_id) for s in market.visible("rebag", day) if s.listing.is_bag}
+        assert len(bags) > 100  # several pages of 50
+        sandbox.set_faults("rebag", **faults)
+        result = crawl(tmp_path, "rebag", sandbox.base_urls["rebag"], config, snapshot_date=day.isoformat())
+    assert result.returncode == 0
+    assert result.complete is complete, result.reasons
+    if complete:
+        assert {item["listing_id"] for item in result.items} == bags
+    else:
+        assert len(result.items) < len(bags)  # a gap, and it is reported, never silent
+    if stat:
+        assert result.stats.get(stat, 0) >= 1
