@@ -41,26 +41,29 @@ RUN_DETAILS = """Flow: {{ flow.name }}
 Run: {{ flow_run.name }}
 State: {{ flow_run.state.name }}{% if flow_run.state.message %}: {{ flow_run.state.message }}{% endif %}
 Parameters: {{ flow_run.parameters }}
-Link: {{ flow_run|ui_url }}"""
+{% if flow_run|ui_url %}Link: {{ flow_run|ui_url }}{% else %}Flow run id: {{ flow_run.id }}{% endif %}"""
 
 
-def _positive_number(name: str, default: float) -> float:
+def _threshold(name: str, default: float, unit: timedelta) -> timedelta:
+    """A stuck-run threshold from the environment; Prefect's proactive triggers need at least 10 s."""
     value = os.environ.get(name)
     try:
         number = float(value) if value else default
     except ValueError:
         raise SystemExit(f"{name} must be a number, got {value!r}") from None
-    if number <= 0:
-        raise SystemExit(f"{name} must be positive, got {value!r}")
-    return number
+    if number * unit < timedelta(seconds=10):
+        raise SystemExit(f"{name} must be at least 10 seconds' worth, got {value!r}")
+    return number * unit
 
 
 def desired_automations(slack_block_id: UUID) -> list:
     """The automations this project wants, as prefect.automations objects."""
     from prefect.automations import AutomationCore, EventTrigger, Posture, SendNotification
 
-    running_hours = _positive_number("RADAR_ALERT_RUNNING_HOURS", 4)
-    pending_minutes = _positive_number("RADAR_ALERT_PENDING_MINUTES", 30)
+    running_within = _threshold("RADAR_ALERT_RUNNING_HOURS", 4, timedelta(hours=1))
+    pending_within = _threshold("RADAR_ALERT_PENDING_MINUTES", 30, timedelta(minutes=1))
+    running_hours = running_within / timedelta(hours=1)
+    pending_minutes = pending_within / timedelta(minutes=1)
 
     def notify(subject: str, body: str) -> SendNotification:
         return SendNotification(block_document_id=slack_block_id, subject=subject, body=body)
@@ -92,7 +95,7 @@ def desired_automations(slack_block_id: UUID) -> list:
                 match_related=OUR_FLOWS,
                 posture=Posture.Proactive,
                 threshold=1,
-                within=timedelta(hours=running_hours),
+                within=running_within,
             ),
             actions=[notify("Resale Radar: {{ flow.name }} stuck in Running", f":hourglass: Prefect automation: a run has been Running for over {running_hours:g} h\n" + RUN_DETAILS)],
         ),
@@ -108,7 +111,7 @@ def desired_automations(slack_block_id: UUID) -> list:
                 match_related=OUR_FLOWS,
                 posture=Posture.Proactive,
                 threshold=1,
-                within=timedelta(minutes=pending_minutes),
+                within=pending_within,
             ),
             actions=[notify("Resale Radar: {{ flow.name }} stuck in Pending", f":hourglass: Prefect automation: a run has been Pending for over {pending_minutes:g} min\n" + RUN_DETAILS)],
         ),
