@@ -1,0 +1,128 @@
+"""Helpers for the market-model tests: write small lakes (hand-made or from the sandbox
+market, without HTTP or spiders), run the transformations and read tables back."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from radar.lake import Lake, listings_to_table, publish_partition
+from radar.settings import RadarSettings
+from transformations.runner import run_transformations
+
+CURRENCIES = {"vsp": "CAD"}
+
+
+def listing(listing_id: str, title: str, price: float, *, brand: str | None = None, available: bool = True,
+            published: date | None = None, retail: float | None = None, **raw: Any) -> dict[str, Any]:
+    """One raw item as a spider would yield it (dict with ListingItem fields)."""
+    return {
+        "listing_id": listing_id,
+        "url": f"https://example.test/products/{listing_id}",
+        "title": title,
+        "brand_raw": brand,
+        "price": Decimal(str(price)),
+        "available": available,
+        "published_at": (
+            datetime(published.year, published.month, published.day, 15, 0, tzinfo=timezone.utc) if published else None
+        ),
+        "estimated_retail_price": Decimal(str(retail)) if retail is not None else None,
+        **raw,
+    }
+
+
+def write_day(lake_dir: Path, marketplace: str, day: date, items: list[dict], *, complete: bool = True) -> None:
+    rows = [{"currency": CURRENCIES.get(marketplace, "USD"), **item} for item in items]
+    manifest = {
+        "item_count": len(rows),
+        "expected_count": len(rows),
+        "complete": complete,
+        "finish_reason": "finished",
+        "incomplete_reasons": [] if complete else ["page 3 missing"],
+    }
+    publish_partition(Lake.from_url(str(lake_dir)), marketplace, day, listings_to_table(rows), manifest)
+
+
+def transform(data_dir: Path, **kwargs):
+    settings = RadarSettings(lake_url=str(data_dir / "lake"), warehouse_path=str(data_dir / "warehouse.duckdb"))
+    result = run_transformations(settings, **kwargs)
+    assert not result.documentation_problems, result.documentation_problems
+    return result
+
+
+def query(data_dir: Path, sql: str) -> list[dict[str, Any]]:
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        cursor = con.execute(sql)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+    finally:
+        con.close()
+
+
+def table_rows(data_dir: Path, table: str, order_by: str) -> list[tuple]:
+    con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
+    try:
+        return con.execute(f"select * from {table} order by {order_by}").fetchall()
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------ sandbox market lake
+
+GRADES = {
+    "rebag": {"NEW": "Pristine", "EXCELLENT": "Excellent", "VERY_GOOD": "Very Good", "GOOD": "Good", "FAIR": "Fair"},
+    "fashionphile": {"NEW": "New", "EXCELLENT": "Excellent", "VERY_GOOD": "Excellent", "GOOD": "Shows Wear",
+                     "FAIR": "Worn"},
+}
+
+
+def _market_item(state, marketplace: str, currency: str) -> dict[str, Any]:
+    lst = state.listing
+    grade = GRADES.get(marketplace, {}).get(lst.condition, lst.condition.replace("_", " ").title())
+    return {
+        "listing_id": str(lst.listing_id),
+        "url": f"https://example.test/{marketplace}/{lst.listing_id}",
+        "title": " ".join(p for p in (lst.style, lst.size, lst.model, lst.color) if p),
+        "brand_raw": lst.brand,
+        "size_raw": lst.size,
+        "material_raw": lst.material,
+        "condition_raw": grade,
+        "price": state.price,
+        "currency": currency,
+        "compare_at_price": state.compare_at_price,
+        "available": state.available,
+        "published_at": lst.published_at,
+        "estimated_retail_price": lst.retail_price_usd if lst.show_retail else None,
+        "sku": lst.sku,
+        "product_type": lst.category,
+    }
+
+
+def write_market_lake(data_dir: Path, days: int, *, seed: int = 7, start: date = date(2026, 9, 1),
+                      scale: float = 0.1, incomplete: dict[tuple[str, date], float] | None = None):
+    """The sandbox market's bags, day by day, straight into DIR/lake; truth into DIR/truth.
+    incomplete: {(marketplace, day): share dropped} -> that snapshot misses a share of its
+    listings and its manifest says incomplete."""
+    from sandbox.market import Market
+
+    market = Market(seed=seed, start_date=start, scale=scale)
+    incomplete = incomplete or {}
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        market.advance_to(day)
+        for key, profile in market.profiles.items():
+            states = [s for s in market.visible(key, day) if s.listing.is_bag]
+            drop = incomplete.get((key, day))
+            if drop:
+                states = states[: int(len(states) * (1 - drop))]
+            items = [_market_item(s, key, profile.currency) for s in states]
+            manifest = {"item_count": len(items), "expected_count": len(items), "complete": not drop,
+                        "finish_reason": "finished", "incomplete_reasons": ["dropped pages"] if drop else []}
+            publish_partition(Lake.from_url(str(data_dir / "lake")), key, day, listings_to_table(items), manifest)
+    market.write_truth(data_dir / "truth")
+    return market
