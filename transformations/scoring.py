@@ -7,7 +7,8 @@ Per marketplace (bags only):
 - sale precision: listings we call sold that the truth says were sold (any date);
 - sale recall: true sales we call sold, among sales that happened after the first snapshot
   and at least `grace_days` before the last one (a later sale cannot be inferred yet);
-- sale date exact share and days-to-sell mean absolute error, over the correctly found sales;
+- sale date exact share and days-to-sell mean absolute error, over the correctly found sales
+  made after the first snapshot;
 - sales we date on an incomplete snapshot day that the truth does not have on that day
   (must be zero: an incomplete snapshot never creates a sale);
 - attribute accuracy (brand, model, size, condition, colour) after mapping the truth's names
@@ -234,9 +235,13 @@ def _score_marketplace(marketplace, ours, days, truth, canon, grace, sale_signal
 
     predicted = [r for r in ours if r["status"] == "sold"]
     true_positive = [r for r in predicted if _true_sale(truth.get((marketplace, r["listing_id"])))]
-    exact = [r for r in true_positive if r["sale_date"] == _true_sale(truth[(marketplace, r["listing_id"])])]
+    # dates are scored for sales inside the observed window (a bag already shown sold at the
+    # first snapshot was sold before we looked: its date is only an upper bound)
+    datable = [r for r in true_positive
+               if first_day and _true_sale(truth[(marketplace, r["listing_id"])]) > first_day]
+    exact = [r for r in datable if r["sale_date"] == _true_sale(truth[(marketplace, r["listing_id"])])]
     errors = []
-    for r in true_positive:
+    for r in datable:
         t = truth[(marketplace, r["listing_id"])]
         if r["days_to_sell"] is not None:
             errors.append(abs(r["days_to_sell"] - (t["sale_date"] - t["listed_date"]).days))
@@ -276,7 +281,7 @@ def _score_marketplace(marketplace, ours, days, truth, canon, grace, sale_signal
         true_positive_sales=len(true_positive),
         eligible_true_sales=len(eligible),
         recalled_sales=recalled,
-        exact_sale_date_share=len(exact) / len(true_positive) if true_positive else None,
+        exact_sale_date_share=len(exact) / len(datable) if datable else None,
         days_to_sell_mae=sum(errors) / len(errors) if errors else None,
         false_sales_on_incomplete_days=false_on_incomplete,
         attribute_accuracy={k: (sum(v) / len(v) if v else None) for k, v in attributes.items()},
