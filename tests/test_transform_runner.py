@@ -4,7 +4,7 @@ sources, and the project's own models."""
 from __future__ import annotations
 
 import textwrap
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -498,3 +498,38 @@ def test_trino_engine_runs_the_printed_statements_on_a_connection(tmp_path, no_s
     printed = render_for_trino(settings, start_date=DAY1, end_date=DAY1, sql_dir=tmp_path / "sql", seeds_dir=no_seeds)
     assert printed == result.statements
     assert any(s.startswith("insert into iceberg.intermediate.listing_days (marketplace") for s in executed)
+
+
+def small_market_lake(settings: RadarSettings, days: list[date]) -> None:
+    """Two marketplaces over a few days: arrivals, markdowns, sold flags, disappearances and
+    one incomplete snapshot, so every project model has rows to compute."""
+    for offset, day in enumerate(days):
+        rebag = [listing("rebag", str(i), day, str(1000 + 10 * i - (50 * offset if i % 3 == 0 else 0)),
+                         available=not (i == 4 and offset >= 2))
+                 for i in range(offset, 12 + offset) if i % 7 != offset % 7]
+        vsp = [listing("vsp", f"v{i}", day, str(2000 + i)) for i in range(8) if not (i == 2 and offset >= 1)]
+        publish(settings, "rebag", day, rebag)
+        publish(settings, "vsp", day, vsp, complete=(offset != 2))
+
+
+def warehouse_tables(settings: RadarSettings, names: list[str]) -> dict[str, list[tuple]]:
+    return {name: sorted(query(settings, f"select * from {name}"), key=repr) for name in names}
+
+
+def test_project_models_day_by_day_equal_a_full_rebuild(tmp_path):
+    days = [date(2026, 3, 2) + timedelta(days=offset) for offset in range(4)]
+    full = settings_for(tmp_path)
+    small_market_lake(full, days)
+    daily = RadarSettings(lake_url=full.lake_url, warehouse_path=str(tmp_path / "daily.duckdb"))
+
+    result = run_transformations(full)
+    names = [m.name for m in result.models]
+    assert result.documentation_problems == {}
+    assert query(full, "select count(*) from staging.stg_rebag__listings") != [(0,)]
+    for day in days:
+        run_transformations(daily, start_date=day, end_date=day)
+    assert warehouse_tables(daily, names) == warehouse_tables(full, names)
+
+    rebuilt_once = warehouse_tables(full, names)
+    run_transformations(full)
+    assert warehouse_tables(full, names) == rebuilt_once  # rebuilding twice gives identical tables

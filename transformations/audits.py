@@ -30,13 +30,19 @@ class Audit:
     row_count: dict[str, Any] | None = None
 
 
+MESSAGE_SAMPLE_ROWS = 3
+MESSAGE_SAMPLE_CHARS = 1500
+
+
 class AuditFailure(Exception):
     """A blocking audit found bad rows; the message names the model, the audit and sample rows."""
 
     def __init__(self, model: str, audit: str, bad_row_count: int, columns: list[str], sample_rows: list[tuple]):
         self.model, self.audit, self.bad_row_count = model, audit, bad_row_count
         self.columns, self.sample_rows = list(columns), list(sample_rows)
-        sample = [dict(zip(self.columns, row)) for row in self.sample_rows]
+        sample = repr([dict(zip(self.columns, row)) for row in self.sample_rows[:MESSAGE_SAMPLE_ROWS]])
+        if len(sample) > MESSAGE_SAMPLE_CHARS:  # alerts stay readable; all sample rows stay on .sample_rows
+            sample = sample[:MESSAGE_SAMPLE_CHARS] + " ..."
         super().__init__(
             f"audit {audit} failed on {model}: {bad_row_count} bad row(s); "
             f"the model was not published and the run stopped. Sample: {sample}"

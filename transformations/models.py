@@ -184,13 +184,13 @@ def load_models(sql_dir: Path | str = SQL_DIR, macros_dir: Path | str = MACROS_D
     env = jinja_environment(Path(macros_dir))
     models = {}
     for path in sorted(sql_dir.glob("*/*.sql")):
-        model = _load_model(path, sql_dir, env)
+        model = _load_model(path, env)
         models[model.name] = model
     _check_references(models)
     return models
 
 
-def _load_model(path: Path, sql_dir: Path, env: jinja2.Environment) -> Model:
+def _load_model(path: Path, env: jinja2.Environment) -> Model:
     schema = path.parent.name
     if schema not in LAYERS:
         raise ModelError(f"{path}: models live in one of {LAYERS}, not {schema!r}")
