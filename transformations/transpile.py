@@ -7,6 +7,7 @@ settings that complete them (integer division, UTC) are in DUCKDB_SESSION_SETTIN
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -14,6 +15,8 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, OptimizeError, SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
+
+log = logging.getLogger(__name__)
 
 # Trino divides integers as integers (7/2 = 3) and its session zone is UTC in our deployment.
 DUCKDB_SESSION_SETTINGS = (
@@ -43,8 +46,10 @@ def _typed_tree(query: exp.Expression, schema: Schema) -> exp.Expression:
     tree = query.copy()
     try:
         tree = qualify(tree, schema=schema, dialect="trino", validate_qualify_columns=False, identify=False)
-    except (OptimizeError, SqlglotError, KeyError, ValueError):
-        tree = query.copy()  # unknown tables (e.g. a dry run on an empty warehouse): literals only
+    except (OptimizeError, SqlglotError, KeyError, ValueError) as error:
+        # Without column types only literals are typed: DATE-returning fixes miss columns.
+        log.warning("could not resolve column types, transpiling untyped: %s", error)
+        tree = query.copy()
     return annotate_types(tree, schema=schema, dialect="trino")
 
 
