@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -128,6 +129,21 @@ class Lake:
             if info.type == pafs.FileType.Directory and name.startswith("snapshot_date="):
                 found.append(date.fromisoformat(name.removeprefix("snapshot_date=")))
         return sorted(found)
+
+    def listing_ids_seen(self, marketplace: str, before: date, lookback_days: int = 30, having: str | None = None) -> set[str]:
+        """Ids seen in the snapshots of the last `lookback_days` before `before` (where column `having` is set)."""
+        days = [d for d in self.snapshot_dates(marketplace) if (before - d).days in range(1, lookback_days + 1)]
+        seen: set[str] = set()
+        for day in days:
+            path = self.partition_path(marketplace, day) + "/" + DATA_FILE
+            if not self.exists(path):
+                continue
+            columns = ["listing_id"] + ([having] if having else [])
+            table = pq.read_table(path, filesystem=self.filesystem, columns=columns)
+            if having:
+                table = table.filter(pa.compute.is_valid(table[having]))
+            seen.update(table.column("listing_id").to_pylist())
+        return seen
 
     def previous_manifests(self, marketplace: str, before: date, limit: int = 7) -> list[dict[str, Any]]:
         """Manifests of the last `limit` snapshot days before `before`, newest first."""

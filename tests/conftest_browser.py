@@ -89,7 +89,7 @@ def run_crawl(tmp_path: Path, spider: str, args: dict[str, str], settings: dict[
     """
     out = tmp_path / f"crawl-{len(list(tmp_path.glob('crawl-*.json')))}.json"
     spec = {"spider": spider, "args": args, "out": str(out),
-            "settings": {**DEFAULT_TEST_SETTINGS, **(settings or {})}}
+            "settings": {**DEFAULT_TEST_SETTINGS, "RADAR_LAKE_URL": str(tmp_path / "lake"), **(settings or {})}}
     proc = subprocess.run([sys.executable, "-c", _DRIVER, json.dumps(spec)], cwd=REPO, capture_output=True,
                           text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": str(REPO)})
     if proc.returncode != 0 or not out.exists():

@@ -140,6 +140,31 @@ def test_enrich_adds_product_json_fields_without_the_browser(tmp_path, chromium)
     assert stats["downloader/response_status_count/200"] >= len(BAGS) + 2
 
 
+def test_by_default_only_listings_new_to_the_lake_fetch_their_product_json(tmp_path, chromium):
+    from datetime import datetime, timezone
+
+    from crawlers.items import ListingItem
+    from radar.lake import Lake, listings_to_table, publish_partition
+
+    already_known = BAGS[: len(BAGS) // 2]
+    yesterday = date(2026, 9, 2)
+    known_items = [
+        ListingItem(marketplace="fashionphile", listing_id=str(s.listing.listing_id), snapshot_date=yesterday,
+                    url="u", title="t", brand_raw=None, model_raw=None, size_raw=None, color_raw=None,
+                    material_raw=None, condition_raw=None, price=s.price, currency="USD", compare_at_price=None,
+                    available=True, published_at=datetime(2026, 8, 1, tzinfo=timezone.utc), estimated_retail_price=None)
+        for s in already_known
+    ]
+    lake = Lake.from_url(str(tmp_path / "lake"))
+    publish_partition(lake, "fashionphile", yesterday, listings_to_table(known_items), {"complete": True, "item_count": len(known_items)})
+
+    items, stats, _, _ = crawl(tmp_path, FashionphileReplica(hits_per_page=100))
+    assert reasons(stats) == [] and len(items) == len(BAGS)
+    enriched = {i["listing_id"] for i in items if i["variant_id"]}
+    assert enriched == {str(s.listing.listing_id) for s in BAGS[len(BAGS) // 2:]}
+    assert all(i["published_at"] for i in items if i["listing_id"] in enriched)
+
+
 def test_sandbox_server_with_the_market(tmp_path, chromium):
     """End to end on the simulated market: one item per bag the sandbox shows that day."""
     Market = pytest.importorskip("sandbox.market").Market

@@ -9,10 +9,11 @@ Arguments (validated by MarketplaceSpider; targets and politeness from crawlers/
                 "handbags", which lists bags only: accessories never reach the spider)
 - render        "1" (default) renders listing pages in Chromium; "0" fetches them with plain
                 HTTP, which sees no products and is reported as incomplete (diagnostics/tests)
-- enrich        "0" (default) or "1": also fetch /products/<handle>.json with plain HTTP (no
-                browser) for published_at, variant id, product type. One extra request per
-                listing, so off by default: the cards already carry price, pre-markdown price,
-                condition and the sold badge.
+- enrich        "new" (default), "1" or "0": fetch /products/<handle>.json with plain HTTP (no
+                browser) for published_at, variant id, product type. "new" does it only for
+                listings the lake has not seen with a published date in the last 30 days, so
+                the daily cost follows the day's new listings; the cards already carry price,
+                pre-markdown price, condition and the sold badge.
 - max_render_attempts  how often a listing page is rendered before it counts as missing (3)
 
 Setting RADAR_RENDER_TIMEOUT_MS (default 20000): how long a page may take to show its grid.
@@ -56,6 +57,14 @@ def _flag(value: Any, default: bool) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
+def _ids_with_published_date(crawler: Any, marketplace: str, snapshot_date: Any) -> set[str]:
+    from radar.lake import Lake
+    from radar.settings import get_settings
+
+    lake = Lake.from_url(crawler.settings.get("RADAR_LAKE_URL") or get_settings().lake_url)
+    return lake.listing_ids_seen(marketplace, snapshot_date, having="published_at")
+
+
 class FashionphileSpider(MarketplaceSpider):
     name = "fashionphile"
     # A blocked/challenge page reaches the callback when no BlockedResponseMiddleware runs
@@ -79,7 +88,9 @@ class FashionphileSpider(MarketplaceSpider):
         self._collections_arg = collections
         self.collections: list[str] = []
         self.render = _flag(render, True)
-        self.enrich = _flag(enrich, False)
+        self.enrich_mode = (enrich or "new").strip().lower()
+        self.enrich = self.enrich_mode != "new" and _flag(enrich, False)
+        self.known_ids: set[str] = set()  # listings whose published date the lake already holds
         self.max_render_attempts = int(max_render_attempts or MAX_RENDER_ATTEMPTS)
         self.render_timeout_ms = RENDER_TIMEOUT_MS  # setting RADAR_RENDER_TIMEOUT_MS
         # per collection bookkeeping for the completeness check
@@ -98,6 +109,8 @@ class FashionphileSpider(MarketplaceSpider):
         configured = ",".join(spider.market.collections) if spider.market and spider.market.collections else ""
         names = spider._collections_arg or configured or ",".join(DEFAULT_COLLECTIONS)
         spider.collections = [c.strip() for c in names.split(",") if c.strip()]
+        if spider.enrich_mode == "new":
+            spider.known_ids = _ids_with_published_date(crawler, spider.name, spider.snapshot_date)
         for collection in spider.collections:
             spider.pages_done[collection] = set()
             spider.pages_failed[collection] = set()
@@ -161,7 +174,7 @@ class FashionphileSpider(MarketplaceSpider):
                 self.crawler.stats.inc_value("fashionphile/duplicate_cards")
                 continue
             self.yielded_ids.add(item.listing_id)
-            if self.enrich and item.raw_attributes.get("handle"):
+            if self.wants_product_json(item):
                 yield scrapy.Request(
                     f"{self.base_url}/products/{item.raw_attributes['handle']}.json",
                     callback=self.parse_product_json, errback=self.product_json_failed,
@@ -169,6 +182,13 @@ class FashionphileSpider(MarketplaceSpider):
                 )
             else:
                 yield item
+
+    def wants_product_json(self, item: Any) -> bool:
+        if not item.raw_attributes.get("handle"):
+            return False
+        if self.enrich_mode == "new":
+            return item.listing_id not in self.known_ids
+        return self.enrich
 
     def first_page(self, collection: str, result: fp.ListingPage) -> Iterator[scrapy.Request]:
         total = result.results_count
