@@ -135,6 +135,12 @@ def daily_market_snapshot(
 
     A crawl that is incomplete still lands (marked incomplete: it never creates sales) and posts a
     warning; a crawl that fails outright fails the run after the transform of what did land.
+
+    Args:
+        snapshot_date: the day to record (YYYY-MM-DD); empty = today (UTC).
+        marketplaces: keys to crawl (rebag, vsp, fashionphile, dct, treasures, madison); empty = all configured.
+        base_urls: per-marketplace base URL override (e.g. the sandbox); empty = the real sites.
+        crawl_settings: extra Scrapy settings for every crawl (e.g. {"DOWNLOAD_DELAY": "0"} on the sandbox).
     """
     day = snapshot_date or _today()
     chosen = _validate_marketplaces(marketplaces)
@@ -152,7 +158,14 @@ def crawl_marketplaces(
     base_urls: dict[str, str] | None = None,
     crawl_settings: dict[str, str] | None = None,
 ) -> dict[str, int]:
-    """Crawl only (no transform): to retake one marketplace's day."""
+    """Crawl only (no transform): to retake one marketplace's day.
+
+    Args:
+        snapshot_date: the day to record (YYYY-MM-DD); empty = today (UTC).
+        marketplaces: keys to crawl; empty = all configured.
+        base_urls: per-marketplace base URL override; empty = the real sites.
+        crawl_settings: extra Scrapy settings for every crawl.
+    """
     day = snapshot_date or _today()
     outcomes, failures = _crawl_all(day, _validate_marketplaces(marketplaces), base_urls, crawl_settings)
     if failures:
@@ -162,7 +175,12 @@ def crawl_marketplaces(
 
 @flow(name="rebuild-marts", on_failure=[_notify_failure], on_crashed=[_notify_failure])
 def rebuild_marts(start_date: date, end_date: date | None = None) -> dict[str, Any]:
-    """Transform only: rebuild the daily models for a date range from the lake."""
+    """Transform only: rebuild the daily models for a date range from the lake.
+
+    Args:
+        start_date: first snapshot day to rebuild.
+        end_date: last snapshot day to rebuild; empty = start_date only.
+    """
     end = end_date or start_date
     if end < start_date:
         raise ValueError(f"end_date {end} is before start_date {start_date}")
@@ -177,7 +195,18 @@ def backfill(
     base_urls: dict[str, str] | None = None,
     crawl_settings: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """Run the daily snapshot for each day of a range, oldest first (each day is idempotent)."""
+    """Run the daily snapshot for each day of a range, oldest first (each day is idempotent).
+
+    Crawling a past day only makes sense against a site that can serve that day (the sandbox);
+    on the real sites, use rebuild-marts to recompute past days from the lake.
+
+    Args:
+        start_date: first day.
+        end_date: last day (inclusive).
+        marketplaces: keys to crawl; empty = all configured.
+        base_urls: per-marketplace base URL override; empty = the real sites.
+        crawl_settings: extra Scrapy settings for every crawl.
+    """
     if end_date < start_date:
         raise ValueError(f"end_date {end_date} is before start_date {start_date}")
     days = [start_date + timedelta(days=i) for i in range((end_date - start_date).days + 1)]
