@@ -66,6 +66,16 @@ def transform(start_date: date, end_date: date) -> dict[str, Any]:
     return result.summary() if hasattr(result, "summary") else {"result": str(result)}
 
 
+def _refuse_past_days_on_live_sites(day: date, marketplaces: list[str], base_urls: dict[str, str] | None) -> None:
+    """A live site only shows today: crawling it "for" another day would file today's market under that day."""
+    live = [m for m in marketplaces if not (base_urls or {}).get(m)]
+    if live and day != _today():
+        raise ValueError(
+            f"cannot crawl {day} from the live sites ({', '.join(live)}): they only show today ({_today()}). "
+            "Use rebuild-marts to recompute past days from the lake."
+        )
+
+
 def _crawl_all(
     snapshot_date: date,
     marketplaces: list[str],
@@ -73,6 +83,7 @@ def _crawl_all(
     crawl_settings: dict[str, str] | None,
 ) -> tuple[list[CrawlOutcome], list[str]]:
     """Crawl marketplaces in parallel; return complete outcomes and the failures, after warning Slack."""
+    _refuse_past_days_on_live_sites(snapshot_date, marketplaces, base_urls)
     logger = get_run_logger()
     futures = {}
     for marketplace in marketplaces:

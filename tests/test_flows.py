@@ -1,0 +1,29 @@
+"""The flows' guards and their judgement of crawls, run with Prefect's test harness."""
+
+from datetime import date, timedelta
+
+import pytest
+from prefect.testing.utilities import prefect_test_harness
+
+from flows import daily
+
+
+@pytest.fixture(scope="module", autouse=True)
+def prefect_harness():
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_a_past_day_is_never_crawled_from_the_live_sites():
+    with pytest.raises(ValueError, match="only show today"):
+        daily.crawl_marketplaces(date.today() - timedelta(days=3), ["rebag"])
+
+
+def test_an_unknown_marketplace_stops_the_run_at_start():
+    with pytest.raises(ValueError, match="unknown marketplace"):
+        daily.crawl_marketplaces(date.today(), ["ebay"])
+
+
+def test_rebuild_rejects_an_inverted_range():
+    with pytest.raises(ValueError, match="before start_date"):
+        daily.rebuild_marts(date(2026, 9, 5), date(2026, 9, 1))
