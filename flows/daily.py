@@ -82,7 +82,11 @@ def _crawl_all(
     base_urls: dict[str, str] | None,
     crawl_settings: dict[str, str] | None,
 ) -> tuple[list[CrawlOutcome], list[str]]:
-    """Crawl marketplaces in parallel; return complete outcomes and the failures, after warning Slack."""
+    """Crawl marketplaces in parallel; return complete outcomes and the hard failures.
+
+    An incomplete snapshot (its crawl task failed its checks) posts a warning and is not a failure
+    of the run: it landed marked incomplete, so it never creates sales.
+    """
     _refuse_past_days_on_live_sites(snapshot_date, marketplaces, base_urls)
     logger = get_run_logger()
     futures = {}
@@ -95,8 +99,7 @@ def _crawl_all(
         if isinstance(result, CrawlIncomplete):
             o = result.outcome
             post_to_slack(*incomplete_crawl_message(marketplace, snapshot_date.isoformat(), o.item_count, o.expected_count, o.incomplete_reasons))
-            logger.warning(str(result))
-            failures.append(f"{marketplace}: {result}")
+            logger.warning(str(result))  # landed, marked incomplete: a warning, not a failed run
         elif isinstance(result, BaseException):
             failures.append(f"{marketplace}: {result}")
         else:

@@ -3,15 +3,10 @@
 from datetime import date, timedelta
 
 import pytest
-from prefect.testing.utilities import prefect_test_harness
 
 from flows import daily
 
-
-@pytest.fixture(scope="module", autouse=True)
-def prefect_harness():
-    with prefect_test_harness(server_startup_timeout=120):
-        yield
+pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 def test_a_past_day_is_never_crawled_from_the_live_sites():
