@@ -101,8 +101,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         from transformations.scoring import score
 
         report = score(args.data_dir)
-        print(report.to_text() if hasattr(report, "to_text") else report)
-        return 0
+        print(report.to_text())
+        return 0 if report.passed else 1
     if args.command == "sandbox":
         from sandbox.server import serve_forever
 
