@@ -30,9 +30,10 @@ select
     model,
     count(*) as sold,
     median(days_to_sell) as median_days_to_sell,
-    round(median(last_price_usd), 0) as median_sold_price_usd
+    round(median(sale_price_usd), 0) as median_sold_price_usd
 from marts.dim_listing
-where status = 'sold' and model is not null
+-- a bag already sold at our first look has only an upper bound for its sale date
+where status = 'sold' and model is not null and status_rule <> 'first_seen_as_sold'
 group by brand, model
 having count(*) >= {min_sales}
 order by median_days_to_sell, sold desc

@@ -1,0 +1,48 @@
+"""`radar demo` as a new user runs it: every marketplace, five days, complete and exact."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest_browser import chromium  # noqa: F401 (fixture: fails in CI without Chromium)
+
+REPO = Path(__file__).resolve().parent.parent
+MARKETPLACES = ["rebag", "vsp", "fashionphile", "dct", "treasures", "madison"]
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+def test_five_day_demo_lands_every_bag_on_sale_each_day(tmp_path, chromium):
+    data_dir = tmp_path / "data"
+    completed = subprocess.run(
+        [sys.executable, "-m", "radar.cli", "demo", "--days", "5", "--data-dir", str(data_dir), "--scale", "0.2"],
+        cwd=REPO, capture_output=True, text=True, timeout=1800,
+        env={**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "COLUMNS": "160"},
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert "Fastest-selling models" in completed.stdout
+
+    truth = {
+        (m, d.isoformat()): visible
+        for m, d, visible in duckdb.sql(
+            f"select marketplace, date, bags_visible from '{data_dir}/truth/daily_supply.parquet'").fetchall()
+    }
+    for marketplace in MARKETPLACES:
+        partitions = sorted((data_dir / "lake/raw/listings" / f"marketplace={marketplace}").iterdir())
+        assert len(partitions) == 5, marketplace
+        for partition in partitions:
+            manifest = json.loads((partition / "_manifest.json").read_text())
+            assert manifest["complete"], (marketplace, partition.name, manifest["incomplete_reasons"])
+            day = partition.name.removeprefix("snapshot_date=")
+            assert manifest["item_count"] == truth[(marketplace, day)] > 0, (marketplace, day)
+
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as connection:
+        marketplaces = {m for (m,) in connection.execute("select distinct marketplace from marts.dim_listing").fetchall()}
+    assert marketplaces == set(MARKETPLACES)
