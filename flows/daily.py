@@ -59,11 +59,10 @@ def crawl_marketplace(
 
 @task(retries=1, retry_delay_seconds=30, task_run_name="transform-{start_date}-{end_date}")
 def transform(start_date: date, end_date: date) -> dict[str, Any]:
-    from transformations.runner import run_transformations
     from radar.settings import get_settings
+    from transformations.runner import run_transformations
 
-    result = run_transformations(get_settings(), start_date=start_date, end_date=end_date)
-    return result.summary() if hasattr(result, "summary") else {"result": str(result)}
+    return run_transformations(get_settings(), start_date=start_date, end_date=end_date).summary()
 
 
 def _refuse_past_days_on_live_sites(day: date, marketplaces: list[str], base_urls: dict[str, str] | None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from datetime import date
@@ -126,7 +127,7 @@ def _transform(args: argparse.Namespace) -> int:
             print(statement.rstrip().rstrip(";") + ";\n")
         return 0
     result = run_transformations(settings, start_date=args.start_date, end_date=args.end_date, dialect=dialect)
-    print(result.summary() if hasattr(result, "summary") else result)
+    print(json.dumps(result.summary(), indent=2, default=str))
     return 0
 
 
