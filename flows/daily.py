@@ -16,6 +16,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.alerts import failure_message, incomplete_crawl_message, post_to_slack
 from flows.crawling import CrawlFailed, CrawlIncomplete, CrawlOutcome, run_crawl
+from radar.settings import get_settings
 
 # Browser crawls are memory-heavy: at most this many run at once in one flow run. Across runs,
 # the `browser-crawl` tag carries a Prefect concurrency limit (deployments/setup_blocks.py).
@@ -59,7 +60,6 @@ def crawl_marketplace(
 
 @task(retries=1, retry_delay_seconds=30, task_run_name="transform-{start_date}-{end_date}")
 def transform(start_date: date, end_date: date) -> dict[str, Any]:
-    from radar.settings import get_settings
     from transformations.runner import run_transformations
 
     return run_transformations(get_settings(), start_date=start_date, end_date=end_date).summary()
@@ -155,6 +155,7 @@ def daily_market_snapshot(
         base_urls: per-marketplace base URL override (e.g. the sandbox); empty = the real sites.
         crawl_settings: extra Scrapy settings for every crawl (e.g. {"DOWNLOAD_DELAY": "0"} on the sandbox).
     """
+    get_settings()  # a bad RADAR_* value stops the run here, before any crawl
     day = snapshot_date or _today()
     chosen = _validate_marketplaces(marketplaces)
     outcomes, failures = _crawl_all(day, chosen, base_urls, crawl_settings)
@@ -179,6 +180,7 @@ def crawl_marketplaces(
         base_urls: per-marketplace base URL override; empty = the real sites.
         crawl_settings: extra Scrapy settings for every crawl.
     """
+    get_settings()
     day = snapshot_date or _today()
     outcomes, failures = _crawl_all(day, _validate_marketplaces(marketplaces), base_urls, crawl_settings)
     if failures:
@@ -194,6 +196,7 @@ def rebuild_marts(start_date: date, end_date: date | None = None) -> dict[str, A
         start_date: first snapshot day to rebuild.
         end_date: last snapshot day to rebuild; empty = start_date only.
     """
+    get_settings()
     end = end_date or start_date
     if end < start_date:
         raise ValueError(f"end_date {end} is before start_date {start_date}")

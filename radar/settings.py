@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,12 @@ class RadarSettings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError(f"RADAR_TRINO_URL must start with http:// or https://, got {value!r}")
         return value
+
+    @model_validator(mode="after")
+    def _trino_engine_needs_a_cluster(self) -> "RadarSettings":
+        if self.engine == "trino" and not self.trino_url:
+            raise ValueError("RADAR_ENGINE=trino needs RADAR_TRINO_URL (http(s)://user@host:port/catalog/schema)")
+        return self
 
 
 @lru_cache(maxsize=1)
