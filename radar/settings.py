@@ -23,6 +23,8 @@ class RadarSettings(BaseSettings):
     s3_region: str = "us-east-1"
     trino_url: str | None = Field(None, description="http(s)://user@host:port/catalog/schema")
     trino_password: SecretStr | None = None
+    trino_catalog: str = Field("iceberg", description="Catalog of the model tables (Iceberg)")
+    trino_raw_catalog: str = Field("hive", description="Catalog of the external tables over the raw lake (Hive)")
     slack_webhook_url: SecretStr | None = None
     browser_path: str | None = Field(None, description="Chromium executable for scrapy-playwright")
 

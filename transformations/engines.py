@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 from datetime import date
 from pathlib import Path
@@ -215,8 +214,7 @@ class TrinoEngine(Engine):
 
     @classmethod
     def from_settings(cls, settings: RadarSettings, *, print_only: bool = False) -> "TrinoEngine":
-        catalog = os.environ.get("RADAR_TRINO_CATALOG", "iceberg")
-        raw_catalog = os.environ.get("RADAR_TRINO_RAW_CATALOG", "hive")
+        catalog, raw_catalog = settings.trino_catalog, settings.trino_raw_catalog
         if print_only:
             return cls(None, catalog=catalog, raw_catalog=raw_catalog)
         if not settings.trino_url:
