@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 import signal
+import sys
 import threading
 import time
 from collections.abc import Iterable, Sequence
@@ -151,7 +152,7 @@ class SandboxServer:
         return 0 if self.port_base is None else self.port_base + offset
 
     def _listen(self, port: int, handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
-        server = ThreadingHTTPServer((self.host, port), handler)
+        server = _SandboxHTTPServer((self.host, port), handler)
         server.daemon_threads = True
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
         thread.start()
@@ -284,6 +285,16 @@ def _drop_page(faults: Faults, request: SandboxRequest, response: SandboxRespons
 
 
 # ---- HTTP handlers ------------------------------------------------------------------
+class _SandboxHTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A browser that aborts a request (images, fonts) resets its connection: not a server error.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class _QuietHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "nginx"
