@@ -64,3 +64,25 @@ def incomplete_crawl_message(marketplace: str, snapshot_date: str, item_count: i
     figure = f"{item_count} items" + (f" of {expected} expected" if expected else "")
     text = f":warning: {marketplace} snapshot for {snapshot_date} is incomplete ({figure}); no sales will be inferred from it."
     return text, {"marketplace": marketplace, "date": snapshot_date, "items": item_count, "expected": expected, "reasons": "; ".join(reasons)[:1500]}
+
+
+TOP_MOVERS_SQL = """
+select brand, model, trend, sold_count, sold_count_wow_pct, median_sold_price_wow_pct
+from marts.kpi_model_trends
+where week_start = (select max(week_start) from marts.kpi_model_trends)
+  and trend in ('rising', 'cooling')
+order by abs(coalesce(sold_count_wow_pct, 0)) desc, sold_count desc
+limit {limit}
+"""
+
+
+def top_movers_digest(snapshot_date: str, movers: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    if not movers:
+        return f":bar_chart: Resale Radar {snapshot_date}: no rising or cooling models this week.", {}
+    lines = [
+        f"{'▲' if m['trend'] == 'rising' else '▼'} {m['brand']} {m['model']}: {m['sold_count']} sold"
+        + (f" ({m['sold_count_wow_pct']:+.0%} week on week)" if m["sold_count_wow_pct"] is not None else "")
+        for m in movers
+    ]
+    return f":bar_chart: Resale Radar {snapshot_date}: top movers\n" + "\n".join(lines), {}
+

@@ -14,7 +14,7 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from flows.alerts import failure_message, incomplete_crawl_message, post_to_slack
+from flows.alerts import TOP_MOVERS_SQL, failure_message, incomplete_crawl_message, post_to_slack, top_movers_digest
 from flows.crawling import CrawlFailed, CrawlIncomplete, CrawlOutcome, run_crawl
 from radar.settings import get_settings
 
@@ -63,6 +63,17 @@ def transform(start_date: date, end_date: date) -> dict[str, Any]:
     from transformations.runner import run_transformations
 
     return run_transformations(get_settings(), start_date=start_date, end_date=end_date).summary()
+
+
+@task(retries=1, retry_delay_seconds=30)
+def post_daily_digest(snapshot_date: date, limit: int = 8) -> int:
+    """Post the week's rising and cooling models to Slack; returns how many were listed."""
+    from transformations.runner import query
+
+    columns, rows = query(get_settings(), TOP_MOVERS_SQL.format(limit=int(limit)))
+    movers = [dict(zip(columns, row)) for row in rows]
+    post_to_slack(*top_movers_digest(snapshot_date.isoformat(), movers))
+    return len(movers)
 
 
 def _refuse_past_days_on_live_sites(day: date, marketplaces: list[str], base_urls: dict[str, str] | None) -> None:
@@ -143,6 +154,7 @@ def daily_market_snapshot(
     marketplaces: list[str] | None = None,
     base_urls: dict[str, str] | None = None,
     crawl_settings: dict[str, str] | None = None,
+    post_digest: bool = False,
 ) -> dict[str, Any]:
     """Crawl every marketplace for one day, then rebuild that day in the marts.
 
@@ -154,12 +166,15 @@ def daily_market_snapshot(
         marketplaces: keys to crawl (rebag, vsp, fashionphile, dct, treasures, madison); empty = all configured.
         base_urls: per-marketplace base URL override (e.g. the sandbox); empty = the real sites.
         crawl_settings: extra Scrapy settings for every crawl (e.g. {"DOWNLOAD_DELAY": "0"} on the sandbox).
+        post_digest: also post the week's top movers (rising and cooling models) to Slack.
     """
     get_settings()  # a bad RADAR_* value stops the run here, before any crawl
     day = snapshot_date or _today()
     chosen = _validate_marketplaces(marketplaces)
     outcomes, failures = _crawl_all(day, chosen, base_urls, crawl_settings)
     transformed = transform(day, day)
+    if post_digest:
+        post_daily_digest(day)
     if failures:
         raise CrawlFailed(f"crawl failed for {len(failures)} marketplace(s) on {day}: " + " | ".join(failures))
     return {"snapshot_date": day.isoformat(), "crawled": {o.marketplace: o.item_count for o in outcomes}, "transform": transformed}

@@ -73,3 +73,28 @@ def test_the_webhook_secret_does_not_print_in_settings(monkeypatch):
     get_settings.cache_clear()
     assert "secret-token" not in repr(get_settings()) and "secret-token" not in str(get_settings())
     get_settings.cache_clear()
+
+
+def test_daily_digest_posts_the_weeks_top_movers(slack, tmp_path, monkeypatch):
+    import duckdb
+    from datetime import date
+
+    from flows.daily import post_daily_digest
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(warehouse)) as connection:
+        connection.execute("create schema marts")
+        connection.execute(
+            "create table marts.kpi_model_trends (week_start date, brand varchar, model varchar, trend varchar,"
+            " sold_count bigint, sold_count_wow_pct double, median_sold_price_wow_pct double)")
+        connection.execute("""insert into marts.kpi_model_trends values
+            ('2026-09-07', 'Christian Dior', 'Saddle', 'rising', 12, 0.5, 0.02),
+            ('2026-09-07', 'Gucci', 'Dionysus', 'cooling', 3, -0.4, -0.05),
+            ('2026-09-07', 'Chanel', 'Classic Flap', 'steady', 30, 0.01, 0.0),
+            ('2026-08-31', 'Fendi', 'Baguette', 'rising', 9, 0.9, 0.1)""")
+    monkeypatch.setenv("RADAR_WAREHOUSE_PATH", str(warehouse))
+    get_settings.cache_clear()
+    assert post_daily_digest.fn(date(2026, 9, 8)) == 2
+    text = slack.messages[0]["text"]
+    assert "Saddle" in text and "+50%" in text and "Dionysus" in text
+    assert "Classic Flap" not in text and "Baguette" not in text  # steady, and last week's

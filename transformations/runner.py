@@ -335,3 +335,12 @@ class _ModelBuilder:
     def _count(self, trino_sql: str) -> int | None:
         _, rows = self._fetch(trino_sql)
         return rows[0][0] if rows else None
+
+
+def query(settings: RadarSettings, trino_sql: str, *, dialect: str | None = None) -> tuple[list[str], list[tuple]]:
+    """Read from the warehouse with one Trino SELECT (transpiled for DuckDB): for alerts and digests."""
+    engine = make_engine(settings, dialect or settings.engine)
+    try:
+        return engine.fetch(engine.compile(parse_select(trino_sql, path="<query>")))
+    finally:
+        engine.close()
