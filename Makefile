@@ -12,7 +12,7 @@ DATA_DIR ?= data
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]' --config-settings editable_mode=compat
+	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(INSTALLED)
 
 # Debian's Chromium drives scrapy-playwright (`playwright install` cannot download offline).
