@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.test_models_support import listing, query, transform, write_day
 
@@ -100,10 +101,45 @@ def test_fx_rates_cover_every_day_2025_to_2027_with_realistic_cad():
 
 def test_marketplace_rules_cover_every_marketplace():
     rules = {row["marketplace"]: row for row in read("marketplaces")}
-    assert set(rules) == {"rebag", "vsp", "fashionphile", "dct", "treasures", "madison"}
+    assert set(rules) == {"rebag", "vsp", "fashionphile", "dct", "treasures", "madison", "*"}
     assert rules["vsp"]["currency"] == "CAD"
     assert rules["fashionphile"]["unflagged_exit"] == "withdrawn"  # it flags every sale
     assert all(int(row["grace_days"]) >= 2 for row in rules.values())
+
+
+def test_marketplace_default_row_covers_a_marketplace_not_listed():
+    rows = read("marketplaces")
+    defaults = [row for row in rows if row["marketplace"] == "*"]
+    assert len(defaults) == 1, "exactly one '*' row: the SQL cross joins it"
+    (row,) = defaults
+    assert row["currency"] == ""  # the listing's own currency
+    assert {k: row[k] for k in row if k not in ("marketplace", "currency")} == {
+        "utc_offset_hours": "0", "sale_signal": "none", "unflagged_exit": "sold", "grace_days": "2",
+        "consignment_days": "180", "min_count_ratio": "0.5",
+    }
+
+
+def test_generic_condition_scale_reads_every_config_store_wording():
+    """A config store without rows of its own is graded by the '*' scale; every wording of the
+    sandbox stores (sandbox/stores.yaml) maps to its grade, on its own rows or on '*'."""
+    rows = read("conditions")
+    stores = yaml.safe_load((Path(__file__).parents[1] / "sandbox" / "stores.yaml").read_text())["stores"]
+
+    def grade(marketplace: str, wording: str) -> str | None:
+        text = " " + re.sub(r"[^a-z0-9]+", " ", wording.lower()).strip() + " "
+        found = [(row["marketplace"] == "*", -len(row["condition_raw"]), row["condition"]) for row in rows
+                 if row["marketplace"] in (marketplace, "*") and f" {row['condition_raw']} " in text]
+        return min(found)[2] if found else None
+
+    for key, store in stores.items():
+        for expected, wording in store["condition_words"].items():
+            assert grade(key, wording) == expected, (key, wording)
+            # a new store writing the same words: the generic scale alone
+            if key != "dct":
+                assert grade("lovethatbag", wording) == expected, wording
+    for wording, expected in [("Pre-Owned: Very Good", "VERY_GOOD"), ("Like new", "EXCELLENT"), ("Unused", "NEW"),
+                              ("Gently used", "VERY_GOOD"), ("Fair", "FAIR"), ("New with tags", "NEW")]:
+        assert grade("lovethatbag", wording) == expected, wording
 
 
 # ------------------------------------------------------------------ on real titles

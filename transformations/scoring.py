@@ -204,7 +204,7 @@ def score(data_dir: Path, *, min_model_sales: int = 20, seeds_dir: Path = SEEDS_
     grace = DEFAULT_GRACE_DAYS
     results = []
     for marketplace in sorted(set(days) | set(by_marketplace)):
-        rules = canon.marketplaces.get(marketplace, {})
+        rules = canon.marketplaces.get(marketplace) or canon.marketplaces.get("*", {})  # '*': defaults
         grace = int(rules.get("grace_days") or DEFAULT_GRACE_DAYS)
         results.append(_score_marketplace(
             marketplace, by_marketplace.get(marketplace, []), days.get(marketplace, []), truth, canon,

@@ -13,8 +13,16 @@ snapshots as (
     select * from intermediate.int_marketplace_snapshots
 ),
 
+-- per-marketplace rules (seeds.marketplaces); a marketplace the seed does not list (a new
+-- config store) gets the documented default row, marketplace = '*'
 marketplaces as (
     select * from seeds.marketplaces
+    where marketplace <> '*'
+),
+
+marketplace_defaults as (
+    select * from seeds.marketplaces
+    where marketplace = '*'
 ),
 
 history as (
@@ -63,14 +71,15 @@ joined as (
         coalesce(interval_days.lag_price, history_last.previous_price) as previous_price,
         coalesce(interval_days.lag_price_usd, history_last.previous_price_usd) as previous_price_usd,
         coalesce(interval_days.lag_is_available, history_last.previous_is_available) as previous_is_available,
-        cast(date_add('hour', coalesce(marketplaces.utc_offset_hours, 0), interval_days.published_at) as date)
+        cast(date_add('hour', coalesce(marketplaces.utc_offset_hours, marketplace_defaults.utc_offset_hours), interval_days.published_at) as date)
             as published_local_date,
-        coalesce(marketplaces.grace_days, 2) as grace_days
+        coalesce(marketplaces.grace_days, marketplace_defaults.grace_days) as grace_days
     from interval_days
     left join history_last
         on interval_days.listing_key = history_last.listing_key
     left join marketplaces
         on interval_days.marketplace = marketplaces.marketplace
+    cross join marketplace_defaults
 ),
 
 with_snapshots as (

@@ -8,7 +8,9 @@ trim(regexp_replace(lower(translate({{ expression }}, 'ÀÁÂÄÃÅàáâäãå�
 {%- macro contains(text, alias) -%}
 strpos(' ' || {{ text }} || ' ', ' ' || {{ alias }} || ' ')
 {%- endmacro %}
-{%- set sources = ['rebag', 'vsp', 'fashionphile', 'dct', 'treasures', 'madison'] %}
+{#- The dedicated staging models (transformations/macros/staging.sql) and the one staging
+    every config store, known or new (stg_shopify_stores__listings): no list of stores here. #}
+{%- set sources = dedicated_staging_marketplaces + ['shopify_stores'] %}
 
 with
 

@@ -13,8 +13,16 @@ listings as (
     select * from intermediate.int_listings_unioned
 ),
 
+-- per-marketplace rules (seeds.marketplaces); a marketplace the seed does not list (a new
+-- config store) gets the documented default row, marketplace = '*'
 marketplaces as (
     select * from seeds.marketplaces
+    where marketplace <> '*'
+),
+
+marketplace_defaults as (
+    select * from seeds.marketplaces
+    where marketplace = '*'
 ),
 
 seen as (
@@ -52,10 +60,11 @@ with_previous as (
             partition by days.marketplace
             order by days.snapshot_date
         ) as previous_listings_seen,
-        coalesce(marketplaces.min_count_ratio, 0.5) as min_count_ratio
+        coalesce(marketplaces.min_count_ratio, marketplace_defaults.min_count_ratio) as min_count_ratio
     from days
     left join marketplaces
         on days.marketplace = marketplaces.marketplace
+    cross join marketplace_defaults
 ),
 
 judged as (

@@ -1,0 +1,42 @@
+{#- Staging of raw.listings: one column contract for every marketplace.
+
+    dedicated_staging_marketplaces: the marketplaces with their own staging model
+    staging.stg_<key>__listings (hand-written parsers, their own formats). Every other
+    marketplace in raw.listings (the config stores of crawlers/marketplaces.yaml: dct,
+    treasures, madison and any store added later) is staged by
+    staging.stg_shopify_stores__listings, so a new config store needs no SQL.
+    A key added here needs its staging model; int_listings_unioned unions the dedicated
+    models and stg_shopify_stores__listings. -#}
+{%- set dedicated_staging_marketplaces = ['rebag', 'vsp', 'fashionphile'] -%}
+
+{#- The source filter of staging.stg_shopify_stores__listings: every marketplace without a
+    dedicated staging model, e.g. marketplace not in ('rebag', 'vsp', 'fashionphile'). -#}
+{%- macro config_store_filter(column='marketplace') -%}
+{{ column }} not in ({% for key in dedicated_staging_marketplaces %}'{{ key }}'{% if not loop.last %}, {% endif %}{% endfor %})
+{%- endmacro -%}
+
+{#- The select list of every staging.stg_*__listings model over raw.listings: rename and
+    cast only, nothing derived (empty strings as NULL). -#}
+{%- macro staging_listing_columns() -%}
+        marketplace,
+        listing_id,
+        snapshot_date,
+        url,
+        title,
+        nullif(trim(brand_raw), '') as brand_raw,
+        nullif(trim(model_raw), '') as model_raw,
+        nullif(trim(size_raw), '') as size_raw,
+        nullif(trim(color_raw), '') as color_raw,
+        nullif(trim(material_raw), '') as material_raw,
+        nullif(trim(condition_raw), '') as condition_raw,
+        cast(price as decimal(12, 2)) as price,
+        upper(currency) as currency,
+        cast(compare_at_price as decimal(12, 2)) as compare_at_price,
+        available as is_available,
+        published_at,
+        cast(estimated_retail_price as decimal(12, 2)) as estimated_retail_price,
+        variant_id,
+        sku,
+        product_type,
+        scraped_at
+{%- endmacro -%}
