@@ -13,17 +13,8 @@ snapshots as (
     select * from intermediate.int_marketplace_snapshots
 ),
 
--- per-marketplace rules (seeds.marketplaces); a marketplace the seed does not list (a new
--- config store) gets the documented default row, marketplace = '*'
-marketplaces as (
-    select * from seeds.marketplaces
-    where marketplace <> '*'
-),
-
-marketplace_defaults as (
-    select * from seeds.marketplaces
-    where marketplace = '*'
-),
+-- per-marketplace rules; the '*' defaults for a marketplace the seed does not list
+{{ marketplace_rules_ctes() }}
 
 history as (
     select
@@ -71,9 +62,9 @@ joined as (
         coalesce(interval_days.lag_price, history_last.previous_price) as previous_price,
         coalesce(interval_days.lag_price_usd, history_last.previous_price_usd) as previous_price_usd,
         coalesce(interval_days.lag_is_available, history_last.previous_is_available) as previous_is_available,
-        cast(date_add('hour', coalesce(marketplaces.utc_offset_hours, marketplace_defaults.utc_offset_hours), interval_days.published_at) as date)
+        cast(date_add('hour', {{ marketplace_rule('utc_offset_hours') }}, interval_days.published_at) as date)
             as published_local_date,
-        coalesce(marketplaces.grace_days, marketplace_defaults.grace_days) as grace_days
+        {{ marketplace_rule('grace_days') }} as grace_days
     from interval_days
     left join history_last
         on interval_days.listing_key = history_last.listing_key

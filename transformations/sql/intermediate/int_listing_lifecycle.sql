@@ -24,17 +24,8 @@ snapshots as (
     select * from intermediate.int_marketplace_snapshots
 ),
 
--- per-marketplace rules (seeds.marketplaces); a marketplace the seed does not list (a new
--- config store) gets the documented default row, marketplace = '*'
-marketplaces as (
-    select * from seeds.marketplaces
-    where marketplace <> '*'
-),
-
-marketplace_defaults as (
-    select * from seeds.marketplaces
-    where marketplace = '*'
-),
+-- per-marketplace rules; the '*' defaults for a marketplace the seed does not list
+{{ marketplace_rules_ctes() }}
 
 marketplace_totals as (
     select
@@ -95,9 +86,9 @@ episodes_with_next as (
         marketplace_totals.complete_snapshots_total - episodes.complete_number_at_last_seen
             as complete_snapshots_after,
         marketplace_totals.last_snapshot_date,
-        coalesce(marketplaces.grace_days, marketplace_defaults.grace_days) as grace_days,
-        coalesce(marketplaces.consignment_days, marketplace_defaults.consignment_days) as consignment_days,
-        coalesce(marketplaces.unflagged_exit, marketplace_defaults.unflagged_exit) as unflagged_exit
+        {{ marketplace_rule('grace_days') }} as grace_days,
+        {{ marketplace_rule('consignment_days') }} as consignment_days,
+        {{ marketplace_rule('unflagged_exit') }} as unflagged_exit
     from episodes
     inner join marketplace_totals
         on episodes.marketplace = marketplace_totals.marketplace

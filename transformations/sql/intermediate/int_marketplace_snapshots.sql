@@ -13,17 +13,8 @@ listings as (
     select * from intermediate.int_listings_unioned
 ),
 
--- per-marketplace rules (seeds.marketplaces); a marketplace the seed does not list (a new
--- config store) gets the documented default row, marketplace = '*'
-marketplaces as (
-    select * from seeds.marketplaces
-    where marketplace <> '*'
-),
-
-marketplace_defaults as (
-    select * from seeds.marketplaces
-    where marketplace = '*'
-),
+-- per-marketplace rules; the '*' defaults for a marketplace the seed does not list
+{{ marketplace_rules_ctes() }}
 
 seen as (
     select
@@ -60,7 +51,7 @@ with_previous as (
             partition by days.marketplace
             order by days.snapshot_date
         ) as previous_listings_seen,
-        coalesce(marketplaces.min_count_ratio, marketplace_defaults.min_count_ratio) as min_count_ratio
+        {{ marketplace_rule('min_count_ratio') }} as min_count_ratio
     from days
     left join marketplaces
         on days.marketplace = marketplaces.marketplace
