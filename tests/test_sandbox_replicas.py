@@ -18,7 +18,8 @@ from sandbox.replicas.rebag import GRADES
 from sandbox.replicas.shopify import chance
 from sandbox.replicas.stores import STORE_OPTIONS, StoreOptions, load_store_options, register_store
 
-FIXTURE = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "rebag" / "products-page-2026-08-15.json"
+# The real Rebag page (250 products, images trimmed to the first), kept in the project's fixtures.
+FIXTURE = Path(__file__).resolve().parent / "fixtures" / "rebag" / "products-page-2026-08-15-all.json"
 EDT = timezone(timedelta(hours=-4))
 DAY = date(2026, 8, 17)
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}$")

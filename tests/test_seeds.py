@@ -6,7 +6,6 @@ import csv
 import dataclasses
 import json
 import re
-import shutil
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,8 +17,7 @@ from tests.test_models_support import listing, query, transform, write_day
 
 SEEDS = Path(__file__).resolve().parents[1] / "transformations" / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SHARED_PAGE = Path("/work/shared/fixtures/rebag/products-page-2026-08-15.json")
-FULL_PAGE = FIXTURES / "normalisation" / "rebag-products-page-2026-08-15.json"
+FULL_PAGE = FIXTURES / "rebag" / "products-page-2026-08-15-all.json"  # the real page, images trimmed
 NORMALISED = re.compile(r"[a-z0-9]+( [a-z0-9]+)*")
 CONDITIONS = {"NEW", "EXCELLENT", "VERY_GOOD", "GOOD", "FAIR"}
 
@@ -147,11 +145,7 @@ def test_generic_condition_scale_reads_every_config_store_wording():
 
 @pytest.fixture(scope="module")
 def rebag_page() -> dict:
-    """The real Rebag page (250 products). Kept in tests/fixtures/normalisation/; refreshed
-    from the shared fixture when that is newer."""
-    if SHARED_PAGE.exists() and (not FULL_PAGE.exists() or SHARED_PAGE.stat().st_size != FULL_PAGE.stat().st_size):
-        FULL_PAGE.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(SHARED_PAGE, FULL_PAGE)
+    """The real Rebag page (250 products), kept in the project's fixtures."""
     return json.loads(FULL_PAGE.read_text())
 
 
