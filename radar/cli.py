@@ -43,6 +43,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--scale", type=float, default=1.0, help="market size multiplier (1.0 ~ 4,000 Rebag listings)")
     demo.add_argument("--start-date", type=_date, default=date(2026, 9, 1))
+    demo.add_argument("--incomplete-snapshots", type=int, default=3,
+                      help="snapshots the sandbox breaks on purpose (a short page, a block mid-crawl), "
+                           "spread over the run; they land marked incomplete and must create no sales")
 
     run = commands.add_parser("run", help="run the daily snapshot flow for one day")
     run.add_argument("--date", type=_date, default=None)
@@ -85,7 +88,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from radar.demo import run_demo
 
-        return run_demo(args.days, args.data_dir, args.marketplaces, args.seed, args.scale, args.start_date)
+        return run_demo(args.days, args.data_dir, args.marketplaces, args.seed, args.scale, args.start_date,
+                        args.incomplete_snapshots)
     if args.command == "run":
         from flows.daily import daily_market_snapshot
 

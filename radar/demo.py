@@ -41,8 +41,33 @@ limit {limit}
 """
 
 
+def broken_snapshots(start_date: date, days: int, marketplaces: list[str], count: int) -> dict[date, str]:
+    """Which (day, marketplace) snapshots the sandbox breaks on purpose: spread over the run,
+    cycling through the marketplaces, never the first or last two days (a sale needs complete days around it)."""
+    if count <= 0 or days < 6:
+        return {}
+    offsets = sorted({2 + (i + 1) * (days - 4) // (count + 1) for i in range(count)})
+    return {start_date + timedelta(days=o): marketplaces[i % len(marketplaces)] for i, o in enumerate(offsets)}
+
+
+def _break_snapshot(server, marketplace: str) -> None:
+    """A Shopify site drops half of a page (a short page); the browser site starts blocking mid-crawl."""
+    from crawlers.config import get_marketplace
+
+    if get_marketplace(marketplace).kind == "browser":
+        server.set_faults(marketplace, challenge="403", challenge_after=2)
+    else:
+        server.set_faults(marketplace, drop_page=1, drop_mode="short")
+
+
 def run_demo(
-    days: int, data_dir: Path, marketplaces: list[str] | None, seed: int, scale: float, start_date: date
+    days: int,
+    data_dir: Path,
+    marketplaces: list[str] | None,
+    seed: int,
+    scale: float,
+    start_date: date,
+    incomplete_snapshots: int = 0,
 ) -> int:
     console = Console()
     data_dir = data_dir.resolve()
@@ -59,7 +84,10 @@ def run_demo(
     market = Market(seed=seed, start_date=start_date, scale=scale)
     server = SandboxServer(market, marketplaces=chosen)
     base_urls = server.start()
+    broken = broken_snapshots(start_date, days, chosen, incomplete_snapshots)
     console.print(f"Sandbox market (seed {seed}) serving {', '.join(chosen)} on 127.0.0.1")
+    if broken:
+        console.print("Snapshots broken on purpose: " + ", ".join(f"{m} {d}" for d, m in sorted(broken.items())))
     try:
         with _progress(console) as progress:
             job = progress.add_task("daily snapshots", total=days)
@@ -67,6 +95,9 @@ def run_demo(
                 day = start_date + timedelta(days=offset)
                 progress.update(job, description=f"snapshot {day}")
                 server.set_day(day)
+                server.clear_faults()
+                if day in broken:
+                    _break_snapshot(server, broken[day])
                 daily_market_snapshot(day, chosen, base_urls, SANDBOX_CRAWL_SETTINGS)
                 progress.advance(job)
     finally:
