@@ -48,11 +48,7 @@ def _label(body_text: str, label: str) -> str | None:
 
 class RebagProduct(ShopifyProduct):
     marketplace = "rebag"
-
-    def __init__(self, product, *, base_url: str, currency: str = "USD",
-                 product_path: str = "/products/{handle}", bag_filter=None):
-        super().__init__(product, base_url=base_url, currency=currency, product_path=product_path,
-                         bag_filter=bag_filter)
+    default_currency = "USD"
 
     # ------------------------------------------------------------------ fields
 

@@ -152,15 +152,20 @@ class ShopifyProduct:
     """One product dict from a Shopify feed. Subclasses override per-site fields."""
 
     marketplace = "shopify"
+    default_currency: str | None = None  # a site with one currency sets it
+    default_product_path = "/products/{handle}"
 
-    def __init__(self, product: dict[str, Any], *, base_url: str, currency: str,
-                 product_path: str = "/products/{handle}", bag_filter: Any = None):
+    def __init__(self, product: dict[str, Any], *, base_url: str, currency: str | None = None,
+                 product_path: str | None = None, bag_filter: Any = None):
+        currency = currency or self.default_currency
+        if not currency:
+            raise ValueError(f"{type(self).__name__} needs a currency")
         if not isinstance(product, dict) or product.get("id") is None:
             raise NotShopifyJSON("product without id")
         self.product = product
         self.base_url = base_url.rstrip("/")
         self.currency_code = currency
-        self.product_path = product_path
+        self.product_path = product_path or self.default_product_path
         self.bag_filter = bag_filter  # a config BagFilter; None: the site's own rule
         self.tags = tags_of(product)
         self.body_text = html_to_text(product.get("body_html"))

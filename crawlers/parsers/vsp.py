@@ -41,11 +41,8 @@ BAG_TYPES = frozenset({"handbags", "handbag", "bags", "bag"})
 
 class VspProduct(ShopifyProduct):
     marketplace = "vsp"
-
-    def __init__(self, product, *, base_url: str, currency: str = "CAD",
-                 product_path: str = "/en-us/products/{handle}", bag_filter=None):
-        super().__init__(product, base_url=base_url, currency=currency, product_path=product_path,
-                         bag_filter=bag_filter)
+    default_currency = "CAD"
+    default_product_path = "/en-us/products/{handle}"
 
     # ------------------------------------------------------------------ helpers
 
