@@ -8,12 +8,15 @@ Each script reads the environment, creates or updates what it names, and can run
 times: nothing is ever duplicated. Values whose variables are unset are skipped with a note.
 """
 
+from radar.settings import (  # noqa: F401  (the flows read the same names)
+    AWS_CREDENTIALS_BLOCK,
+    S3_BUCKET_BLOCK,
+    SLACK_BLOCK,
+    TRINO_PASSWORD_BLOCK,
+    TRINO_URL_VARIABLE,
+)
+
 WORK_POOL = "radar-process"
-AWS_CREDENTIALS_BLOCK = "radar-aws"
-S3_BUCKET_BLOCK = "radar-lake"
-SLACK_BLOCK = "radar-alerts"  # flows/alerts.py loads the same name
-TRINO_PASSWORD_BLOCK = "radar-trino-password"
-TRINO_URL_VARIABLE = "radar_trino_url"
 BROWSER_CRAWL_TAG = "browser-crawl"  # flows/daily.py tags browser crawls with it
 BROWSER_CRAWL_LIMIT = 1
 

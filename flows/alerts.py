@@ -12,11 +12,11 @@ import logging
 import urllib.request
 from typing import Any
 
-from radar.settings import get_settings
+from radar.settings import SLACK_BLOCK, get_settings
 
 log = logging.getLogger(__name__)
 
-SLACK_BLOCK_NAME = "radar-alerts"
+SLACK_BLOCK_NAME = SLACK_BLOCK
 
 
 def slack_webhook_url() -> str | None:

@@ -16,7 +16,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.alerts import TOP_MOVERS_SQL, failure_message, incomplete_crawl_message, post_to_slack, top_movers_digest
 from flows.crawling import CrawlFailed, CrawlIncomplete, CrawlOutcome, run_crawl
-from radar.settings import get_settings
+from radar.settings import apply_prefect_blocks, get_settings
 
 # Browser crawls are memory-heavy: at most this many run at once in one flow run. Across runs,
 # the `browser-crawl` tag carries a Prefect concurrency limit (deployments/setup_blocks.py).
@@ -33,6 +33,12 @@ def is_browser_marketplace(marketplace: str) -> bool:
     from crawlers.config import get_marketplace
 
     return get_marketplace(marketplace).kind == "browser"
+
+
+def _settings_at_start() -> None:
+    """Blocks fill what the environment leaves unset; a bad RADAR_* value stops the run here."""
+    apply_prefect_blocks()
+    get_settings()
 
 
 def _today() -> date:
@@ -168,7 +174,7 @@ def daily_market_snapshot(
         crawl_settings: extra Scrapy settings for every crawl (e.g. {"DOWNLOAD_DELAY": "0"} on the sandbox).
         post_digest: also post the week's top movers (rising and cooling models) to Slack.
     """
-    get_settings()  # a bad RADAR_* value stops the run here, before any crawl
+    _settings_at_start()
     day = snapshot_date or _today()
     chosen = _validate_marketplaces(marketplaces)
     outcomes, failures = _crawl_all(day, chosen, base_urls, crawl_settings)
@@ -195,7 +201,7 @@ def crawl_marketplaces(
         base_urls: per-marketplace base URL override; empty = the real sites.
         crawl_settings: extra Scrapy settings for every crawl.
     """
-    get_settings()
+    _settings_at_start()
     day = snapshot_date or _today()
     outcomes, failures = _crawl_all(day, _validate_marketplaces(marketplaces), base_urls, crawl_settings)
     if failures:
@@ -211,7 +217,7 @@ def rebuild_marts(start_date: date, end_date: date | None = None) -> dict[str, A
         start_date: first snapshot day to rebuild.
         end_date: last snapshot day to rebuild; empty = start_date only.
     """
-    get_settings()
+    _settings_at_start()
     end = end_date or start_date
     if end < start_date:
         raise ValueError(f"end_date {end} is before start_date {start_date}")

@@ -6,11 +6,20 @@ AWS credentials stay in the standard AWS_* variables or a Prefect AwsCredentials
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+# Prefect blocks and variables that `python -m deployments` creates from the environment.
+AWS_CREDENTIALS_BLOCK = "radar-aws"
+S3_BUCKET_BLOCK = "radar-lake"
+SLACK_BLOCK = "radar-alerts"
+TRINO_PASSWORD_BLOCK = "radar-trino-password"
+TRINO_URL_VARIABLE = "radar_trino_url"
 
 
 class RadarSettings(BaseSettings):
@@ -54,3 +63,56 @@ class RadarSettings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> RadarSettings:
     return RadarSettings()
+
+
+def apply_prefect_blocks() -> list[str]:
+    """On a worker, fill what the environment leaves unset from the Prefect blocks: the Trino URL
+    and password, and the AWS credentials (also for the crawl subprocesses, which inherit the
+    environment). Returns the names used; values are never logged. Environment variables win.
+    """
+    used = []
+    if not os.environ.get("RADAR_TRINO_URL"):
+        used += _from_prefect(TRINO_URL_VARIABLE, lambda: {"RADAR_TRINO_URL": _variable(TRINO_URL_VARIABLE)})
+    if not os.environ.get("RADAR_TRINO_PASSWORD"):
+        used += _from_prefect(TRINO_PASSWORD_BLOCK, lambda: {"RADAR_TRINO_PASSWORD": _secret(TRINO_PASSWORD_BLOCK)})
+    if not os.environ.get("AWS_ACCESS_KEY_ID"):
+        used += _from_prefect(AWS_CREDENTIALS_BLOCK, _aws_environment)
+    if used:
+        get_settings.cache_clear()
+    return used
+
+
+def _from_prefect(name: str, read) -> list[str]:
+    try:
+        values = {k: v for k, v in read().items() if v}
+    except Exception:  # no server, no such block: the environment is all there is
+        return []
+    os.environ.update(values)
+    return [name] if values else []
+
+
+def _variable(name: str) -> str | None:
+    from prefect.variables import Variable
+
+    return Variable.get(name)
+
+
+def _secret(name: str) -> str:
+    from prefect.blocks.system import Secret
+
+    return Secret.load(name, _sync=True).get()
+
+
+def _aws_environment() -> dict[str, str | None]:
+    from prefect_aws import AwsCredentials
+
+    credentials = AwsCredentials.load(AWS_CREDENTIALS_BLOCK, _sync=True)
+    secret = credentials.aws_secret_access_key
+    token = credentials.aws_session_token
+    return {
+        "AWS_ACCESS_KEY_ID": credentials.aws_access_key_id,
+        "AWS_SECRET_ACCESS_KEY": secret.get_secret_value() if secret else None,
+        "AWS_SESSION_TOKEN": token.get_secret_value() if token else None,
+        "AWS_DEFAULT_REGION": credentials.region_name,
+    }
+

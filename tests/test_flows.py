@@ -43,3 +43,33 @@ def test_a_lake_url_of_an_unknown_scheme_is_refused(monkeypatch):
     monkeypatch.setenv("RADAR_LAKE_URL", "gs://bucket/lake")
     with pytest.raises(ValueError, match="RADAR_LAKE_URL"):
         RadarSettings()
+
+
+def test_blocks_fill_what_the_environment_leaves_unset(monkeypatch):
+    import os
+
+    from prefect.blocks.system import Secret
+    from prefect.variables import Variable
+    from prefect_aws import AwsCredentials
+
+    from radar.settings import apply_prefect_blocks, get_settings
+
+    for name in ("RADAR_TRINO_URL", "RADAR_TRINO_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    Variable.set("radar_trino_url", "https://analyst@trino.example.com:443/iceberg/radar", overwrite=True)
+    Secret(value="s3cret-from-block").save("radar-trino-password", overwrite=True)
+    AwsCredentials(aws_access_key_id="AKIAFROMBLOCK", aws_secret_access_key="block-secret",
+                   region_name="eu-west-1").save("radar-aws", overwrite=True)
+    monkeypatch.setenv("RADAR_TRINO_PASSWORD", "from-env-wins")
+    try:
+        used = apply_prefect_blocks()
+        settings = get_settings()
+        assert set(used) == {"radar_trino_url", "radar-aws"}
+        assert settings.trino_url == "https://analyst@trino.example.com:443/iceberg/radar"
+        assert settings.trino_password.get_secret_value() == "from-env-wins"
+        assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAFROMBLOCK" and os.environ["AWS_DEFAULT_REGION"] == "eu-west-1"
+        assert "block-secret" not in repr(settings) and "from-env-wins" not in repr(settings)
+    finally:
+        for name in ("RADAR_TRINO_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
+            os.environ.pop(name, None)
+        get_settings.cache_clear()
