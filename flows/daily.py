@@ -97,8 +97,9 @@ def _crawl_all(
     marketplaces: list[str],
     base_urls: dict[str, str] | None,
     crawl_settings: dict[str, str] | None,
-) -> tuple[list[CrawlOutcome], list[str]]:
-    """Crawl marketplaces in parallel; return complete outcomes and the hard failures.
+    crawl_retries: int = 2,
+) -> tuple[list[CrawlOutcome], list[CrawlOutcome], list[str]]:
+    """Crawl marketplaces in parallel; return complete outcomes, incomplete ones and the hard failures.
 
     An incomplete snapshot (its crawl task failed its checks) posts a warning and is not a failure
     of the run: it landed marked incomplete, so it never creates sales.
@@ -107,13 +108,16 @@ def _crawl_all(
     logger = get_run_logger()
     futures = {}
     for marketplace in marketplaces:
-        task_for_site = crawl_marketplace.with_options(tags=["browser-crawl"] if is_browser_marketplace(marketplace) else [])
+        task_for_site = crawl_marketplace.with_options(
+            tags=["browser-crawl"] if is_browser_marketplace(marketplace) else [], retries=crawl_retries
+        )
         futures[marketplace] = task_for_site.submit(marketplace, snapshot_date, (base_urls or {}).get(marketplace), crawl_settings)
-    outcomes, failures = [], []
+    outcomes, incomplete, failures = [], [], []
     for marketplace, future in futures.items():
         result = future.result(raise_on_failure=False)
         if isinstance(result, CrawlIncomplete):
             o = result.outcome
+            incomplete.append(o)
             post_to_slack(*incomplete_crawl_message(marketplace, snapshot_date.isoformat(), o.item_count, o.expected_count, o.incomplete_reasons))
             logger.warning(str(result))  # landed, marked incomplete: a warning, not a failed run
         elif isinstance(result, BaseException):
@@ -121,7 +125,7 @@ def _crawl_all(
         else:
             outcomes.append(result)
             logger.info("%s %s: %d items, complete", marketplace, snapshot_date, result.item_count)
-    return outcomes, failures
+    return outcomes, incomplete, failures
 
 
 def _notify_failure(flow, flow_run_, state) -> None:
@@ -161,6 +165,7 @@ def daily_market_snapshot(
     base_urls: dict[str, str] | None = None,
     crawl_settings: dict[str, str] | None = None,
     post_digest: bool = False,
+    crawl_retries: int = 2,
 ) -> dict[str, Any]:
     """Crawl every marketplace for one day, then rebuild that day in the marts.
 
@@ -173,17 +178,23 @@ def daily_market_snapshot(
         base_urls: per-marketplace base URL override (e.g. the sandbox); empty = the real sites.
         crawl_settings: extra Scrapy settings for every crawl (e.g. {"DOWNLOAD_DELAY": "0"} on the sandbox).
         post_digest: also post the week's top movers (rising and cooling models) to Slack.
+        crawl_retries: how often a failed or incomplete crawl is retried (after 30 s, then 120 s).
     """
     _settings_at_start()
     day = snapshot_date or _today()
     chosen = _validate_marketplaces(marketplaces)
-    outcomes, failures = _crawl_all(day, chosen, base_urls, crawl_settings)
+    outcomes, incomplete, failures = _crawl_all(day, chosen, base_urls, crawl_settings, crawl_retries)
     transformed = transform(day, day)
     if post_digest:
         post_daily_digest(day)
     if failures:
         raise CrawlFailed(f"crawl failed for {len(failures)} marketplace(s) on {day}: " + " | ".join(failures))
-    return {"snapshot_date": day.isoformat(), "crawled": {o.marketplace: o.item_count for o in outcomes}, "transform": transformed}
+    return {
+        "snapshot_date": day.isoformat(),
+        "crawled": {o.marketplace: o.item_count for o in outcomes},
+        "incomplete": {o.marketplace: o.incomplete_reasons for o in incomplete},
+        "transform": transformed,
+    }
 
 
 @flow(name="crawl-marketplaces", task_runner=ThreadPoolTaskRunner(max_workers=4), on_failure=[_notify_failure], on_crashed=[_notify_failure])
@@ -203,7 +214,7 @@ def crawl_marketplaces(
     """
     _settings_at_start()
     day = snapshot_date or _today()
-    outcomes, failures = _crawl_all(day, _validate_marketplaces(marketplaces), base_urls, crawl_settings)
+    outcomes, _incomplete, failures = _crawl_all(day, _validate_marketplaces(marketplaces), base_urls, crawl_settings)
     if failures:
         raise CrawlFailed(" | ".join(failures))
     return {o.marketplace: o.item_count for o in outcomes}

@@ -26,7 +26,7 @@ SITES = ["rebag", "vsp"]
 
 @pytest.fixture
 def no_retries(monkeypatch):
-    monkeypatch.setattr(daily, "crawl_marketplace", daily.crawl_marketplace.with_options(retries=0))
+    # crawls are retried per the flow's crawl_retries parameter; the transform's retry is a task option
     monkeypatch.setattr(daily, "transform", daily.transform.with_options(retries=0))
 
 
@@ -47,6 +47,7 @@ def use_data_dir(monkeypatch, data_dir, lake_url=None):
 
 def run_days(days: int, marketplaces=SITES, faults_by_day=None, seed=3):
     market = Market(seed=seed, start_date=START, scale=0.05)
+    results = []
     with SandboxServer(market, marketplaces) as sandbox:
         for offset in range(days):
             day = START + timedelta(days=offset)
@@ -54,8 +55,9 @@ def run_days(days: int, marketplaces=SITES, faults_by_day=None, seed=3):
             sandbox.clear_faults()
             for marketplace, faults in (faults_by_day or {}).get(day, {}).items():
                 sandbox.set_faults(marketplace, **faults)
-            daily.daily_market_snapshot(day, marketplaces, sandbox.base_urls, SANDBOX_CRAWL_SETTINGS)
-    return market
+            results.append(
+                daily.daily_market_snapshot(day, marketplaces, sandbox.base_urls, SANDBOX_CRAWL_SETTINGS, crawl_retries=0))
+    return results
 
 
 def mart_rows(warehouse) -> dict[str, list[tuple]]:
@@ -113,7 +115,7 @@ def test_a_failing_crawl_posts_the_failure_to_slack(tmp_path, monkeypatch, no_re
     market = Market(seed=3, start_date=START, scale=0.05)
     with SandboxServer(market, ["vsp"]) as sandbox:
         with pytest.raises(Exception, match="lake write failed"):
-            daily.daily_market_snapshot(START, ["vsp"], sandbox.base_urls, unwritable)
+            daily.daily_market_snapshot(START, ["vsp"], sandbox.base_urls, unwritable, crawl_retries=0)
     failure = [m for m in slack.messages if ":red_circle:" in m["text"]]
     assert failure, slack.messages
     message = json.dumps(failure[0])
@@ -126,8 +128,9 @@ def test_an_incomplete_crawl_warns_and_creates_no_sales(tmp_path, monkeypatch, n
     use_data_dir(monkeypatch, tmp_path)
     broken_days = [START + timedelta(days=d) for d in (2, 3, 4)]
     faults = {day: {"rebag": {"drop_page": 1, "drop_mode": "short"}} for day in broken_days}
-    run_days(5, ["rebag"], faults_by_day=faults)  # incomplete days warn; the runs complete
+    results = run_days(5, ["rebag"], faults_by_day=faults)  # incomplete days warn; the runs complete
     warnings = [m for m in slack.messages if ":warning:" in m["text"]]
+    assert [r["incomplete"] for r in results if r["incomplete"]] == [{"rebag": r["incomplete"]["rebag"]} for r in results[2:]]
     assert len(warnings) == 3 and all("rebag" in m["text"] for m in warnings)
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
         complete = dict(connection.execute(
