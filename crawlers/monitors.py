@@ -6,6 +6,7 @@ Thresholds are per marketplace (crawlers/marketplaces.yaml, key `monitors`), ove
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any, Mapping, Sequence
 
@@ -41,20 +42,29 @@ def merged_thresholds(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
     return thresholds
 
 
-def field_coverage(items: Sequence[Mapping[str, Any]], fields: Sequence[str]) -> dict[str, float]:
-    if not items:
-        return {field: 0.0 for field in fields}
-    return {field: sum(1 for item in items if item.get(field) not in (None, "")) / len(items) for field in fields}
+class FieldCoverage:
+    """Counts, item by item, how often each field is filled (so items need not be kept)."""
+
+    def __init__(self) -> None:
+        self.item_count = 0
+        self.filled: Counter[str] = Counter()
+
+    def add(self, item: Mapping[str, Any]) -> None:
+        self.item_count += 1
+        self.filled.update(field for field, value in item.items() if value not in (None, ""))
+
+    def share(self, field: str) -> float:
+        return self.filled[field] / self.item_count if self.item_count else 0.0
 
 
 def run_monitors(
     stats: Mapping[str, Any],
-    items: Sequence[Mapping[str, Any]],
+    coverage: FieldCoverage,
     thresholds: Mapping[str, Any],
     finish_reason: str,
     recent_item_counts: Sequence[int] = (),
 ) -> list[MonitorResult]:
-    item_count = len(items)
+    item_count = coverage.item_count
     results = [
         _at_least("item_count", item_count, thresholds["min_items"]),
         _at_most("error_count", error_count(stats), thresholds["max_error_count"]),
@@ -69,9 +79,8 @@ def run_monitors(
     dropped = sum(v for k, v in stats.items() if k.startswith("item_dropped_reasons_count/"))
     dropped_ratio = dropped / (item_count + dropped) if item_count + dropped else 0.0
     results.append(_at_most("dropped_ratio", round(dropped_ratio, 4), thresholds["max_dropped_ratio"]))
-    coverage = field_coverage(items, list(thresholds["min_field_coverage"]))
     for field, minimum in thresholds["min_field_coverage"].items():
-        results.append(_at_least(f"field_coverage/{field}", round(coverage[field], 4), minimum))
+        results.append(_at_least(f"field_coverage/{field}", round(coverage.share(field), 4), minimum))
     if recent_item_counts:
         baseline = sorted(recent_item_counts)[len(recent_item_counts) // 2]
         drop = 1 - item_count / baseline if baseline else 0.0

@@ -19,8 +19,8 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawlers.monitors import field_coverage, merged_thresholds, run_monitors
-from radar.lake import Lake, LakeError, listings_to_table, publish_partition
+from crawlers.monitors import FieldCoverage, merged_thresholds, run_monitors
+from radar.lake import Lake, LakeError, StagedPartition, listings_to_table, publish_staged
 from radar.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -58,35 +58,59 @@ class ValidateListingPipeline:
 
 
 class LakeWriterPipeline:
-    def __init__(self, crawler: Crawler, lake_url: str) -> None:
+    """Writes items aside in batches as they come; publishes the day once the spider closes."""
+
+    def __init__(self, crawler: Crawler, lake_url: str, batch_size: int) -> None:
         self.crawler = crawler
         self.lake_url = lake_url
-        self.items: list[dict[str, Any]] = []
+        self.batch_size = batch_size
+        self.batch: list[dict[str, Any]] = []
+        self.coverage = FieldCoverage()
+        self.staged: StagedPartition | None = None
+        self.write_error: str | None = None
         self.started_at = datetime.now(timezone.utc)
         self.started_monotonic = time.monotonic()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "LakeWriterPipeline":
         lake_url = crawler.settings.get("RADAR_LAKE_URL") or get_settings().lake_url
-        pipeline = cls(crawler, lake_url)
+        pipeline = cls(crawler, lake_url, crawler.settings.getint("RADAR_LAKE_BATCH_SIZE", 5000))
         # Publish on spider_closed (not close_spider) because only the signal carries the finish reason.
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
     def process_item(self, item: Any, spider: Spider) -> Any:
         record = dataclasses.asdict(item) if dataclasses.is_dataclass(item) else dict(ItemAdapter(item))
-        record.setdefault("scraped_at", None)
-        record["scraped_at"] = record["scraped_at"] or datetime.now(timezone.utc)
-        self.items.append(record)
+        record["scraped_at"] = record.get("scraped_at") or datetime.now(timezone.utc)
+        self.coverage.add(record)
+        self.batch.append(record)
+        if len(self.batch) >= self.batch_size:
+            self.flush()
         return item
+
+    def flush(self) -> None:
+        if not self.batch or self.write_error:
+            return
+        try:
+            if self.staged is None:
+                self.staged = StagedPartition(Lake.from_url(self.lake_url))
+            self.staged.write(listings_to_table(self.batch))
+        except (LakeError, OSError, ValueError) as error:
+            # Keep crawling (the stats tell the whole story) but never publish a partial file.
+            self.write_error = str(error)
+        self.batch = []
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         stats = self.crawler.stats
         snapshot_date = _snapshot_date(spider)
+        self.flush()
         try:
+            if self.write_error:
+                raise LakeError(self.write_error)
             lake = Lake.from_url(self.lake_url)
+            staged = self.staged or StagedPartition(lake)
             manifest = self.build_manifest(spider, reason, lake, snapshot_date)
-            result = publish_partition(lake, spider.name, snapshot_date, listings_to_table(self.items), manifest)
+            result = publish_staged(staged, spider.name, snapshot_date, manifest)
         except (LakeError, OSError, ValueError) as error:
             # scrapy exits 0 anyway: the flow reads this stat (via the crawl report) and fails the task.
             stats.set_value("radar/write_error", str(error))
@@ -95,7 +119,8 @@ class LakeWriterPipeline:
         stats.set_value("radar/manifest", manifest)
         stats.set_value("radar/published", result.published)
         stats.set_value("radar/partition", result.path)
-        log.info("%s %s: %s (%d items, complete=%s)", spider.name, snapshot_date, result.reason, len(self.items), manifest["complete"])
+        log.info("%s %s: %s (%d items, complete=%s)", spider.name, snapshot_date, result.reason,
+                 self.coverage.item_count, manifest["complete"])
 
     def build_manifest(self, spider: Spider, reason: str, lake: Lake, snapshot_date: date) -> dict[str, Any]:
         stats = self.crawler.stats.get_stats()
@@ -103,15 +128,14 @@ class LakeWriterPipeline:
         recent_counts = [
             m["item_count"] for m in lake.previous_manifests(spider.name, snapshot_date) if m.get("complete")
         ]
-        monitors = run_monitors(stats, self.items, thresholds, reason, recent_counts)
+        monitors = run_monitors(stats, self.coverage, thresholds, reason, recent_counts)
         incomplete_reasons = list(stats.get("radar/incomplete_reasons", []))
         incomplete_reasons += [f"monitor failed: {m.message}" for m in monitors if not m.passed]
-        expected = stats.get("radar/expected_count")
         return {
             "marketplace": spider.name,
             "snapshot_date": snapshot_date.isoformat(),
-            "item_count": len(self.items),
-            "expected_count": expected,
+            "item_count": self.coverage.item_count,
+            "expected_count": stats.get("radar/expected_count"),
             "complete": not incomplete_reasons,
             "incomplete_reasons": incomplete_reasons,
             "finish_reason": reason,
@@ -125,7 +149,7 @@ class LakeWriterPipeline:
                 **{f"http_{k}": v for k, v in _prefixed(stats, "downloader/response_status_count/").items() if not k.startswith(("2", "3"))},
             },
             "blocked_count": stats.get("radar/blocked_count", 0),
-            "field_coverage": {k: round(v, 4) for k, v in field_coverage(self.items, COVERAGE_FIELDS).items()},
+            "field_coverage": {field: round(self.coverage.share(field), 4) for field in COVERAGE_FIELDS},
             "monitors": [m.as_dict() for m in monitors],
         }
 

@@ -210,25 +210,66 @@ class PublishResult:
     reason: str  # why it was, or was not, published
 
 
+class StagedPartition:
+    """A day's listings written aside under _tmp/ in batches, so a crawl's memory stays bounded;
+    published (or set aside) in one step by publish_staged()."""
+
+    def __init__(self, lake: Lake) -> None:
+        self.lake = lake
+        self.directory = lake.path("_tmp", uuid.uuid4().hex)
+        self.row_count = 0
+        self._writer: pq.ParquetWriter | None = None
+
+    def write(self, table: pa.Table) -> None:
+        try:
+            if self._writer is None:
+                self.lake.filesystem.create_dir(self.directory, recursive=True)
+                self._writer = pq.ParquetWriter(
+                    self.directory + "/" + DATA_FILE, RAW_LISTING_SCHEMA, filesystem=self.lake.filesystem, compression="zstd"
+                )
+            self._writer.write_table(table)
+        except OSError as error:
+            raise LakeError(f"writing {self.directory} failed: {error}") from error
+        self.row_count += table.num_rows
+
+    def finish(self, manifest: dict[str, Any]) -> None:
+        """Close the data file (an empty one if nothing came) and write the manifest beside it."""
+        if self._writer is None:
+            self.write(RAW_LISTING_SCHEMA.empty_table())
+        try:
+            self._writer.close()
+            with self.lake.filesystem.open_output_stream(self.directory + "/" + MANIFEST_FILE) as stream:
+                stream.write(json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
+        except OSError as error:
+            raise LakeError(f"writing {self.directory} failed: {error}") from error
+
+
 def publish_partition(
     lake: Lake, marketplace: str, snapshot_date: date, table: pa.Table, manifest: dict[str, Any]
 ) -> PublishResult:
+    """Publish a whole day held in memory (see publish_staged)."""
+    staged = StagedPartition(lake)
+    staged.write(table)
+    return publish_staged(staged, marketplace, snapshot_date, manifest)
+
+
+def publish_staged(staged: StagedPartition, marketplace: str, snapshot_date: date, manifest: dict[str, Any]) -> PublishResult:
     """Publish one crawl's day: data first, manifests last, so a reader that finds a manifest finds its data.
 
     Rerunning a day replaces it. An incomplete crawl never replaces a complete one: it is kept
-    aside under raw/_rejected/ for inspection, and the good partition stays.
+    aside under raw/_rejected/ for inspection, and the good partition stays. A failure before
+    the move leaves the published day untouched.
     """
+    lake = staged.lake
+    staged.finish(manifest)
     final_dir = lake.partition_path(marketplace, snapshot_date)
     existing = lake.read_manifest(marketplace, snapshot_date)
-    if existing and existing.get("complete") and not manifest.get("complete"):
-        rejected = lake.path("raw/_rejected", marketplace, snapshot_date.isoformat(), uuid.uuid4().hex)
-        _write_files(lake, rejected, table, manifest)
-        return PublishResult(False, rejected, "kept the existing complete snapshot; this incomplete crawl was set aside")
-
-    staging_dir = lake.path("_tmp", uuid.uuid4().hex)
-    _write_files(lake, staging_dir, table, manifest)  # a failure here leaves the published day untouched
     try:
-        _replace_dir(lake, staging_dir, final_dir)
+        if existing and existing.get("complete") and not manifest.get("complete"):
+            rejected = lake.path("raw/_rejected", marketplace, snapshot_date.isoformat(), uuid.uuid4().hex)
+            _move_files(lake, staged.directory, rejected)
+            return PublishResult(False, rejected, "kept the existing complete snapshot; this incomplete crawl was set aside")
+        _replace_dir(lake, staged.directory, final_dir)
         manifest_dir = lake.manifest_table_path(marketplace, snapshot_date)
         lake.filesystem.create_dir(manifest_dir, recursive=True)
         pq.write_table(manifest_to_table(manifest), manifest_dir + "/manifest.parquet", filesystem=lake.filesystem)
@@ -237,14 +278,12 @@ def publish_partition(
     return PublishResult(True, final_dir, "published")
 
 
-def _write_files(lake: Lake, directory: str, table: pa.Table, manifest: dict[str, Any]) -> None:
-    try:
-        lake.filesystem.create_dir(directory, recursive=True)
-        pq.write_table(table, directory + "/" + DATA_FILE, filesystem=lake.filesystem, compression="zstd")
-        with lake.filesystem.open_output_stream(directory + "/" + MANIFEST_FILE) as stream:
-            stream.write(json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
-    except OSError as error:
-        raise LakeError(f"writing {directory} failed: {error}") from error
+def _move_files(lake: Lake, source_dir: str, target_dir: str) -> None:
+    fs = lake.filesystem
+    fs.create_dir(target_dir, recursive=True)
+    fs.move(source_dir + "/" + DATA_FILE, target_dir + "/" + DATA_FILE)
+    fs.move(source_dir + "/" + MANIFEST_FILE, target_dir + "/" + MANIFEST_FILE)
+    fs.delete_dir(source_dir)
 
 
 def _replace_dir(lake: Lake, staging_dir: str, final_dir: str) -> None:

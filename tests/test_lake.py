@@ -89,7 +89,7 @@ def test_failed_write_leaves_the_published_day_untouched(tmp_path, monkeypatch):
     def disk_full(*args, **kwargs):
         raise OSError("No space left on device")
 
-    monkeypatch.setattr("radar.lake.pq.write_table", disk_full)
+    monkeypatch.setattr("radar.lake.pq.ParquetWriter", disk_full)
     with pytest.raises(LakeError, match="No space left"):
         publish_partition(lake, "rebag", DAY, listings_to_table([make_item("2")]), manifest(True, 1))
     monkeypatch.undo()

@@ -86,6 +86,21 @@ def test_a_failed_write_is_reported_in_the_stats_not_swallowed(crawler, monkeypa
     def refuse(*args, **kwargs):
         raise OSError("bucket not writable")
 
-    monkeypatch.setattr("radar.lake.pq.write_table", refuse)
+    monkeypatch.setattr("radar.lake.pq.ParquetWriter", refuse)
     writer.spider_closed(crawler.spider, "finished")
     assert "bucket not writable" in crawler.stats.get_value("radar/write_error")
+
+
+def test_writer_streams_batches_and_publishes_them_all(tmp_path):
+    crawler = get_crawler(RebagLikeSpider, {"RADAR_LAKE_URL": str(tmp_path / "lake"), "RADAR_LAKE_BATCH_SIZE": 2})
+    crawler.spider = RebagLikeSpider.from_crawler(crawler)
+    crawler.stats.open_spider()
+    writer = LakeWriterPipeline.from_crawler(crawler)
+    for listing_id in map(str, range(5)):
+        writer.process_item(make_item(listing_id), crawler.spider)
+    assert len(writer.batch) == 1 and writer.staged.row_count == 4  # written aside as it goes
+    assert not (tmp_path / "lake/raw/listings").exists()  # nothing published before the end
+    writer.spider_closed(crawler.spider, "finished")
+    lake = Lake.from_url(str(tmp_path / "lake"))
+    assert sorted(lake.read_listings("rebag", DAY).column("listing_id").to_pylist()) == ["0", "1", "2", "3", "4"]
+    assert lake.read_manifest("rebag", DAY)["field_coverage"]["model_raw"] == 1.0
