@@ -208,9 +208,11 @@ class _ModelBuilder:
     # -- table: stage, audit, swap
     def _build_table(self, model: Model, start: date, end: date) -> tuple[int | None, list[str]]:
         staged = self._stage(model, start, end)
-        previous = self._count(f"select count(*) from {model.name}") if self._exists(model.name) else None
+        exists = self._exists(model.name)
         rows = self._count(f"select count(*) from {staged}")
-        audits = self._audit(model, staged, row_count_previous=lambda: [(None, previous), (None, rows)])
+        audits = self._audit(
+            model, staged, row_counts=lambda spec: self._group_counts(spec, staged, model.name if exists else None)
+        )
         self.engine.execute(self.engine.drop_table(model.name))
         self.engine.execute(self.engine.rename_table(staged, model.name))
         return rows, audits
@@ -232,7 +234,7 @@ class _ModelBuilder:
         staged = self._stage(model, start, end)
         self._check_rows_inside(model, staged, start, end)
         exists = self._exists(model.name)
-        audits = self._audit(model, staged, row_count_previous=lambda: self._daily_counts(model, staged, start, end, exists))
+        audits = self._audit(model, staged, row_counts=lambda spec: self._daily_counts(spec, model, staged, start, end, exists))
         rows = self._count(f"select count(*) from {staged}")
         engine = self.engine
         engine.execute(engine.create_empty_table_like(model.name, staged, model.day_column))
@@ -263,18 +265,42 @@ class _ModelBuilder:
                 "incremental model must filter its days, e.g. where {{ between_days('snapshot_date') }}"
             )
 
-    def _daily_counts(self, model: Model, staged: str, start: date, end: date, exists: bool):
-        """(day, rows) of the staged days, preceded by the published previous day's count."""
+    def _daily_counts(self, spec: dict[str, Any], model: Model, staged: str, start: date, end: date, exists: bool):
+        """(label, rows, previous rows) for each staged day (and group), against the day before."""
         column = model.day_column
-        _, rows = self._fetch(f"select {column}, count(*) from {staged} group by {column}")
-        by_day = {day: count for day, count in rows}
-        previous_day = start - timedelta(days=1)
-        previous = None
-        if exists:
-            previous = self._count(
-                f"select count(*) from {model.name} where {column} = date '{previous_day.isoformat()}'"
+        comparisons = []
+        for day in days_between(start, end):
+            previous_day = day - timedelta(days=1)
+            if previous_day < start:  # the day before the interval is in the published table
+                previous = f"(select * from {model.name} where {column} = date '{previous_day.isoformat()}')" if exists else None
+            else:
+                previous = f"(select * from {staged} where {column} = date '{previous_day.isoformat()}')"
+            current = f"(select * from {staged} where {column} = date '{day.isoformat()}')"
+            comparisons += [(f"{day}{label}", rows, before) for label, rows, before in self._group_counts(spec, current, previous)]
+        return comparisons
+
+    def _group_counts(self, spec: dict[str, Any], current: str, previous: str | None) -> list[tuple[str, int, int | None]]:
+        """Rows per group (`per`) now and before, counting only rows that pass `where`. A group
+        whose rows are all excluded by `where` (e.g. an incomplete snapshot) is not compared."""
+        per, where = spec.get("per"), spec.get("where") or "true"
+        group = f"cast({per} as varchar)" if per else "''"
+
+        def counts(table: str) -> dict[str, tuple[int, int]]:
+            _, rows = self._fetch(
+                f"select {group}, count(*), count_if({where}) from {table} as t group by 1"
             )
-        return [(previous_day, previous)] + [(day, by_day.get(day, 0)) for day in days_between(start, end)]
+            return {key: (total, passing) for key, total, passing in rows}
+
+        now = counts(current)
+        before = counts(previous) if previous else {}
+        comparisons = []
+        for key in sorted(set(now) | set(before)):
+            total, passing = now.get(key, (0, 0))
+            if total and not passing:
+                continue
+            label = f" {per}={key}" if per else ""
+            comparisons.append((label, passing, before.get(key, (0, None))[1] if previous else None))
+        return comparisons
 
     # -- shared steps
     def _stage(self, model: Model, start: date, end: date) -> str:
@@ -297,12 +323,12 @@ class _ModelBuilder:
             self.result.documentation_problems[model.name] = problems
             log.warning("%s: %s", model.name, "; ".join(problems))
 
-    def _audit(self, model: Model, staged: str, row_count_previous) -> list[str]:
+    def _audit(self, model: Model, staged: str, row_counts) -> list[str]:
         names = []
         for audit in audit_rules.model_audits(model, staged):
             names.append(audit.name)
             if audit.row_count is not None:
-                self._check_row_counts(model, audit, row_count_previous())
+                self._check_row_counts(model, audit, row_counts(audit.row_count))
             else:
                 self._check_bad_rows(model, audit)
         return names
@@ -315,15 +341,11 @@ class _ModelBuilder:
             count = self._count(exp.select("count(*)").from_(query.subquery("bad_rows")).sql("trino"))
             raise audit_rules.AuditFailure(model.name, audit.name, count, columns, sample)
 
-    def _check_row_counts(self, model: Model, audit: audit_rules.Audit, daily: list[tuple]) -> None:
-        for (_, previous), (day, current) in zip(daily, daily[1:]):
-            if current is None:
-                continue
+    def _check_row_counts(self, model: Model, audit: audit_rules.Audit, comparisons: list[tuple]) -> None:
+        for label, current, previous in comparisons:
             problem = audit_rules.row_count_problem(audit.row_count, current, previous)
             if problem:
-                raise audit_rules.AuditFailure(
-                    model.name, audit.name, 1, ["day", "problem"], [(str(day) if day else None, problem)]
-                )
+                raise audit_rules.AuditFailure(model.name, audit.name, 1, ["day", "problem"], [(label.strip() or None, problem)])
 
     def _exists(self, table: str) -> bool:
         return self.engine.table_columns(table) is not None
