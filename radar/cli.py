@@ -107,7 +107,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         report = score(args.data_dir)
         print(report.to_text())
-        return 0 if report.passed else 1
+        return 0 if report.passed() else 1
     if args.command == "sandbox":
         from sandbox.server import serve_forever
 

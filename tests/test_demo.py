@@ -46,3 +46,34 @@ def test_five_day_demo_lands_every_bag_on_sale_each_day(tmp_path, chromium):
     with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as connection:
         marketplaces = {m for (m,) in connection.execute("select distinct marketplace from marts.dim_listing").fetchall()}
     assert marketplaces == set(MARKETPLACES)
+
+
+def test_snapshots_broken_on_purpose_land_incomplete_and_create_no_sales(tmp_path):
+    """The demo breaks two snapshots (a short page on Rebag, then on VSP): the runs go on, those
+    days land marked incomplete, and the scorer finds no sale dated on them."""
+    from transformations.scoring import score
+
+    data_dir = tmp_path / "data"
+    completed = subprocess.run(
+        [sys.executable, "-m", "radar.cli", "demo", "--days", "7", "--data-dir", str(data_dir), "--scale", "0.3",
+         "--marketplaces", "rebag,vsp", "--incomplete-snapshots", "2"],
+        cwd=REPO, capture_output=True, text=True, timeout=1800,
+        env={**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "COLUMNS": "200"},
+    )
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert "2026-09-04 rebag: snapshot incomplete" in completed.stdout
+    assert "2026-09-05 vsp: snapshot incomplete" in completed.stdout
+
+    def manifest(marketplace, day):
+        path = data_dir / "lake/raw/listings" / f"marketplace={marketplace}" / f"snapshot_date={day}" / "_manifest.json"
+        return json.loads(path.read_text())
+
+    assert manifest("rebag", "2026-09-04")["complete"] is False
+    assert manifest("vsp", "2026-09-05")["complete"] is False
+    assert manifest("rebag", "2026-09-05")["complete"] and manifest("vsp", "2026-09-04")["complete"]
+
+    report = score(data_dir)
+    by_marketplace = {m.marketplace: m for m in report.marketplaces}
+    assert by_marketplace["rebag"].false_sales_on_incomplete_days == 0
+    assert by_marketplace["vsp"].false_sales_on_incomplete_days == 0
+    assert by_marketplace["rebag"].predicted_sales > 0  # sales were inferred on the complete days
