@@ -11,9 +11,9 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from crawlers.config import get_marketplace, load_config
 from flows.alerts import TOP_MOVERS_SQL, failure_message, incomplete_crawl_message, post_to_slack, top_movers_digest
 from flows.crawling import CrawlFailed, CrawlIncomplete, CrawlOutcome, run_crawl
 from radar.settings import apply_prefect_blocks, get_settings
@@ -24,14 +24,10 @@ BROWSER_CRAWL_SLOTS = threading.BoundedSemaphore(1)
 
 
 def configured_marketplaces() -> list[str]:
-    from crawlers.config import load_config
-
     return list(load_config().marketplaces)
 
 
 def is_browser_marketplace(marketplace: str) -> bool:
-    from crawlers.config import get_marketplace
-
     return get_marketplace(marketplace).kind == "browser"
 
 
