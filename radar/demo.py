@@ -7,6 +7,7 @@ DIR/truth/ and prints the fastest-selling models.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from datetime import date, timedelta
@@ -50,14 +51,16 @@ def broken_snapshots(start_date: date, days: int, marketplaces: list[str], count
     return {start_date + timedelta(days=o): marketplaces[i % len(marketplaces)] for i, o in enumerate(offsets)}
 
 
-def _break_snapshot(server, marketplace: str) -> None:
-    """A Shopify site drops half of a page (a short page); the browser site starts blocking mid-crawl."""
+def _break_snapshot(server, marketplace: str, nth: int) -> str:
+    """Break one snapshot like real sites do: a short page (Shopify sites, every other time) or a
+    block mid-crawl (a challenge page after a couple of requests; always for the browser site)."""
     from crawlers.config import get_marketplace
 
-    if get_marketplace(marketplace).kind == "browser":
-        server.set_faults(marketplace, challenge="403", challenge_after=2)
-    else:
+    if nth % 2 == 0 and get_marketplace(marketplace).kind != "browser":
         server.set_faults(marketplace, drop_page=1, drop_mode="short")
+        return "a short page"
+    server.set_faults(marketplace, challenge="403", challenge_after=1)
+    return "blocked mid-crawl"
 
 
 def run_demo(
@@ -80,6 +83,7 @@ def run_demo(
     from sandbox.market import Market
     from sandbox.server import SandboxServer
 
+    logging.getLogger("flows.alerts").setLevel(logging.ERROR)  # the demo has no Slack: it prints its own lines
     chosen = marketplaces or configured_marketplaces()
     market = Market(seed=seed, start_date=start_date, scale=scale)
     server = SandboxServer(market, marketplaces=chosen)
@@ -97,7 +101,8 @@ def run_demo(
                 server.set_day(day)
                 server.clear_faults()
                 if day in broken:
-                    _break_snapshot(server, broken[day])
+                    how = _break_snapshot(server, broken[day], sorted(broken).index(day))
+                    progress.console.print(f"{day} {broken[day]}: breaking this snapshot on purpose ({how})")
                 # Retrying a snapshot broken on purpose would only wait for the same answer.
                 result = daily_market_snapshot(day, chosen, base_urls, SANDBOX_CRAWL_SETTINGS, crawl_retries=0)
                 for marketplace, reasons in result["incomplete"].items():

@@ -409,21 +409,21 @@ def test_row_count_audit_compares_each_day_with_the_day_before(tmp_path, three_d
         run_transformations(three_day_lake, sql_dir=sql, seeds_dir=no_seeds)
 
 
-def test_row_count_audit_per_group_skips_days_its_filter_excludes(tmp_path, three_day_lake, no_seeds):
-    """A day whose rows all fail `where` (an incomplete snapshot) is not a drop; a real drop still fails, named by group."""
+def test_row_count_audit_per_group_skips_excluded_days(tmp_path, three_day_lake, no_seeds):
+    """A day the `exclude` query names (an incomplete snapshot) is not a drop; a real drop still fails, named by group."""
     sql = tmp_path / "sql"
+    audit = "audits:\n  - row_count: {min_ratio: 0.6, max_ratio: 1.5, per: marketplace, exclude: \"EXCLUDE\"}\n"
     model_sql = """
-        select listing_id, marketplace, snapshot_date, snapshot_date <> date '2024-03-03' as snapshot_is_complete
+        select listing_id, marketplace, snapshot_date
         from raw.listings where marketplace = 'rebag' and {{ between_days('snapshot_date') }}
     """
-    yml = ("description: d\nmaterialized: incremental_by_day\nday_column: snapshot_date\n"
-           "audits:\n  - row_count: {min_ratio: 0.6, max_ratio: 1.5, per: marketplace, where: snapshot_is_complete}\n"
-           + documented("listing_id", "marketplace", "snapshot_date", "snapshot_is_complete"))
-    write_model(sql, "staging.rebag_days", model_sql, yml)
+    yml = "description: d\nmaterialized: incremental_by_day\nday_column: snapshot_date\n" + audit + documented(
+        "listing_id", "marketplace", "snapshot_date")
+    write_model(sql, "staging.rebag_days", model_sql, yml.replace("EXCLUDE", "select date '2024-03-03', 'rebag'"))
     run_transformations(three_day_lake, sql_dir=sql, seeds_dir=no_seeds)  # day 3 is "incomplete": skipped
     assert query(three_day_lake, "select max(snapshot_date) from staging.rebag_days") == [(DAY3,)]
 
-    write_model(sql, "staging.rebag_days", model_sql.replace("<> date '2024-03-03'", "is not null"), yml)
+    write_model(sql, "staging.rebag_days", model_sql, yml.replace("EXCLUDE", "select date '2024-03-03', 'vsp'"))
     with pytest.raises(AuditFailure, match=r"marketplace=rebag.*1 rows against 2 before"):
         run_transformations(three_day_lake, sql_dir=sql, seeds_dir=no_seeds, full_refresh=True)
 

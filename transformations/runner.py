@@ -211,7 +211,10 @@ class _ModelBuilder:
         exists = self._exists(model.name)
         rows = self._count(f"select count(*) from {staged}")
         audits = self._audit(
-            model, staged, row_counts=lambda spec: self._group_counts(spec, staged, model.name if exists else None)
+            model, staged, row_counts=lambda spec: [
+                (f"{spec['per']}={key}" if spec.get("per") else "", rows, before)
+                for key, rows, before in self._group_counts(spec, staged, model.name if exists else None)
+            ],
         )
         self.engine.execute(self.engine.drop_table(model.name))
         self.engine.execute(self.engine.rename_table(staged, model.name))
@@ -266,8 +269,13 @@ class _ModelBuilder:
             )
 
     def _daily_counts(self, spec: dict[str, Any], model: Model, staged: str, start: date, end: date, exists: bool):
-        """(label, rows, previous rows) for each staged day (and group), against the day before."""
+        """(label, rows, previous rows) for each staged day (and group), against the day before.
+
+        Days (and groups) that `exclude` returns, e.g. incomplete snapshots, are not compared,
+        neither as the day nor as the day before.
+        """
         column = model.day_column
+        excluded = self._excluded_days(spec)
         comparisons = []
         for day in days_between(start, end):
             previous_day = day - timedelta(days=1)
@@ -276,31 +284,30 @@ class _ModelBuilder:
             else:
                 previous = f"(select * from {staged} where {column} = date '{previous_day.isoformat()}')"
             current = f"(select * from {staged} where {column} = date '{day.isoformat()}')"
-            comparisons += [(f"{day}{label}", rows, before) for label, rows, before in self._group_counts(spec, current, previous)]
+            for key, rows, before in self._group_counts(spec, current, previous):
+                if (day, key) in excluded:
+                    continue
+                before = None if (previous_day, key) in excluded else before
+                comparisons.append((f"{day} {spec['per']}={key}" if spec.get("per") else str(day), rows, before))
         return comparisons
 
-    def _group_counts(self, spec: dict[str, Any], current: str, previous: str | None) -> list[tuple[str, int, int | None]]:
-        """Rows per group (`per`) now and before, counting only rows that pass `where`. A group
-        whose rows are all excluded by `where` (e.g. an incomplete snapshot) is not compared."""
-        per, where = spec.get("per"), spec.get("where") or "true"
-        group = f"cast({per} as varchar)" if per else "''"
+    def _excluded_days(self, spec: dict[str, Any]) -> set[tuple[date, str]]:
+        if not spec.get("exclude"):
+            return set()
+        _, rows = self._fetch(spec["exclude"])
+        return {(row[0], str(row[1]) if len(row) > 1 else "") for row in rows}
 
-        def counts(table: str) -> dict[str, tuple[int, int]]:
-            _, rows = self._fetch(
-                f"select {group}, count(*), count_if({where}) from {table} as t group by 1"
-            )
-            return {key: (total, passing) for key, total, passing in rows}
+    def _group_counts(self, spec: dict[str, Any], current: str, previous: str | None) -> list[tuple[str, int, int | None]]:
+        """(group, rows now, rows before) per group of `per` (one group without it)."""
+        group = f"cast({spec['per']} as varchar)" if spec.get("per") else "''"
+
+        def counts(table: str) -> dict[str, int]:
+            _, rows = self._fetch(f"select {group}, count(*) from {table} as t group by 1")
+            return dict(rows)
 
         now = counts(current)
         before = counts(previous) if previous else {}
-        comparisons = []
-        for key in sorted(set(now) | set(before)):
-            total, passing = now.get(key, (0, 0))
-            if total and not passing:
-                continue
-            label = f" {per}={key}" if per else ""
-            comparisons.append((label, passing, before.get(key, (0, None))[1] if previous else None))
-        return comparisons
+        return [(key, now.get(key, 0), before.get(key, 0) if previous else None) for key in sorted(set(now) | set(before))]
 
     # -- shared steps
     def _stage(self, model: Model, start: date, end: date) -> str:
