@@ -232,7 +232,7 @@ def test_deploy_all_then_a_worker_runs_rebuild_marts_and_automations_alert(prefe
         daily = client.read_deployment_by_name("daily-market-snapshot/daily-market-snapshot")
         assert daily.work_pool_name == WORK_POOL
         assert [(s.schedule.cron, s.schedule.timezone, s.active) for s in daily.schedules] == [("0 6 * * *", "America/New_York", True)]
-        assert daily.parameters == {"snapshot_date": None, "marketplaces": None}
+        assert daily.parameters == {"snapshot_date": None, "marketplaces": None, "post_digest": True}
         assert set(daily.parameter_openapi_schema["properties"]) >= {"snapshot_date", "marketplaces"}
         assert daily.pull_steps == [{"prefect.deployments.steps.set_working_directory": {"directory": "{{ $RADAR_REPO_DIR }}"}}]
         rebuild = client.read_deployment_by_name("rebuild-marts/rebuild-marts")
