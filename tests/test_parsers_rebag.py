@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import json
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path

@@ -1,5 +1,4 @@
 from dataclasses import replace
-from datetime import date
 from decimal import Decimal
 
 import pytest
