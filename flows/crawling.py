@@ -45,6 +45,7 @@ class CrawlOutcome:
     incomplete_reasons: list[str] = field(default_factory=list)
     failed_monitors: list[dict[str, Any]] = field(default_factory=list)
     duration_seconds: float | None = None
+    peak_memory_mb: float | None = None  # Scrapy's memusage/max, when MEMUSAGE_ENABLED
 
 
 def scrapy_command(
@@ -104,6 +105,7 @@ def judge_crawl(marketplace: str, snapshot_date: date, report: dict[str, Any], l
         incomplete_reasons=list(manifest.get("incomplete_reasons", [])),
         failed_monitors=[m for m in manifest.get("monitors", []) if not m["passed"]],
         duration_seconds=manifest.get("duration_seconds"),
+        peak_memory_mb=round(report["memusage/max"] / 2**20, 1) if report.get("memusage/max") else None,
     )
     if not outcome.complete:
         raise CrawlIncomplete(outcome)

@@ -40,3 +40,9 @@ def test_command_passes_the_day_the_base_url_and_settings():
     assert command[1:5] == ["-m", "scrapy", "crawl", "rebag"]
     assert "snapshot_date=2026-09-03" in command and "base_url=http://127.0.0.1:8001" in command
     assert "DOWNLOAD_DELAY=0" in command and "RADAR_REPORT_PATH=/tmp/r.json" in command
+
+
+def test_the_crawls_own_memory_figure_is_kept_when_measured():
+    outcome = judge_crawl("rebag", DAY, report(**{"memusage/max": 225 * 2**20}))
+    assert outcome.peak_memory_mb == 225.0
+    assert judge_crawl("rebag", DAY, report()).peak_memory_mb is None
