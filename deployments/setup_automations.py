@@ -68,6 +68,26 @@ def desired_automations(slack_block_id: UUID) -> list:
     def notify(subject: str, body: str) -> SendNotification:
         return SendNotification(block_document_id=slack_block_id, subject=subject, body=body)
 
+    def stuck_in(state: str, leaving_events: set[str], within: timedelta, limit: str, description: str) -> AutomationCore:
+        """A run that entered `state` and saw none of `leaving_events` within the limit."""
+        return AutomationCore(
+            name=f"radar: flow run stuck in {state}",
+            description=description,
+            tags=[TAG],
+            trigger=EventTrigger(
+                after={f"prefect.flow-run.{state}"},
+                expect=leaving_events,
+                for_each={"prefect.resource.id"},
+                match={"prefect.resource.id": "prefect.flow-run.*"},
+                match_related=OUR_FLOWS,
+                posture=Posture.Proactive,
+                threshold=1,
+                within=within,
+            ),
+            actions=[notify(f"Resale Radar: {{{{ flow.name }}}} stuck in {state}",
+                            f":hourglass: Prefect automation: a run has been {state} for over {limit}\n" + RUN_DETAILS)],
+        )
+
     return [
         AutomationCore(
             name="radar: flow run failed or crashed",
@@ -83,38 +103,10 @@ def desired_automations(slack_block_id: UUID) -> list:
             ),
             actions=[notify("Resale Radar: {{ flow.name }} {{ flow_run.state.name }}", ":red_circle: Prefect automation: a run ended {{ flow_run.state.name }}\n" + RUN_DETAILS)],
         ),
-        AutomationCore(
-            name="radar: flow run stuck in Running",
-            description=f"A Resale Radar run has been Running for more than {running_hours:g} h.",
-            tags=[TAG],
-            trigger=EventTrigger(
-                after={"prefect.flow-run.Running"},
-                expect=TERMINAL_EVENTS,
-                for_each={"prefect.resource.id"},
-                match={"prefect.resource.id": "prefect.flow-run.*"},
-                match_related=OUR_FLOWS,
-                posture=Posture.Proactive,
-                threshold=1,
-                within=running_within,
-            ),
-            actions=[notify("Resale Radar: {{ flow.name }} stuck in Running", f":hourglass: Prefect automation: a run has been Running for over {running_hours:g} h\n" + RUN_DETAILS)],
-        ),
-        AutomationCore(
-            name="radar: flow run stuck in Pending",
-            description=f"A Resale Radar run was handed to a worker but has not started within {pending_minutes:g} min.",
-            tags=[TAG],
-            trigger=EventTrigger(
-                after={"prefect.flow-run.Pending"},
-                expect={"prefect.flow-run.Running"} | TERMINAL_EVENTS,
-                for_each={"prefect.resource.id"},
-                match={"prefect.resource.id": "prefect.flow-run.*"},
-                match_related=OUR_FLOWS,
-                posture=Posture.Proactive,
-                threshold=1,
-                within=pending_within,
-            ),
-            actions=[notify("Resale Radar: {{ flow.name }} stuck in Pending", f":hourglass: Prefect automation: a run has been Pending for over {pending_minutes:g} min\n" + RUN_DETAILS)],
-        ),
+        stuck_in("Running", TERMINAL_EVENTS, running_within, f"{running_hours:g} h",
+                 f"A Resale Radar run has been Running for more than {running_hours:g} h."),
+        stuck_in("Pending", {"prefect.flow-run.Running"} | TERMINAL_EVENTS, pending_within, f"{pending_minutes:g} min",
+                 f"A Resale Radar run was handed to a worker but has not started within {pending_minutes:g} min."),
         AutomationCore(
             name="radar: work pool not ready",
             description=f"No worker is polling the {WORK_POOL} work pool: scheduled runs will go Late.",
