@@ -66,7 +66,6 @@ def run_crawl(
     base_url: str | None = None,
     extra_settings: dict[str, str] | None = None,
     timeout_seconds: float = 3600,
-    env: dict[str, str] | None = None,
 ) -> CrawlOutcome:
     """Crawl one marketplace for one day; raise CrawlFailed / CrawlIncomplete unless the snapshot is complete."""
     with tempfile.TemporaryDirectory(prefix=f"crawl-{marketplace}-") as workdir:
@@ -75,7 +74,7 @@ def run_crawl(
         command = scrapy_command(marketplace, snapshot_date, base_url, report_path, {"LOG_FILE": str(log_path), **(extra_settings or {})})
         try:
             completed = subprocess.run(
-                command, cwd=PROJECT_ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=timeout_seconds
+                command, cwd=PROJECT_ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=timeout_seconds
             )
         except subprocess.TimeoutExpired as error:
             raise CrawlFailed(f"{marketplace} {snapshot_date}: crawl timed out after {timeout_seconds:.0f} s") from error
