@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from tests.test_models_support import transform, write_market_lake
-from transformations.scoring import Canonicaliser, score
+from transformations.scoring import Canonicaliser, score, true_days_to_sell_by_model
 
 START = date(2026, 9, 1)
 INCOMPLETE = (("rebag", date(2026, 9, 12)), ("vsp", date(2026, 9, 8)))
@@ -70,3 +70,38 @@ def test_truth_names_are_mapped_through_the_seeds():
     assert canon.brand("Hermes") == "Hermès" and canon.brand("Dior") == "Christian Dior"
     assert canon.model("Chanel", "Classic Double Flap") == "Classic Flap"
     assert canon.size("Chanel", "Classic Flap", "Medium/Large") == "Medium"
+
+
+def test_ours_follow_the_flawless_pipeline_per_model(report):
+    """The per-model error that is ours (not the withdrawals no crawler can see) is small."""
+    scored = [s for s in report.models if s.limit_median_days is not None]
+    assert scored
+    assert all(s.off_limit_days <= 1 for s in scored), [(s.model, s.off_limit_days) for s in scored]
+    assert sum(1 for s in scored if s.off_limit_days == 0) / len(scored) >= 0.8
+    ours, limit, total = report.models_within(1)
+    assert total == len(report.models) and ours >= limit - 1
+
+
+def _truth_row(marketplace, listing_id, end_reason, end_date, listed=date(2026, 8, 20), model="Birkin"):
+    return {
+        "marketplace": marketplace, "listing_id": listing_id, "brand": "Hermes", "model": model,
+        "listed_date": listed, "end_reason": end_reason, "end_date": end_date,
+        "sale_date": end_date if end_reason == "sold" else None,
+    }
+
+
+def test_the_flawless_pipeline_counts_only_the_withdrawals_a_crawler_cannot_see():
+    rows = [
+        _truth_row("rebag", "1", "sold", date(2026, 9, 5)),  # 16 days
+        _truth_row("rebag", "2", "withdrawn", date(2026, 9, 10)),  # looks like a sale: 21 days
+        _truth_row("fashionphile", "3", "withdrawn", date(2026, 9, 10)),  # no sold badge: not a sale
+        _truth_row("fashionphile", "4", "sold", date(2026, 9, 2)),  # 13 days
+        _truth_row("rebag", "5", "sold", date(2026, 9, 1)),  # on the first day: before we looked
+        _truth_row("rebag", "6", "withdrawn", date(2026, 9, 20)),  # inside the grace period
+        _truth_row("rebag", "7", None, None),  # still on sale (or came back)
+    ]
+    truth = {(r["marketplace"], r["listing_id"]): r for r in rows}
+    windows = {m: (date(2026, 9, 1), date(2026, 9, 18)) for m in ("rebag", "fashionphile")}
+    true_days, limit_days = true_days_to_sell_by_model(truth, windows, {"fashionphile"}, Canonicaliser())
+    assert true_days == {("Hermès", "Birkin"): [16, 13]}
+    assert limit_days == {("Hermès", "Birkin"): [16, 21, 13]}

@@ -13,7 +13,11 @@ Per marketplace (bags only):
   (must be zero: an incomplete snapshot never creates a sale);
 - attribute accuracy (brand, model, size, condition, colour) after mapping the truth's names
   through the same seeds the SQL uses.
-Per model with at least `min_model_sales` true sales: median days to sell, ours vs truth.
+Per model with at least `min_model_sales` true sales: median days to sell, ours vs truth, and
+the information limit: the median a pipeline would report if it read every signal a crawler
+can see without a mistake. Where a marketplace does not flag its sales, a withdrawal that
+never comes back looks exactly like a sale, so that pipeline counts it as one too; the gap
+between the limit and the truth is what no crawler can close.
 """
 
 from __future__ import annotations
@@ -71,12 +75,27 @@ class ModelScore:
     predicted_sales: int
     true_median_days: float
     predicted_median_days: float | None
+    limit_median_days: float | None = None  # the best a crawler's evidence allows (see module doc)
 
     @property
     def error_days(self) -> float | None:
         if self.predicted_median_days is None:
             return None
         return abs(self.predicted_median_days - self.true_median_days)
+
+    @property
+    def limit_error_days(self) -> float | None:
+        """How far from the truth even a flawless pipeline is: withdrawals it cannot tell apart."""
+        if self.limit_median_days is None:
+            return None
+        return abs(self.limit_median_days - self.true_median_days)
+
+    @property
+    def off_limit_days(self) -> float | None:
+        """How far we are from the flawless pipeline: the part of the error that is ours."""
+        if self.predicted_median_days is None or self.limit_median_days is None:
+            return None
+        return abs(self.predicted_median_days - self.limit_median_days)
 
 
 @dataclass
@@ -96,6 +115,12 @@ class ScoreReport:
                 return False
         return all(s.error_days is not None and s.error_days <= 1 for s in self.models)
 
+    def models_within(self, days: float = 1) -> tuple[int, int, int]:
+        """(ours within `days` of the truth, the flawless pipeline within `days`, models scored)."""
+        ours = sum(1 for s in self.models if s.error_days is not None and s.error_days <= days)
+        limit = sum(1 for s in self.models if s.limit_error_days is not None and s.limit_error_days <= days)
+        return ours, limit, len(self.models)
+
     def to_text(self) -> str:
         lines = [
             f"Sales vs ground truth (recall counts sales >= {self.grace_days} days before the last snapshot)",
@@ -111,13 +136,20 @@ class ScoreReport:
                 f"{_fmt(m.attribute_accuracy.get('size')):>9}"
             )
         if self.models:
-            lines += ["", "Median days to sell per model (models with enough true sales)",
-                      f"{'brand':<18}{'model':<28}{'true n':>7}{'our n':>7}{'truth':>8}{'ours':>8}{'error':>8}"]
+            lines += ["", "Median days to sell per model (models with enough true sales; 'limit': what a flawless",
+                      "pipeline reports, counting the withdrawals no crawler can tell from sales)",
+                      f"{'brand':<18}{'model':<28}{'true n':>7}{'our n':>7}{'truth':>8}{'ours':>8}{'error':>8}"
+                      f"{'limit':>8}{'lim err':>8}"]
             for s in self.models:
                 lines.append(
                     f"{s.brand:<18}{s.model:<28}{s.true_sales:>7}{s.predicted_sales:>7}"
                     f"{s.true_median_days:>8.1f}{_fmt(s.predicted_median_days, 1):>8}{_fmt(s.error_days, 1):>8}"
+                    f"{_fmt(s.limit_median_days, 1):>8}{_fmt(s.limit_error_days, 1):>8}"
                 )
+            ours, limit, total = self.models_within(1)
+            exact = sum(1 for s in self.models if s.off_limit_days == 0)
+            lines += [f"within 1 day of the truth: ours {ours}/{total}, flawless pipeline {limit}/{total};"
+                      f" ours equal to the flawless pipeline's: {exact}/{total}"]
         lines.append("")
         lines.append("PASS" if self.passed() else "FAIL")
         return "\n".join(lines)
@@ -182,8 +214,7 @@ class Canonicaliser:
 def score(data_dir: Path, *, min_model_sales: int = 20, seeds_dir: Path = SEEDS_DIR) -> ScoreReport:
     data_dir = Path(data_dir)
     canon = Canonicaliser(seeds_dir)
-    truth = pq.read_table(data_dir / "truth" / "listings.parquet").to_pylist()
-    truth = {(r["marketplace"], r["listing_id"]): r for r in truth if r["is_bag"]}
+    truth = load_truth(data_dir / "truth")
 
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
     try:
@@ -213,6 +244,12 @@ def score(data_dir: Path, *, min_model_sales: int = 20, seeds_dir: Path = SEEDS_
 
     model_scores = _score_models(ours, truth, results, canon, grace, min_model_sales)
     return ScoreReport(results, model_scores, grace)
+
+
+def load_truth(truth_dir: Path) -> dict[tuple[str, str], dict]:
+    """The sandbox's bags by (marketplace, listing_id), as of its last simulated day."""
+    rows = pq.read_table(Path(truth_dir) / "listings.parquet").to_pylist()
+    return {(r["marketplace"], r["listing_id"]): r for r in rows if r["is_bag"]}
 
 
 def _rows(con, sql: str) -> list[dict]:
@@ -288,19 +325,39 @@ def _score_marketplace(marketplace, ours, days, truth, canon, grace, sale_signal
     )
 
 
+def true_days_to_sell_by_model(
+    truth: dict[tuple[str, str], dict],
+    windows: dict[str, tuple[date, date]],
+    flags_all_sales: set[str],
+    canon: Canonicaliser,
+) -> tuple[dict[tuple[str, str], list[int]], dict[tuple[str, str], list[int]]]:
+    """Days to sell per (brand, model) of the truth's sales ended inside each marketplace's
+    window (first day, last scored day], and of what a flawless pipeline would call sales."""
+    true_days: dict[tuple[str, str], list[int]] = {}
+    limit_days: dict[tuple[str, str], list[int]] = {}
+    for (marketplace, _), t in truth.items():
+        window = windows.get(marketplace)
+        if t["end_reason"] not in ("sold", "withdrawn") or not window or not window[0] < t["end_date"] <= window[1]:
+            continue
+        key = (canon.brand(t["brand"]), canon.model(t["brand"], t["model"]))
+        days_on_sale = (t["end_date"] - t["listed_date"]).days
+        # the truth's end state is as of the last day: a withdrawal that came back by then is
+        # not an end, one that has not looks like a sale wherever sales are not all flagged
+        if t["end_reason"] == "sold":
+            true_days.setdefault(key, []).append(days_on_sale)
+        if t["end_reason"] == "sold" or marketplace not in flags_all_sales:
+            limit_days.setdefault(key, []).append(days_on_sale)
+    return true_days, limit_days
+
+
 def _score_models(ours, truth, results, canon, grace, min_model_sales) -> list[ModelScore]:
     """Median days to sell per canonical model over the scored window of each marketplace."""
     windows = {
         m.marketplace: (m.first_day, m.last_day - timedelta(days=grace))
         for m in results if m.first_day and m.last_day
     }
-    true_days: dict[tuple[str, str], list[int]] = {}
-    for (marketplace, _), t in truth.items():
-        window = windows.get(marketplace)
-        if t["end_reason"] != "sold" or not window or not window[0] < t["sale_date"] <= window[1]:
-            continue
-        key = (canon.brand(t["brand"]), canon.model(t["brand"], t["model"]))
-        true_days.setdefault(key, []).append((t["sale_date"] - t["listed_date"]).days)
+    flags_all_sales = {m.marketplace for m in results if m.sale_signal == "all_sales"}
+    true_days, limit_days = true_days_to_sell_by_model(truth, windows, flags_all_sales, canon)
     our_days: dict[tuple[str, str], list[int]] = {}
     for r in ours:
         window = windows.get(r["marketplace"])
@@ -316,6 +373,7 @@ def _score_models(ours, truth, results, canon, grace, min_model_sales) -> list[M
             brand=key[0], model=key[1], true_sales=len(values), predicted_sales=len(predicted),
             true_median_days=float(statistics.median(values)),
             predicted_median_days=float(statistics.median(predicted)) if predicted else None,
+            limit_median_days=float(statistics.median(limit_days[key])),
         ))
     return scores
 
