@@ -3,7 +3,10 @@
 The flows' own on_failure hooks run inside the flow process: they cannot report a run whose
 process died, a run that hangs, or a run no worker ever picks up. These can:
 
-- `radar: flow run failed or crashed`: a run of one of our flows entered Failed or Crashed;
+- `radar: flow run failed or crashed`: a run of one of our flows entered Failed or Crashed
+  and its own hook did not report it to Slack within RADAR_ALERT_HOOK_GRACE_SECONDS (120).
+  The hook's message is the detailed one; it emits `radar.alert.posted` once delivered, and
+  this safety net stays quiet, so one failure is one post;
 - `radar: flow run stuck in Running`: Running for longer than RADAR_ALERT_RUNNING_HOURS (4);
 - `radar: flow run stuck in Pending`: Pending (handed to a worker, not started) for longer
   than RADAR_ALERT_PENDING_MINUTES (30);
@@ -26,6 +29,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from deployments import FLOW_NAMES, SLACK_BLOCK, WORK_POOL  # noqa: E402
 from deployments.setup_blocks import require_api_url  # noqa: E402
+from flows.alerts import ALERT_POSTED_EVENT  # noqa: E402
 
 Say = Callable[[str], None]
 
@@ -62,6 +66,7 @@ def desired_automations(slack_block_id: UUID) -> list:
 
     running_within = _threshold("RADAR_ALERT_RUNNING_HOURS", 4, timedelta(hours=1))
     pending_within = _threshold("RADAR_ALERT_PENDING_MINUTES", 30, timedelta(minutes=1))
+    hook_grace = _threshold("RADAR_ALERT_HOOK_GRACE_SECONDS", 120, timedelta(seconds=1))
     running_hours = running_within / timedelta(hours=1)
     pending_minutes = pending_within / timedelta(minutes=1)
 
@@ -91,17 +96,22 @@ def desired_automations(slack_block_id: UUID) -> list:
     return [
         AutomationCore(
             name="radar: flow run failed or crashed",
-            description="Any run of a Resale Radar flow that ends Failed or Crashed (a crash kills the flow's own hooks).",
+            description="A Resale Radar run ended Failed or Crashed and its own hook did not report it "
+                        "(a crash, a killed process or Slack unreachable from the worker).",
             tags=[TAG],
             trigger=EventTrigger(
-                expect={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"},
+                after={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"},
+                expect={ALERT_POSTED_EVENT},
+                for_each={"prefect.resource.id"},
                 match={"prefect.resource.id": "prefect.flow-run.*"},
                 match_related=OUR_FLOWS,
-                posture=Posture.Reactive,
+                posture=Posture.Proactive,
                 threshold=1,
-                within=timedelta(0),
+                within=hook_grace,
             ),
-            actions=[notify("Resale Radar: {{ flow.name }} {{ flow_run.state.name }}", ":red_circle: Prefect automation: a run ended {{ flow_run.state.name }}\n" + RUN_DETAILS)],
+            actions=[notify("Resale Radar: {{ flow.name }} {{ flow_run.state.name }}",
+                            ":red_circle: Prefect automation: a run ended {{ flow_run.state.name }} and its flow "
+                            "could not report it\n" + RUN_DETAILS)],
         ),
         stuck_in("Running", TERMINAL_EVENTS, running_within, f"{running_hours:g} h",
                  f"A Resale Radar run has been Running for more than {running_hours:g} h."),

@@ -17,6 +17,9 @@ from radar.settings import SLACK_BLOCK, get_settings
 log = logging.getLogger(__name__)
 
 SLACK_BLOCK_NAME = SLACK_BLOCK
+# Emitted once a flow's own hook has posted its failure; the server's safety-net automation
+# (deployments/setup_automations.py) waits for it and stays quiet, so one failure is one post.
+ALERT_POSTED_EVENT = "radar.alert.posted"
 
 
 def slack_webhook_url() -> str | None:
@@ -44,6 +47,23 @@ def post_to_slack(text: str, fields: dict[str, Any] | None = None) -> bool:
     except OSError as error:
         log.error("Slack alert could not be delivered: %s", type(error).__name__)  # the error text may hold the URL
         return False
+
+
+def record_alert_posted(flow_name: str, flow_run_id: Any, flow_id: Any) -> None:
+    """Tell the Prefect server that this run's failure reached Slack. Never raises: if the event
+    is lost, the automation posts too (a duplicate, never a silence)."""
+    try:
+        from prefect.events import emit_event
+
+        emit_event(
+            event=ALERT_POSTED_EVENT,
+            resource={"prefect.resource.id": f"prefect.flow-run.{flow_run_id}"},
+            # the automation only watches runs related to one of our flows
+            related=[{"prefect.resource.id": f"prefect.flow.{flow_id}", "prefect.resource.role": "flow",
+                      "prefect.resource.name": flow_name}],
+        )
+    except Exception as error:  # no server: nothing to tell
+        log.warning("could not record the posted alert: %s", type(error).__name__)
 
 
 def _blocks(text: str, fields: dict[str, Any]) -> list[dict[str, Any]]:

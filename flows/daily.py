@@ -14,7 +14,9 @@ from prefect import flow, get_run_logger, task
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from crawlers.config import get_marketplace, load_config
-from flows.alerts import TOP_MOVERS_SQL, failure_message, incomplete_crawl_message, post_to_slack, top_movers_digest
+from flows.alerts import (
+    TOP_MOVERS_SQL, failure_message, incomplete_crawl_message, post_to_slack, record_alert_posted, top_movers_digest,
+)
 from flows.crawling import CrawlFailed, CrawlIncomplete, CrawlOutcome, run_crawl
 from radar.settings import apply_prefect_blocks, get_settings
 
@@ -138,7 +140,8 @@ def _notify_failure(flow, flow_run_, state) -> None:
         marketplace=", ".join(params.get("marketplaces") or []) or "all",
         step=_failing_step(error),
     )
-    post_to_slack(text, fields)
+    if post_to_slack(text, fields):
+        record_alert_posted(flow.name, flow_run_.id, flow_run_.flow_id)
 
 
 def _failing_step(error: str) -> str:

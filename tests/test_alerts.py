@@ -98,3 +98,20 @@ def test_daily_digest_posts_the_weeks_top_movers(slack, tmp_path, monkeypatch):
     text = slack.messages[0]["text"]
     assert "Saddle" in text and "+50%" in text and "Dionysus" in text
     assert "Classic Flap" not in text and "Baguette" not in text  # steady, and last week's
+
+
+@pytest.mark.parametrize("delivered", [True, False])
+def test_the_failure_hook_tells_the_server_only_when_slack_got_the_alert(monkeypatch, delivered):
+    """The server's safety-net automation stays quiet only for a run whose own alert arrived."""
+    from types import SimpleNamespace
+    from uuid import uuid4
+
+    import flows.daily as daily
+
+    posted, recorded = [], []
+    monkeypatch.setattr(daily, "post_to_slack", lambda text, fields: posted.append((text, fields)) or delivered)
+    monkeypatch.setattr(daily, "record_alert_posted", lambda *args: recorded.append(args))
+    run = SimpleNamespace(id=uuid4(), flow_id=uuid4(), parameters={"start_date": "2026-09-02"})
+    daily._notify_failure(SimpleNamespace(name="rebuild-marts"), run, SimpleNamespace(message="audit failed: boom"))
+    assert posted and posted[0][1]["date"] == "2026-09-02" and posted[0][1]["step"] == "transform"
+    assert recorded == ([("rebuild-marts", run.id, run.flow_id)] if delivered else [])

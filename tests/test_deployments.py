@@ -31,6 +31,7 @@ from deployments import (
     TRINO_URL_VARIABLE,
     WORK_POOL,
 )
+from flows.alerts import ALERT_POSTED_EVENT
 from tests.prefect_fixtures import PREFECT, REPO_ROOT, base_env, prefect_server, slack_receiver  # noqa: F401
 
 PREFECT_YAML = REPO_ROOT / "prefect.yaml"
@@ -120,7 +121,9 @@ def test_automations_alert_on_failed_crashed_stuck_and_an_idle_pool(monkeypatch)
     block_id = uuid4()
     automations = {a.name: a for a in desired_automations(block_id)}
     failed = automations["radar: flow run failed or crashed"].trigger
-    assert failed.posture == "Reactive" and failed.expect == {"prefect.flow-run.Failed", "prefect.flow-run.Crashed"}
+    assert failed.posture == "Proactive" and failed.after == {"prefect.flow-run.Failed", "prefect.flow-run.Crashed"}
+    assert failed.expect == {ALERT_POSTED_EVENT} and failed.within == timedelta(seconds=120)  # the hook's alert
+    assert failed.for_each == {"prefect.resource.id"}  # per run
     running = automations["radar: flow run stuck in Running"].trigger
     assert running.posture == "Proactive" and running.after == {"prefect.flow-run.Running"}
     assert running.within == timedelta(hours=2) and "prefect.flow-run.Completed" in running.expect
@@ -215,6 +218,7 @@ def test_deploy_all_then_a_worker_runs_rebuild_marts_and_automations_alert(prefe
         "RADAR_TRINO_URL": "https://radar@trino.example:443/hive/marts",
         "RADAR_TRINO_PASSWORD": TRINO_PASSWORD,
         "RADAR_ALERT_PENDING_MINUTES": "0.2",  # 12 s, so the stuck-in-Pending alert fires during the test
+        "RADAR_ALERT_HOOK_GRACE_SECONDS": "10",  # the failure safety net's wait for the flow's own alert
     }
 
     # 1. Blocks, pool, limit and automations; then deploy every deployment in prefect.yaml.
@@ -286,10 +290,23 @@ def test_deploy_all_then_a_worker_runs_rebuild_marts_and_automations_alert(prefe
         bad_run = wait_for_final_state(client, bad.id)
         assert bad_run.state.is_failed() and "end_date 2026-09-01 is before start_date 2026-09-02" in bad_run.state.message
 
-    # 7. The server's automations posted to the Slack block: the failure and the stuck run.
-    # The server runs with its UI off here, so the message names the run id instead of a link.
-    slack_receiver.wait_for("Prefect automation", "rebuild-marts", bad_run.name, "Failed", "end_date 2026-09-01", str(bad.id))
+    # 7. The failed run posted its own detailed alert, once: the server's safety net saw the
+    #    hook's radar.alert.posted event and stayed quiet. A run that crashed with no hook to
+    #    report it (here: marked Crashed by the server) gets the safety net's post instead, and
+    #    the stuck run its stuck alert. The server runs with its UI off here, so messages name
+    #    the run id instead of a link.
+    slack_receiver.wait_for(":red_circle: *rebuild-marts* failed", "end_date 2026-09-01 is before start_date 2026-09-02")
+    with client_for(prefect_server) as client:
+        from prefect.states import Crashed
+
+        crashed = client.create_flow_run_from_deployment(rebuild.id, parameters={"start_date": "2026-09-04"})
+        client.set_flow_run_state(crashed.id, Crashed(message="worker process killed"), force=True)
+    slack_receiver.wait_for("Prefect automation", "rebuild-marts", crashed.name, "Crashed", str(crashed.id))
     slack_receiver.wait_for("Prefect automation", "stuck in Pending", stuck.name, str(stuck.id))
+    # the crashed run's alert came 10 s after it crashed, long after the failed run's window closed
+    assert not [t for t in slack_receiver.texts() if "Prefect automation" in t and bad_run.name in t]
+    hook_alerts = [t for t in slack_receiver.texts() if "*rebuild-marts* failed" in t and "end_date 2026-09-01 is before" in t]
+    assert len(hook_alerts) == 1, hook_alerts
     assert not any(TRINO_PASSWORD in text for text in slack_receiver.texts())
 
     # 8. The good run went through the transformation runner on an empty lake.
