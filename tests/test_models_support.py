@@ -3,7 +3,7 @@ market, without HTTP or spiders), run the transformations and read tables back."
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -70,59 +70,3 @@ def table_rows(data_dir: Path, table: str, order_by: str) -> list[tuple]:
         return con.execute(f"select * from {table} order by {order_by}").fetchall()
     finally:
         con.close()
-
-
-# ------------------------------------------------------------------ sandbox market lake
-
-GRADES = {
-    "rebag": {"NEW": "Pristine", "EXCELLENT": "Excellent", "VERY_GOOD": "Very Good", "GOOD": "Good", "FAIR": "Fair"},
-    "fashionphile": {"NEW": "New", "EXCELLENT": "Excellent", "VERY_GOOD": "Excellent", "GOOD": "Shows Wear",
-                     "FAIR": "Worn"},
-}
-
-
-def _market_item(state, marketplace: str, currency: str) -> dict[str, Any]:
-    lst = state.listing
-    grade = GRADES.get(marketplace, {}).get(lst.condition, lst.condition.replace("_", " ").title())
-    return {
-        "listing_id": str(lst.listing_id),
-        "url": f"https://example.test/{marketplace}/{lst.listing_id}",
-        "title": " ".join(p for p in (lst.style, lst.size, lst.model, lst.color) if p),
-        "brand_raw": lst.brand,
-        "size_raw": lst.size,
-        "material_raw": lst.material,
-        "condition_raw": grade,
-        "price": state.price,
-        "currency": currency,
-        "compare_at_price": state.compare_at_price,
-        "available": state.available,
-        "published_at": lst.published_at,
-        "estimated_retail_price": lst.retail_price_usd if lst.show_retail else None,
-        "sku": lst.sku,
-        "product_type": lst.category,
-    }
-
-
-def write_market_lake(data_dir: Path, days: int, *, seed: int = 7, start: date = date(2026, 9, 1),
-                      scale: float = 0.1, incomplete: dict[tuple[str, date], float] | None = None):
-    """The sandbox market's bags, day by day, straight into DIR/lake; truth into DIR/truth.
-    incomplete: {(marketplace, day): share dropped} -> that snapshot misses a share of its
-    listings and its manifest says incomplete."""
-    from sandbox.market import Market
-
-    market = Market(seed=seed, start_date=start, scale=scale)
-    incomplete = incomplete or {}
-    for offset in range(days):
-        day = start + timedelta(days=offset)
-        market.advance_to(day)
-        for key, profile in market.profiles.items():
-            states = [s for s in market.visible(key, day) if s.listing.is_bag]
-            drop = incomplete.get((key, day))
-            if drop:
-                states = states[: int(len(states) * (1 - drop))]
-            items = [_market_item(s, key, profile.currency) for s in states]
-            manifest = {"item_count": len(items), "expected_count": len(items), "complete": not drop,
-                        "finish_reason": "finished", "incomplete_reasons": ["dropped pages"] if drop else []}
-            publish_partition(Lake.from_url(str(data_dir / "lake")), key, day, listings_to_table(items), manifest)
-    market.write_truth(data_dir / "truth")
-    return market

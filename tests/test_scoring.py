@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from tests.test_models_support import transform, write_market_lake
+from sandbox.direct_lake import write_market_lake
+from tests.test_models_support import transform
 from transformations.scoring import Canonicaliser, score, true_days_to_sell_by_model
 
 START = date(2026, 9, 1)
