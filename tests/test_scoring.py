@@ -106,3 +106,26 @@ def test_the_flawless_pipeline_counts_only_the_withdrawals_a_crawler_cannot_see(
     true_days, limit_days = true_days_to_sell_by_model(truth, windows, {"fashionphile"}, Canonicaliser())
     assert true_days == {("Hermès", "Birkin"): [16, 13]}
     assert limit_days == {("Hermès", "Birkin"): [16, 21, 13]}
+
+
+def test_a_failing_report_says_which_threshold_fails_and_whose_fault_it_is():
+    from transformations.scoring import MarketplaceScore, ModelScore, ScoreReport
+
+    vsp = MarketplaceScore("vsp", "none", date(2026, 9, 1), date(2026, 10, 30), listings=100, predicted_sales=50,
+                           true_positive_sales=40, eligible_true_sales=40, recalled_sales=40,
+                           exact_sale_date_share=1.0, days_to_sell_mae=0.0, false_sales_on_incomplete_days=1)
+    models = [
+        ModelScore("Fendi", "First", 58, 65, true_median_days=32, predicted_median_days=29, limit_median_days=29),
+        ModelScore("Gucci", "Jackie 1961", 90, 95, true_median_days=26, predicted_median_days=30, limit_median_days=26.5),
+        ModelScore("Hermès", "Birkin", 400, 430, true_median_days=3, predicted_median_days=3, limit_median_days=3),
+    ]
+    report = ScoreReport([vsp], models, grace_days=2)
+    assert not report.passed()
+    assert report.failures() == [
+        "vsp: sale precision 0.800 < 0.88",
+        "vsp: 1 sales dated on an incomplete snapshot",
+        "2 models' median days to sell are more than 1 day from the truth (1 of them are for a flawless pipeline "
+        "too: too few sales to outweigh the withdrawals no crawler can tell from sales)",
+    ]
+    assert report.models_within(1) == (1, 2, 3)
+    assert "- vsp: sale precision 0.800 < 0.88" in report.to_text()

@@ -104,16 +104,29 @@ class ScoreReport:
     models: list[ModelScore]
     grace_days: int
 
-    def passed(self) -> bool:
-        """The issue's acceptance thresholds."""
+    def failures(self) -> list[str]:
+        """Which of the issue's acceptance thresholds fail, one line each (empty: all hold)."""
+        problems = []
         for m in self.marketplaces:
             if m.recall is not None and m.recall < 0.97:
-                return False
+                problems.append(f"{m.marketplace}: sale recall {m.recall:.3f} < 0.97")
             if m.precision is not None and m.precision < m.precision_target:
-                return False
+                problems.append(f"{m.marketplace}: sale precision {m.precision:.3f} < {m.precision_target:.2f}")
             if m.false_sales_on_incomplete_days:
-                return False
-        return all(s.error_days is not None and s.error_days <= 1 for s in self.models)
+                problems.append(f"{m.marketplace}: {m.false_sales_on_incomplete_days} sales dated on an incomplete snapshot")
+        off = [s for s in self.models if s.error_days is None or s.error_days > 1]
+        if off:
+            beyond_limit = [s for s in off if s.limit_error_days is None or s.limit_error_days <= 1]
+            problems.append(
+                f"{len(off)} models' median days to sell are more than 1 day from the truth "
+                f"({len(off) - len(beyond_limit)} of them are for a flawless pipeline too: too few sales "
+                "to outweigh the withdrawals no crawler can tell from sales)"
+            )
+        return problems
+
+    def passed(self) -> bool:
+        """The issue's acceptance thresholds."""
+        return not self.failures()
 
     def models_within(self, days: float = 1) -> tuple[int, int, int]:
         """(ours within `days` of the truth, the flawless pipeline within `days`, models scored)."""
@@ -151,6 +164,7 @@ class ScoreReport:
             lines += [f"within 1 day of the truth: ours {ours}/{total}, flawless pipeline {limit}/{total};"
                       f" ours equal to the flawless pipeline's: {exact}/{total}"]
         lines.append("")
+        lines += [f"- {problem}" for problem in self.failures()]
         lines.append("PASS" if self.passed() else "FAIL")
         return "\n".join(lines)
 
