@@ -24,7 +24,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sandbox.market import Market  # noqa: E402
-from transformations.scoring import DEFAULT_GRACE_DAYS, Canonicaliser, load_truth, true_days_to_sell_by_model  # noqa: E402
+from transformations.scoring import (  # noqa: E402
+    DEFAULT_GRACE_DAYS, Canonicaliser, CrawlerView, load_truth, true_days_to_sell_by_model,
+)
 
 START = date(2026, 9, 1)
 
@@ -37,11 +39,12 @@ def flawless_pipeline(seed: int, scale: float, days: int, min_model_sales: int, 
         market.write_truth(Path(truth_dir))
         truth = load_truth(Path(truth_dir))
     rules = {m: canon.marketplaces.get(m) or canon.marketplaces["*"] for m in market.profiles}
-    windows = {
-        m: (START, last_day - timedelta(days=int(r["grace_days"] or DEFAULT_GRACE_DAYS))) for m, r in rules.items()
+    views = {  # every snapshot complete
+        m: CrawlerView(START, last_day - timedelta(days=int(r["grace_days"] or DEFAULT_GRACE_DAYS)),
+                       r["sale_signal"] == "all_sales", int(r["consignment_days"]) if r["consignment_days"] else None)
+        for m, r in rules.items()
     }
-    flags_all_sales = {m for m, r in rules.items() if r["sale_signal"] == "all_sales"}
-    true_days, limit_days = true_days_to_sell_by_model(truth, windows, flags_all_sales, canon)
+    true_days, limit_days = true_days_to_sell_by_model(truth, views, canon)
     errors = [
         abs(statistics.median(limit_days[key]) - statistics.median(values))
         for key, values in true_days.items() if len(values) >= min_model_sales

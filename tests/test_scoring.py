@@ -9,7 +9,7 @@ import pytest
 
 from sandbox.direct_lake import write_market_lake
 from tests.test_models_support import transform
-from transformations.scoring import Canonicaliser, score, true_days_to_sell_by_model
+from transformations.scoring import Canonicaliser, CrawlerView, score, true_days_to_sell_by_model
 
 START = date(2026, 9, 1)
 INCOMPLETE = (("rebag", date(2026, 9, 12)), ("vsp", date(2026, 9, 8)))
@@ -100,12 +100,17 @@ def test_the_flawless_pipeline_counts_only_the_withdrawals_a_crawler_cannot_see(
         _truth_row("rebag", "5", "sold", date(2026, 9, 1)),  # on the first day: before we looked
         _truth_row("rebag", "6", "withdrawn", date(2026, 9, 20)),  # inside the grace period
         _truth_row("rebag", "7", None, None),  # still on sale (or came back)
+        _truth_row("rebag", "8", "withdrawn", date(2026, 9, 10), listed=date(2026, 3, 14)),  # consignment over
+        _truth_row("rebag", "9", "sold", date(2026, 9, 12)),  # 23 days, shows on the 14th: 25
+        _truth_row("fashionphile", "10", "sold", date(2026, 9, 10), listed=date(2026, 3, 1)),  # flagged: 193
     ]
     truth = {(r["marketplace"], r["listing_id"]): r for r in rows}
-    windows = {m: (date(2026, 9, 1), date(2026, 9, 18)) for m in ("rebag", "fashionphile")}
-    true_days, limit_days = true_days_to_sell_by_model(truth, windows, {"fashionphile"}, Canonicaliser())
-    assert true_days == {("Hermès", "Birkin"): [16, 13]}
-    assert limit_days == {("Hermès", "Birkin"): [16, 21, 13]}
+    broken = frozenset({date(2026, 9, 12), date(2026, 9, 13)})
+    views = {"rebag": CrawlerView(date(2026, 9, 1), date(2026, 9, 18), False, 180, broken),
+             "fashionphile": CrawlerView(date(2026, 9, 1), date(2026, 9, 18), True, 180)}
+    true_days, limit_days = true_days_to_sell_by_model(truth, views, Canonicaliser())
+    assert true_days == {("Hermès", "Birkin"): [16, 13, 23, 193]}
+    assert limit_days == {("Hermès", "Birkin"): [16, 21, 13, 25, 193]}
 
 
 def test_a_failing_report_says_which_threshold_fails_and_whose_fault_it_is():

@@ -173,6 +173,11 @@ def normalised(rebag_page, tmp_path_factory):
     write_day(data_dir / "lake", "madison", day, [
         listing("m1", "Hermès Birkin 25 Rose Extreme Epsom Palladium Hardware", 30000, brand="Hermès",
                 condition_raw="New"),
+        listing("m2", "Bottega Veneta Jodie Mini Brown Intrecciato Lambskin", 2900, brand="Bottega Veneta"),
+        listing("m3", "Bottega Veneta Veneta Medium Black Intrecciato", 2100, brand="Bottega Veneta"),
+    ])
+    write_day(data_dir / "lake", "treasures", day, [
+        listing("t1", "Bottega Veneta Black Lambskin Leather Jodie Teen", 2400),
     ])
     transform(data_dir, select=["+intermediate.int_listings_unioned"])
     return {row["listing_key"]: row for row in query(data_dir, "select * from intermediate.int_listings_unioned")}
@@ -209,6 +214,13 @@ def test_word_order_brand_in_title_and_marketplace_grades(normalised):
     assert normalised["fashionphile:fp2"]["condition"] == "NEW"
     fp3 = normalised["fashionphile:fp3"]
     assert (fp3["brand"], fp3["model"], fp3["size"], fp3["condition"]) == ("Hermès", "Birkin", "30", "GOOD")
+
+
+def test_the_brand_opening_a_title_is_not_read_as_a_model(normalised):
+    """Bottega Veneta makes a bag called the Veneta: the brand's own words must not name it."""
+    assert (normalised["madison:m2"]["model"], normalised["madison:m2"]["size"]) == ("Jodie", "Mini")
+    assert (normalised["treasures:t1"]["brand"], normalised["treasures:t1"]["model"]) == ("Bottega Veneta", "Jodie")
+    assert normalised["madison:m3"]["model"] == "Veneta"  # named after the brand, it still is one
 
 
 def test_rebag_sizes_come_from_the_meta_size_tag(normalised):

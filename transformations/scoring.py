@@ -247,16 +247,23 @@ def score(data_dir: Path, *, min_model_sales: int = 20, seeds_dir: Path = SEEDS_
         days.setdefault(row["marketplace"], []).append(row)
 
     grace = DEFAULT_GRACE_DAYS
-    results = []
+    results, views = [], {}
     for marketplace in sorted(set(days) | set(by_marketplace)):
         rules = canon.marketplaces.get(marketplace) or canon.marketplaces.get("*", {})  # '*': defaults
         grace = int(rules.get("grace_days") or DEFAULT_GRACE_DAYS)
-        results.append(_score_marketplace(
+        result = _score_marketplace(
             marketplace, by_marketplace.get(marketplace, []), days.get(marketplace, []), truth, canon,
             grace, rules.get("sale_signal", "none"),
-        ))
+        )
+        results.append(result)
+        if result.first_day and result.last_day:
+            views[marketplace] = CrawlerView(
+                result.first_day, result.last_day - timedelta(days=grace), result.sale_signal == "all_sales",
+                int(rules["consignment_days"]) if rules.get("consignment_days") else None,
+                frozenset(d["snapshot_date"] for d in days.get(marketplace, []) if not d["is_complete"]),
+            )
 
-    model_scores = _score_models(ours, truth, results, canon, grace, min_model_sales)
+    model_scores = _score_models(ours, truth, views, canon, min_model_sales)
     return ScoreReport(results, model_scores, grace)
 
 
@@ -339,43 +346,64 @@ def _score_marketplace(marketplace, ours, days, truth, canon, grace, sale_signal
     )
 
 
+@dataclass(frozen=True)
+class CrawlerView:
+    """What a crawler of one marketplace can see: the scored window, whether the site flags
+    every sale, its consignment term (an item gone after it is a withdrawal) and the days
+    whose snapshot was incomplete (an end then shows on the next complete snapshot)."""
+
+    first_day: date
+    last_scored_day: date
+    flags_all_sales: bool
+    consignment_days: int | None = None
+    incomplete_days: frozenset[date] = frozenset()
+
+    def in_window(self, day: date) -> bool:
+        return self.first_day < day <= self.last_scored_day
+
+    def seen_end(self, end_date: date) -> date:
+        day = end_date
+        while day in self.incomplete_days:
+            day += timedelta(days=1)
+        return day
+
+    def looks_sold(self, end_reason: str, days_on_sale: int) -> bool:
+        past_term = self.consignment_days is not None and days_on_sale >= self.consignment_days
+        if end_reason == "sold":
+            return self.flags_all_sales or not past_term
+        return not self.flags_all_sales and not past_term  # a withdrawal no crawler can tell apart
+
+
 def true_days_to_sell_by_model(
     truth: dict[tuple[str, str], dict],
-    windows: dict[str, tuple[date, date]],
-    flags_all_sales: set[str],
+    views: dict[str, CrawlerView],
     canon: Canonicaliser,
 ) -> tuple[dict[tuple[str, str], list[int]], dict[tuple[str, str], list[int]]]:
-    """Days to sell per (brand, model) of the truth's sales ended inside each marketplace's
-    window (first day, last scored day], and of what a flawless pipeline would call sales."""
+    """Days to sell per (brand, model): of the truth's sales ended inside each marketplace's
+    window, and of what a flawless pipeline would call sales there (its limit)."""
     true_days: dict[tuple[str, str], list[int]] = {}
     limit_days: dict[tuple[str, str], list[int]] = {}
     for (marketplace, _), t in truth.items():
-        window = windows.get(marketplace)
-        if t["end_reason"] not in ("sold", "withdrawn") or not window or not window[0] < t["end_date"] <= window[1]:
+        view = views.get(marketplace)
+        # the truth's end state is as of the last day: a withdrawal that came back by then is no end
+        if not view or t["end_reason"] not in ("sold", "withdrawn"):
             continue
         key = (canon.brand(t["brand"]), canon.model(t["brand"], t["model"]))
-        days_on_sale = (t["end_date"] - t["listed_date"]).days
-        # the truth's end state is as of the last day: a withdrawal that came back by then is
-        # not an end, one that has not looks like a sale wherever sales are not all flagged
-        if t["end_reason"] == "sold":
-            true_days.setdefault(key, []).append(days_on_sale)
-        if t["end_reason"] == "sold" or marketplace not in flags_all_sales:
-            limit_days.setdefault(key, []).append(days_on_sale)
+        if t["end_reason"] == "sold" and view.in_window(t["end_date"]):
+            true_days.setdefault(key, []).append((t["end_date"] - t["listed_date"]).days)
+        seen = view.seen_end(t["end_date"])
+        if view.in_window(seen) and view.looks_sold(t["end_reason"], (t["end_date"] - t["listed_date"]).days):
+            limit_days.setdefault(key, []).append((seen - t["listed_date"]).days)
     return true_days, limit_days
 
 
-def _score_models(ours, truth, results, canon, grace, min_model_sales) -> list[ModelScore]:
+def _score_models(ours, truth, views: dict[str, CrawlerView], canon, min_model_sales) -> list[ModelScore]:
     """Median days to sell per canonical model over the scored window of each marketplace."""
-    windows = {
-        m.marketplace: (m.first_day, m.last_day - timedelta(days=grace))
-        for m in results if m.first_day and m.last_day
-    }
-    flags_all_sales = {m.marketplace for m in results if m.sale_signal == "all_sales"}
-    true_days, limit_days = true_days_to_sell_by_model(truth, windows, flags_all_sales, canon)
+    true_days, limit_days = true_days_to_sell_by_model(truth, views, canon)
     our_days: dict[tuple[str, str], list[int]] = {}
     for r in ours:
-        window = windows.get(r["marketplace"])
-        if r["status"] != "sold" or not window or not window[0] < r["sale_date"] <= window[1]:
+        view = views.get(r["marketplace"])
+        if r["status"] != "sold" or not view or not view.in_window(r["sale_date"]):
             continue
         our_days.setdefault((r["brand"], r["model"]), []).append(r["days_to_sell"])
     scores = []
@@ -387,7 +415,7 @@ def _score_models(ours, truth, results, canon, grace, min_model_sales) -> list[M
             brand=key[0], model=key[1], true_sales=len(values), predicted_sales=len(predicted),
             true_median_days=float(statistics.median(values)),
             predicted_median_days=float(statistics.median(predicted)) if predicted else None,
-            limit_median_days=float(statistics.median(limit_days[key])),
+            limit_median_days=float(statistics.median(limit_days[key])) if limit_days.get(key) else None,
         ))
     return scores
 

@@ -115,7 +115,12 @@ brand_candidates as (
         texts_normalised.brand_raw,
         brand_aliases.brand,
         case when texts_normalised.brand_text = brand_aliases.alias then 1 else 2 end as match_priority,
-        length(brand_aliases.alias) as alias_length
+        length(brand_aliases.alias) as alias_length,
+        case
+            when {{ contains('texts_normalised.title_text', 'brand_aliases.alias') }} = 1
+                then length(brand_aliases.alias)
+            else 0
+        end as title_prefix_length
     from texts_normalised
     inner join brand_aliases
         on texts_normalised.brand_text = brand_aliases.alias
@@ -128,6 +133,8 @@ brand_best as (
         title,
         brand_raw,
         brand,
+        -- the longest alias of the chosen brand that opens the title, whichever matched
+        max(title_prefix_length) over (partition by marketplace, title, brand_raw, brand) as title_prefix_length,
         row_number() over (
             partition by marketplace, title, brand_raw
             order by match_priority, alias_length desc, brand
@@ -138,7 +145,10 @@ brand_best as (
 texts_branded as (
     select
         texts_normalised.*,
-        coalesce(brand_best.brand, texts_normalised.brand_raw) as brand
+        coalesce(brand_best.brand, texts_normalised.brand_raw) as brand,
+        -- the title without the brand that opens it: Bottega Veneta makes a bag called the
+        -- Veneta, so "Bottega Veneta Jodie Mini" must not read as a Veneta
+        trim(substr(texts_normalised.title_text, coalesce(brand_best.title_prefix_length, 0) + 1)) as model_title_text
     from texts_normalised
     left join brand_best
         on texts_normalised.marketplace = brand_best.marketplace
@@ -165,7 +175,7 @@ model_candidates as (
         on texts_branded.brand = model_aliases.brand
         and (
             {{ contains('texts_branded.model_text', 'model_aliases.alias') }} > 0
-            or {{ contains('texts_branded.title_text', 'model_aliases.alias') }} > 0
+            or {{ contains('texts_branded.model_title_text', 'model_aliases.alias') }} > 0
         )
 ),
 
