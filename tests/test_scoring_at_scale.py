@@ -35,4 +35,6 @@ def test_a_real_sized_market_meets_every_acceptance_threshold(tmp_path):
     ours, flawless, total = report.models_within(1)
     assert total == 63 and min(s.true_sales for s in report.models) >= 20
     assert ours == total, [(s.model, s.true_median_days, s.predicted_median_days) for s in report.models if s.error_days > 1]
+    # and every model's median is the one a flawless pipeline would report (scoring.CrawlerView)
+    assert all(s.off_limit_days == 0 for s in report.models), [(s.model, s.off_limit_days) for s in report.models]
     assert report.passed(), report.to_text()
