@@ -116,10 +116,10 @@ class ScoreReport:
                 problems.append(f"{m.marketplace}: {m.false_sales_on_incomplete_days} sales dated on an incomplete snapshot")
         off = [s for s in self.models if s.error_days is None or s.error_days > 1]
         if off:
-            beyond_limit = [s for s in off if s.limit_error_days is None or s.limit_error_days <= 1]
+            shared = [s for s in off if s.limit_error_days is not None and s.limit_error_days > 1]
             problems.append(
                 f"{len(off)} models' median days to sell are more than 1 day from the truth "
-                f"({len(off) - len(beyond_limit)} of them are for a flawless pipeline too: too few sales "
+                f"({len(shared)} of them are for a flawless pipeline too: too few sales "
                 "to outweigh the withdrawals no crawler can tell from sales)"
             )
         return problems
