@@ -9,7 +9,9 @@ At scale 12 (Rebag about 50,000 listings) crawling every day through the replica
 hours (Fashionphile's grid needs a browser), so this writes what a crawler would record
 straight into the lake (sandbox/direct_lake.py), breaks snapshots on purpose as the demo
 does, runs every transformation and prints `radar score`'s report, the time of each step
-and the peak memory.
+and the peak memory. Then it reruns the last day as the daily flow does (start = end = that
+day) and prints where that run's time goes: the incremental_by_day models build only the day,
+the table models (lifecycle, dim_listing, KPIs) are rebuilt over the whole history.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import resource
 import sys
 import tempfile
 import time
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -28,7 +30,7 @@ from radar.demo import broken_snapshots  # noqa: E402
 from radar.settings import RadarSettings  # noqa: E402
 from sandbox.direct_lake import write_market_lake  # noqa: E402
 from sandbox.market import DEFAULT_PROFILES  # noqa: E402
-from transformations.runner import run_transformations  # noqa: E402
+from transformations.runner import TransformResult, run_transformations  # noqa: E402
 from transformations.scoring import score  # noqa: E402
 
 BROKEN_SHARE = 0.4  # of the listings a broken snapshot misses
@@ -67,8 +69,25 @@ def main() -> None:
         score_seconds = time.perf_counter() - started
 
         print(report.to_text())
+        last_day = args.start_date + timedelta(days=args.days - 1)
+        started = time.perf_counter()
+        daily = run_transformations(settings, start_date=last_day, end_date=last_day)
+        daily_seconds = time.perf_counter() - started
+        print_daily_run(daily, last_day, daily_seconds)
+
         print(f"\nmarket + lake {lake_seconds:.0f} s; transformations {transform_seconds:.0f} s; "
-              f"scoring {score_seconds:.0f} s; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+              f"scoring {score_seconds:.0f} s; daily run of the last day {daily_seconds:.0f} s; "
+              f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+def print_daily_run(result: TransformResult, day: date, seconds: float) -> None:
+    by_materialization: dict[str, float] = {}
+    for model in result.models:
+        by_materialization[model.materialized] = by_materialization.get(model.materialized, 0.0) + model.seconds
+    print(f"\ndaily run of {day}: {seconds:.1f} s in all (seeds, sources and audits included); models: "
+          + ", ".join(f"{kind} {total:.1f} s" for kind, total in sorted(by_materialization.items())))
+    for model in sorted(result.models, key=lambda m: m.seconds, reverse=True):
+        print(f"  {model.name:<40} {model.materialized:<18} {model.seconds:6.1f} s  {model.row_count or 0:>10,} rows")
 
 
 if __name__ == "__main__":
