@@ -21,7 +21,8 @@ import resource
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from collections import Counter
+from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -69,7 +70,7 @@ def main() -> None:
         score_seconds = time.perf_counter() - started
 
         print(report.to_text())
-        last_day = args.start_date + timedelta(days=args.days - 1)
+        last_day = result.end_date  # the lake's last snapshot day, as the full build found it
         started = time.perf_counter()
         daily = run_transformations(settings, start_date=last_day, end_date=last_day)
         daily_seconds = time.perf_counter() - started
@@ -81,9 +82,9 @@ def main() -> None:
 
 
 def print_daily_run(result: TransformResult, day: date, seconds: float) -> None:
-    by_materialization: dict[str, float] = {}
+    by_materialization: Counter[str] = Counter()
     for model in result.models:
-        by_materialization[model.materialized] = by_materialization.get(model.materialized, 0.0) + model.seconds
+        by_materialization[model.materialized] += model.seconds
     print(f"\ndaily run of {day}: {seconds:.1f} s in all (seeds, sources and audits included); models: "
           + ", ".join(f"{kind} {total:.1f} s" for kind, total in sorted(by_materialization.items())))
     for model in sorted(result.models, key=lambda m: m.seconds, reverse=True):
