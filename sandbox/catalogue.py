@@ -271,9 +271,10 @@ ASSORTMENTS: dict[str, Assortment] = {
 }
 
 
-def models_for(assortment: Assortment, is_bag: bool) -> list[tuple[Model, float]]:
-    """The models a marketplace lists, with their weight among its new listings."""
-    pool = BAG_MODELS if is_bag else NON_BAG_MODELS
+def models_for(assortment: Assortment, is_bag: bool, pool: tuple[Model, ...] | None = None) -> list[tuple[Model, float]]:
+    """The models a marketplace lists, with their weight among its new listings (of `pool`,
+    by default this catalogue's bags or non-bags; sandbox/long_tail.py has the rest)."""
+    pool = (BAG_MODELS if is_bag else NON_BAG_MODELS) if pool is None else pool
     weighted = []
     for model in pool:
         if model.apparel and not assortment.apparel:

@@ -29,9 +29,11 @@ from sandbox.catalogue import (
     CONDITION_DEMAND,
     CONDITION_VALUE,
     DEMAND_TREND_PER_30_DAYS,
+    NON_BAG_MODELS,
     Model,
     models_for,
 )
+from sandbox.long_tail import LONG_TAIL_BAG_MODELS, LONG_TAIL_NON_BAG_MODELS, LONG_TAIL_SHARE
 from sandbox.model import CONDITIONS, Listing, ListingState
 
 
@@ -200,14 +202,19 @@ class FxRates:
 class _MarketplaceSim:
     """One marketplace's stock and history."""
 
-    def __init__(self, profile: MarketplaceProfile, seed: int, scale: float, origin: date, start: date, fx: FxRates):
+    def __init__(self, profile: MarketplaceProfile, seed: int, scale: float, origin: date, start: date, fx: FxRates,
+                 long_tail_share: float = LONG_TAIL_SHARE):
         self.profile = profile
         self.seed = seed
         self.start = start
         self.fx = fx
         self.tz = ZoneInfo(profile.timezone)
         assortment = ASSORTMENTS[profile.assortment]
-        self.models = {True: _Weighted(models_for(assortment, True)), False: _Weighted(models_for(assortment, False))}
+        self.models = {True: _Weighted(models_for(assortment, True)),
+                       False: _Weighted(models_for(assortment, False, NON_BAG_MODELS + LONG_TAIL_NON_BAG_MODELS))}
+        # the open world: this share of new bags are models the normaliser's seeds never name
+        self.long_tail_share = long_tail_share
+        self.long_tail = _Weighted(models_for(assortment, True, LONG_TAIL_BAG_MODELS))
         self.conditions = _Weighted([(c, assortment.condition_mix.get(c, 0.0)) for c in CONDITIONS])
         self.colors = _Weighted(COLOR_WEIGHTS.items())
         live = profile.live_listings * scale
@@ -389,7 +396,10 @@ class _MarketplaceSim:
         return [midnight + timedelta(seconds=int(s)) for s in offsets]
 
     def _create(self, is_bag: bool, day: date, published_at: datetime, rng: random.Random) -> None:
-        model: Model = self.models[is_bag].pick(rng)
+        if is_bag and self.long_tail_share and rng.random() < self.long_tail_share:
+            model: Model = self.long_tail.pick(rng)
+        else:
+            model = self.models[is_bag].pick(rng)
         size, retail = rng.choice(model.sizes)
         style = rng.choice(model.styles)
         color = style.color or self.colors.pick(rng)
@@ -467,10 +477,14 @@ class Market:
         start_date: date = date(2026, 9, 1),
         scale: float = 1.0,
         profiles: Mapping[str, MarketplaceProfile] | None = None,
+        long_tail_share: float = LONG_TAIL_SHARE,
     ):
+        if not 0 <= long_tail_share < 1:
+            raise ValueError(f"long_tail_share must be in [0, 1), got {long_tail_share}")
         self.seed = seed
         self.start_date = start_date
         self.scale = scale
+        self.long_tail_share = long_tail_share
         self.history_start = start_date - timedelta(days=BURN_IN_DAYS)
         self._fx = FxRates(seed, self.history_start)
         self._current = start_date
@@ -491,7 +505,8 @@ class Market:
         if profile.assortment not in ASSORTMENTS:
             raise ValueError(f"unknown assortment {profile.assortment!r}")
         self.fx_rate(profile.currency, self.start_date)  # rejects unknown currencies early
-        sim = _MarketplaceSim(profile, self.seed, self.scale, self.history_start, self.start_date, self._fx)
+        sim = _MarketplaceSim(profile, self.seed, self.scale, self.history_start, self.start_date, self._fx,
+                              self.long_tail_share)
         sim.run_until(self._current)
         self._sims[profile.key] = sim
 

@@ -47,6 +47,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -56,6 +57,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from sandbox.long_tail import long_tail_noun, site_wording
 from sandbox.model import ListingState
 from sandbox.replicas import SandboxRequest, SandboxResponse, register_replica
 
@@ -68,6 +70,11 @@ BAG_COLLECTIONS = frozenset({"handbags", "bags"})
 ALL_COLLECTIONS = frozenset({"all"})
 
 STATIC_DIR = Path(__file__).parent / "static" / "fashionphile"
+# Listing-days the market's replica (sandbox/server.py) shows at price 0; a replica built by hand
+# (tests serving fixed states, benchmarks) shows none unless given `zero_price_share`.
+ZERO_PRICE_SHARE = 0.015
+SIZE_CODES = frozenset({"PM", "MM", "GM", "BB", "TPM", "Haut", "A4", "A6"})  # written after the model
+NOUN_SHARE = 0.35  # long-tail titles that add a noun after the model
 
 ROBOTS_TXT = """\
 # we use Shopify as our ecommerce platform
@@ -118,10 +125,29 @@ def legacy_item_id(state: ListingState) -> str:
 
 
 def product_title(state: ListingState) -> str:
-    """`<Material/Style> <Size> <Model> <Colour>`, e.g. "Caviar Quilted Medium Double Flap Black"."""
+    """`<Material/Style> <Size> <Model> <Colour>`, e.g. "Caviar Quilted Medium Double Flap Black".
+
+    A long-tail model is written as the real site writes the less common lines: its name as the
+    listing's writer put it, sometimes with a noun ("Small Sangle Bucket Bag"), and a size code
+    after it ("Damier Ebene Odeon PM Black", "Monogram Popincourt Haut")."""
     lst = state.listing
-    parts = [lst.style, lst.size, lst.model, lst.color]
+    wording = site_wording(lst, MARKETPLACE)
+    if wording is None:
+        parts = [lst.style, lst.size, lst.model, lst.color]
+    else:
+        after = lst.size if lst.size and (lst.size.isdigit() or lst.size in SIZE_CODES) else None
+        before = None if after else lst.size
+        parts = [lst.style, before, wording, long_tail_noun(lst, MARKETPLACE, NOUN_SHARE), after, lst.color]
     return " ".join(p.strip() for p in parts if p and p.strip())
+
+
+def shows_zero_price(state: ListingState, day: date | None, share: float) -> bool:
+    """The real search results show some listings at price 0 (3 of 180 captured): a bad value,
+    not a price; the listing is still for sale and the ground truth keeps its real price.
+    Which listing-days show it is fixed by (listing, day)."""
+    if day is None or share <= 0:
+        return False
+    return zlib.crc32(f"{state.listing.listing_id}:{day.isoformat()}:zero-price".encode()) % 10_000 < share * 10_000
 
 
 def slugify(text: str) -> str:
@@ -172,8 +198,10 @@ class FashionphileReplica:
     """
 
     def __init__(self, marketplace: str = MARKETPLACE, currency: str = CURRENCY, *,
-                 hits_per_page: int = DEFAULT_HITS_PER_PAGE, faults: FashionphileFaults | None = None) -> None:
+                 hits_per_page: int = DEFAULT_HITS_PER_PAGE, faults: FashionphileFaults | None = None,
+                 zero_price_share: float = 0.0) -> None:
         self.marketplace = marketplace
+        self.zero_price_share = zero_price_share
         self.currency = currency
         self.hits_per_page = hits_per_page
         self.faults = faults or FashionphileFaults()
@@ -193,7 +221,7 @@ class FashionphileReplica:
             day=request.day,
             ordered=ordered,
             by_handle={product_handle(s): s for s in ordered},
-            hits={s.listing.listing_id: self.hit(s) for s in ordered},
+            hits={s.listing.listing_id: self.hit(s, request.day) for s in ordered},
         )
         with self._lock:
             for old in list(self._catalogues)[:-1]:  # keep the day served and the one before
@@ -208,10 +236,16 @@ class FashionphileReplica:
             return list(ordered)
         return None
 
-    def hit(self, state: ListingState) -> dict:
+    def shown_prices(self, state: ListingState, day: date | None) -> tuple[Decimal, Decimal | None]:
+        """(price, compare_at_price) as the page shows them on `day`: 0 and none on a zero-price day."""
+        if shows_zero_price(state, day, self.zero_price_share):
+            return Decimal("0.00"), None
+        return state.price, state.compare_at_price if marked_down(state) else None
+
+    def hit(self, state: ListingState, day: date | None = None) -> dict:
         lst = state.listing
         handle = product_handle(state)
-        sale = marked_down(state)
+        price, compare_at = self.shown_prices(state, day)
         return {
             "objectID": str(lst.listing_id),
             "product_id": lst.listing_id,
@@ -221,19 +255,19 @@ class FashionphileReplica:
             "vendor": lst.brand,
             "product_type": lst.category,
             "condition": fashionphile_condition(lst.condition, lst.listing_id),
-            "price": float(state.price),
-            "compare_at_price": float(state.compare_at_price) if sale else None,
+            "price": float(price),
+            "compare_at_price": float(compare_at) if compare_at is not None else None,
             "inventory_available": state.available,
             "legacy_id": legacy_item_id(state),
             "image": f"/cdn/shop/files/{legacy_item_id(state)}_1.jpg",
             "published_at": _iso(lst.published_at),
         }
 
-    def product_json(self, state: ListingState) -> dict:
+    def product_json(self, state: ListingState, day: date | None = None) -> dict:
         lst = state.listing
         handle = product_handle(state)
         published = _iso(lst.published_at)
-        sale = marked_down(state)
+        price, compare_at = self.shown_prices(state, day)
         return {
             "product": {
                 "id": lst.listing_id,
@@ -253,10 +287,10 @@ class FashionphileReplica:
                         "id": lst.variant_id,
                         "product_id": lst.listing_id,
                         "title": "Default Title",
-                        "price": money(state.price),
+                        "price": money(price),
                         "sku": legacy_item_id(state),
                         "position": 1,
-                        "compare_at_price": money(state.compare_at_price) if sale else None,
+                        "compare_at_price": money(compare_at),
                         "fulfillment_service": "manual",
                         "inventory_management": "shopify",
                         "option1": "Default Title",
@@ -303,11 +337,11 @@ class FashionphileReplica:
         m = re.fullmatch(r"/products/([a-z0-9-]+)\.json", path)
         if m:
             state = self.catalogue(request).by_handle.get(m.group(1))
-            return SandboxResponse.json(self.product_json(state)) if state else SandboxResponse.not_found()
+            return SandboxResponse.json(self.product_json(state, request.day)) if state else SandboxResponse.not_found()
         m = re.fullmatch(r"/products/([a-z0-9-]+)/?", path)
         if m:
             state = self.catalogue(request).by_handle.get(m.group(1))
-            return SandboxResponse.html(self._product_page(state)) if state else _not_found_html()
+            return SandboxResponse.html(self._product_page(state, request.day)) if state else _not_found_html()
         return _not_found_html()
 
     def _static(self, name: str) -> SandboxResponse:
@@ -366,8 +400,8 @@ class FashionphileReplica:
             }
         )
 
-    def _product_page(self, state: ListingState) -> str:
-        hit = self.hit(state)
+    def _product_page(self, state: ListingState, day: date | None = None) -> str:
+        hit = self.hit(state, day)
         if hit["compare_at_price"] is not None:
             price = (
                 f'<s class="price-item price-item--regular">{_usd(hit["compare_at_price"])}</s>'
@@ -389,7 +423,7 @@ class FashionphileReplica:
         return _page(f"{hit['vendor']} {hit['title']}", body)
 
 
-register_replica(MARKETPLACE, FashionphileReplica)
+register_replica(MARKETPLACE, lambda key, currency: FashionphileReplica(key, currency, zero_price_share=ZERO_PRICE_SHARE))
 
 
 # -- helpers -------------------------------------------------------------------------------

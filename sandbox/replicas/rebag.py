@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
+from sandbox.long_tail import site_wording
 from sandbox.model import Listing, ListingState
 from sandbox.replicas import register_replica
 from sandbox.replicas.shopify import ShopifyReplica, StoreProduct, chance, pick, slugify, strip_accents
@@ -197,6 +198,14 @@ def brand_handle(brand: str) -> str:
 
 
 def model_name(listing: Listing) -> str:
+    wording = site_wording(listing, "rebag")
+    if wording is not None:  # a long-tail model: Rebag's name for it, with its noun ("Odeon Handbag")
+        words = strip_accents(wording)
+        if not listing.is_bag or words.split()[-1].lower() in BAG_NOUNS:
+            return words
+        if listing.brand == "Louis Vuitton":  # as on the real page: "Trocadero Handbag", "Tivoli Handbag"
+            return f"{words} Handbag"
+        return f"{words} {CATEGORY_NOUNS.get(listing.category.lower(), 'Bag')}"
     model = strip_accents(listing.model)
     if model in MODEL_NAMES:
         return MODEL_NAMES[model]

@@ -22,12 +22,14 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from sandbox.long_tail import long_tail_noun, site_wording
 from sandbox.model import CONDITIONS, Listing, ListingState
 from sandbox.replicas import register_replica
 from sandbox.replicas.shopify import ShopifyReplica, StoreProduct, slugify, strip_accents
 
 STORES_PATH = Path(__file__).resolve().parent.parent / "stores.yaml"
 TITLE_FIELDS = {"brand", "model", "size", "color", "style", "material", "hardware", "hardware_phrase"}
+STORE_NOUN_SHARE = 0.3  # of long-tail listings whose title adds a noun after the model ("Sully Bag")
 DEFAULT_CONDITION_WORDS = {"NEW": "New", "EXCELLENT": "Excellent", "VERY_GOOD": "Very Good", "GOOD": "Good", "FAIR": "Fair"}
 
 
@@ -116,7 +118,7 @@ class ConfigStoreReplica(ShopifyReplica):
         hardware = listing.hardware_color or ""
         fields = {
             "brand": self.brand(listing),
-            "model": listing.model,
+            "model": self.model_words(listing),
             "size": listing.size or "",
             "color": listing.color,
             "style": listing.style,
@@ -125,6 +127,13 @@ class ConfigStoreReplica(ShopifyReplica):
             "hardware_phrase": f"{hardware} Hardware" if hardware else "",
         }
         return " ".join(self.options.title.format(**fields).split())
+
+    def model_words(self, listing: Listing) -> str:
+        """The model as this store writes it: a long-tail model varies (accents, other names, a noun)."""
+        wording = site_wording(listing, self.marketplace)
+        if wording is None:
+            return listing.model
+        return " ".join(part for part in (wording, long_tail_noun(listing, self.marketplace, STORE_NOUN_SHARE)) if part)
 
     def product_type(self, listing: Listing) -> str:
         if listing.is_bag and self.options.bag_product_type != "category":

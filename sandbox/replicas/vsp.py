@@ -14,6 +14,7 @@ import html
 from collections.abc import Iterable
 from datetime import date, timedelta, timezone
 
+from sandbox.long_tail import site_wording
 from sandbox.model import Listing, ListingState
 from sandbox.replicas import register_replica
 from sandbox.replicas.shopify import ShopifyReplica, StoreProduct, chance, pick, slugify
@@ -24,6 +25,7 @@ BAG_PRODUCT_TYPE = "Handbags"
 
 MODEL_NAMES = {"Classic Flap": "Classic Double Flap Bag", "Boy": "Boy Bag", "2.55 Reissue": "2.55 Reissue Flap Bag"}
 BAG_NOUNS = {"bag", "tote", "handbag", "clutch", "backpack", "hobo", "pouch", "satchel", "wallet", "shopper"}
+VINTAGE_SHARE = 0.15  # of long-tail listings whose description opens with "Vintage"
 
 # Half the listings state the grade, the other half only describe the wear.
 CONDITION_PHRASES = {
@@ -85,6 +87,10 @@ def product_type(listing: Listing) -> str:
 
 
 def model_words(listing: Listing) -> str:
+    wording = site_wording(listing, "vsp")
+    if wording is not None:  # a long-tail model, as the listing's writer put it
+        last = wording.split()[-1].lower()
+        return wording if not listing.is_bag or last in BAG_NOUNS | {"pochette", "strap"} else f"{wording} Bag"
     if listing.model in MODEL_NAMES:
         return MODEL_NAMES[listing.model]
     last = listing.model.split()[-1].lower() if listing.model else ""
@@ -93,7 +99,8 @@ def model_words(listing: Listing) -> str:
 
 def vsp_title(listing: Listing) -> str:
     material = listing.style.replace("Quilted ", "") if listing.style else listing.material
-    description = " ".join(part for part in (listing.color, material, listing.size, model_words(listing)) if part)
+    vintage = "Vintage" if site_wording(listing, "vsp") is not None and chance(listing.listing_id, "vsp-vintage", VINTAGE_SHARE) else ""
+    description = " ".join(part for part in (vintage, listing.color, material, listing.size, model_words(listing)) if part)
     return f"{listing.brand} // {description}"
 
 
