@@ -8,6 +8,7 @@ On DuckDB the whole run is also one transaction: a failure leaves the warehouse 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -49,6 +50,9 @@ __all__ = [
 
 STAGED_SUFFIX = "__staged"
 SAMPLE_ROWS = 5
+# Which seed contents each incremental model was built with: a changed seed (a new alias)
+# rebuilds the incremental models that read it, so the history is reclassified.
+SEED_VERSIONS_TABLE = "seeds.model_seed_versions"
 
 
 @dataclass
@@ -156,12 +160,13 @@ def _run(
 ) -> TransformResult:
     engine.begin()
     try:
+        seeds = load_seeds(seeds_dir)
         if prepare_sources:
-            engine.prepare_sources(settings, load_seeds(seeds_dir))
+            engine.prepare_sources(settings, seeds)
         full_refresh = full_refresh or (start_date is None and end_date is None)
         start, end = _date_range(engine, start_date, end_date)
         result = TransformResult(engine.dialect, start, end, full_refresh)
-        builder = _ModelBuilder(engine, result, full_refresh)
+        builder = _ModelBuilder(engine, result, full_refresh, seed_versions(models, seeds))
         for name in names:
             builder.build(models[name], start, end)
         engine.commit()
@@ -183,27 +188,91 @@ def _date_range(engine: Engine, start: date | None, end: date | None) -> tuple[d
     return start or lake_range[0], end or lake_range[1]
 
 
+def seed_versions(models: dict[str, Model], seeds: list) -> dict[str, str]:
+    """Model name -> a fingerprint of the seed files it reads, directly or upstream."""
+    digests = {}
+    for seed in seeds:
+        digest = hashlib.sha256(seed.path.read_bytes())
+        yaml_path = seed.path.with_suffix(".yml")
+        if yaml_path.exists():
+            digest.update(yaml_path.read_bytes())
+        digests[seed.name] = digest.hexdigest()
+    versions: dict[str, str] = {}
+
+    def seeds_read(name: str, seen: set[str]) -> set[str]:
+        found = {t for t in models[name].depends_on if t in digests}
+        for upstream in models[name].depends_on:
+            if upstream in models and upstream not in seen:
+                seen.add(upstream)
+                found |= seeds_read(upstream, seen)
+        return found
+
+    for name in models:
+        read = sorted(seeds_read(name, {name}))
+        versions[name] = hashlib.sha256("".join(f"{s}={digests[s]};" for s in read).encode()).hexdigest()
+    return versions
+
+
 def days_between(start: date, end: date) -> list[date]:
     return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
 
 
 class _ModelBuilder:
-    def __init__(self, engine: Engine, result: TransformResult, full_refresh: bool) -> None:
+    def __init__(self, engine: Engine, result: TransformResult, full_refresh: bool,
+                 seed_versions: dict[str, str] | None = None) -> None:
         self.engine = engine
         self.result = result
         self.full_refresh = full_refresh
         self.jinja = jinja_environment()
+        self.seed_versions = seed_versions or {}
+        self._built_with = self._read_seed_versions()
 
     def build(self, model: Model, start: date, end: date) -> None:
         started = time.monotonic()
         log.info("building %s (%s)", model.name, model.materialized)
         if model.is_incremental:
-            intervals, rows, audits = self._build_incremental(model, start, end)
+            refresh = self.full_refresh or self._seeds_changed(model)
+            if refresh and not self.full_refresh:
+                start, end = self._whole_lake(start, end)
+                log.info("%s: its seeds changed since it was built; rebuilding %s..%s", model.name, start, end)
+            intervals, rows, audits = self._build_incremental(model, start, end, refresh)
+            self._record_seed_version(model)
         else:
             intervals, (rows, audits) = [(start, end)], self._build_table(model, start, end)
         self.result.models.append(
             ModelRun(model.name, model.materialized, intervals, rows, audits, time.monotonic() - started)
         )
+
+    # -- seed versions of incremental models
+    def _read_seed_versions(self) -> dict[str, str] | None:
+        """None when the table does not exist yet (or in print mode)."""
+        if self.engine.table_columns(SEED_VERSIONS_TABLE) is None:
+            return None
+        _, rows = self._fetch(f"select model, seeds_sha256 from {SEED_VERSIONS_TABLE}")
+        return {row[0]: row[1] for row in rows}
+
+    def _seeds_changed(self, model: Model) -> bool:
+        """The published table was built with other seed contents (or before they were recorded)."""
+        if not self._exists(model.name) or model.name not in self.seed_versions:
+            return False
+        built_with = (self._built_with or {}).get(model.name)
+        return built_with != self.seed_versions[model.name]
+
+    def _whole_lake(self, start: date, end: date) -> tuple[date, date]:
+        lake = self.engine.snapshot_date_range()
+        return (min(start, lake[0]), max(end, lake[1])) if lake else (start, end)
+
+    def _record_seed_version(self, model: Model) -> None:
+        version = self.seed_versions.get(model.name)
+        if version is None:
+            return
+        table = self.engine.qualified(SEED_VERSIONS_TABLE)
+        if self._built_with is None:
+            self.engine.execute(f"create table if not exists {table} (model varchar, seeds_sha256 varchar)")
+            self._built_with = {}
+        self.engine.execute(f"delete from {table} where model = '{model.name}'")
+        self.engine.execute(f"insert into {table} (model, seeds_sha256) values ('{model.name}', '{version}')")
+        self._built_with[model.name] = version
 
     # -- table: stage, audit, swap
     def _build_table(self, model: Model, start: date, end: date) -> tuple[int | None, list[str]]:
@@ -221,8 +290,8 @@ class _ModelBuilder:
         return rows, audits
 
     # -- incremental_by_day: per interval stage, audit, delete + insert
-    def _build_incremental(self, model: Model, start: date, end: date):
-        if self.full_refresh:
+    def _build_incremental(self, model: Model, start: date, end: date, full_refresh: bool):
+        if full_refresh:
             self.engine.execute(self.engine.drop_table(model.name))
             intervals = [(start, end)]
         else:

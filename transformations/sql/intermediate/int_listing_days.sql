@@ -2,6 +2,8 @@
 -- since the listing's previous sighting, and how many complete snapshots of its marketplace
 -- passed without it in between (>= grace_days: it had gone and came back, a relist).
 -- Incremental by day: a day's rows only read that day and the listing's earlier sightings.
+-- A day whose row was rejected (intermediate.int_listings_rejected) but names the listing is a
+-- sighting without a price: it has no row here, yet the listing was not absent that day.
 with
 
 unioned as (
@@ -11,6 +13,17 @@ unioned as (
 
 snapshots as (
     select * from intermediate.int_marketplace_snapshots
+),
+
+-- rows set aside by a row rule (a price of 0, no brand...) that still name their listing: the
+-- listing was on the site that day, a sighting without a price, so it never looks absent
+rejected_sightings as (
+    select distinct
+        listing_key,
+        snapshot_date
+    from intermediate.int_listings_rejected
+    where listing_key is not null
+        and snapshot_date <= date '{{ end_date }}'
 ),
 
 -- per-marketplace rules; the '*' defaults for a marketplace the seed does not list
@@ -73,19 +86,47 @@ joined as (
     cross join marketplace_defaults
 ),
 
+previous_rejected as (
+    select
+        interval_days.listing_key,
+        interval_days.snapshot_date,
+        max(rejected_sightings.snapshot_date) as previous_rejected_date
+    from interval_days
+    inner join rejected_sightings
+        on interval_days.listing_key = rejected_sightings.listing_key
+        and rejected_sightings.snapshot_date < interval_days.snapshot_date
+    group by
+        interval_days.listing_key,
+        interval_days.snapshot_date
+),
+
+-- the previous sighting of any kind (priced, or a rejected row): absence is counted from it
+with_sightings as (
+    select
+        joined.*,
+        case
+            when joined.previous_seen_date is not null
+                then coalesce(greatest(joined.previous_seen_date, previous_rejected.previous_rejected_date), joined.previous_seen_date)
+        end as previous_sighting_date
+    from joined
+    left join previous_rejected
+        on joined.listing_key = previous_rejected.listing_key
+        and joined.snapshot_date = previous_rejected.snapshot_date
+),
+
 with_snapshots as (
     select
         joined.*,
         today.is_complete as snapshot_is_complete,
         today.complete_snapshot_number,
         previous.complete_snapshot_number as previous_complete_snapshot_number
-    from joined
+    from with_sightings as joined
     inner join snapshots as today
         on joined.marketplace = today.marketplace
         and joined.snapshot_date = today.snapshot_date
     left join snapshots as previous
         on joined.marketplace = previous.marketplace
-        and joined.previous_seen_date = previous.snapshot_date
+        and joined.previous_sighting_date = previous.snapshot_date
 ),
 
 final as (
@@ -98,6 +139,8 @@ final as (
         title,
         brand,
         model,
+        model_key,
+        model_source,
         size,
         color,
         material,
@@ -120,7 +163,7 @@ final as (
         coalesce(previous_price is not null and price < previous_price, false) as is_markdown,
         snapshot_is_complete,
         complete_snapshot_number,
-        -- complete snapshots strictly between the previous sighting and today
+        -- complete snapshots strictly between the previous sighting (a rejected row too) and today
         case
             when previous_seen_date is null then null
             else complete_snapshot_number

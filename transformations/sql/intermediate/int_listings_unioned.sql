@@ -5,6 +5,9 @@
 {%- macro norm(expression) -%}
 trim(regexp_replace(lower(translate({{ expression }}, 'ÀÁÂÄÃÅàáâäãåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÖÕØòóôöõøÙÚÛÜùúûüÝýÿ', 'AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyy')), '[^a-z0-9]+', ' '))
 {%- endmacro %}
+{%- macro title_case(expression) -%}
+array_join(transform(split({{ expression }}, ' '), word -> upper(substr(word, 1, 1)) || substr(word, 2)), ' ')
+{%- endmacro %}
 {%- macro contains(text, alias) -%}
 strpos(' ' || {{ text }} || ' ', ' ' || {{ alias }} || ' ')
 {%- endmacro %}
@@ -14,28 +17,36 @@ strpos(' ' || {{ text }} || ' ', ' ' || {{ alias }} || ' ')
 
 with
 
+-- per-marketplace rules (max_price of the row rules); the '*' defaults for a marketplace not listed
+{{ marketplace_rules_ctes() }}
+
+-- a row breaking a row rule (macros/row_rules.sql) is in intermediate.int_listings_rejected instead
 {% for marketplace in sources %}
 stg_{{ marketplace }} as (
     select
-        marketplace,
-        listing_id,
-        snapshot_date,
-        url,
-        title,
-        brand_raw,
-        model_raw,
-        size_raw,
-        color_raw,
-        material_raw,
-        condition_raw,
-        price,
-        currency,
-        compare_at_price,
-        is_available,
-        published_at,
-        estimated_retail_price
-    from staging.stg_{{ marketplace }}__listings
-    where {{ between_days('snapshot_date') }}
+        listings.marketplace,
+        listings.listing_id,
+        listings.snapshot_date,
+        listings.url,
+        listings.title,
+        listings.brand_raw,
+        listings.model_raw,
+        listings.size_raw,
+        listings.color_raw,
+        listings.material_raw,
+        listings.condition_raw,
+        listings.price,
+        listings.currency,
+        listings.compare_at_price,
+        listings.is_available,
+        listings.published_at,
+        listings.estimated_retail_price
+    from staging.stg_{{ marketplace }}__listings as listings
+    left join marketplaces
+        on listings.marketplace = marketplaces.marketplace
+    cross join marketplace_defaults
+    where {{ between_days('listings.snapshot_date') }}
+        and {{ row_rejection_rule('listings') }} is null
 ),
 
 {% endfor %}
@@ -63,8 +74,16 @@ conditions as (
     select * from seeds.conditions
 ),
 
+-- USD per unit on each day: the ECB rate of the day, else the last one published before it
+-- (at most 7 days old; intermediate.int_fx_usd_daily). USD itself needs no rate.
 fx_rates as (
-    select * from seeds.fx_rates_usd
+    select
+        price_date,
+        currency,
+        usd_per_unit
+    from intermediate.int_fx_usd_daily
+    where currency <> 'USD'
+        and {{ between_days('price_date') }}
 ),
 
 listings as (
@@ -157,55 +176,245 @@ texts_branded as (
         and brand_best.match_rank = 1
 ),
 
--- model: the longest alias of the brand's dictionary found in model_raw or the title
-model_candidates as (
-    select
-        texts_branded.marketplace,
-        texts_branded.title,
-        texts_branded.brand_raw,
-        texts_branded.model_raw,
-        model_aliases.model,
-        case
-            when {{ contains('texts_branded.model_text', 'model_aliases.alias') }} > 0 then 'model_raw'
-            else 'title'
-        end as model_source,
-        length(model_aliases.alias) as alias_length
+-- model (docs/market-model.md, "Which model"). Evidence, strongest first:
+--   site_alias     the site's own model field (Rebag meta-model tag, body "Model:", VSP's
+--                  body), mapped by the longest alias found in it; the title is not searched
+--   site           that field without a known alias: the site's name is the model
+--   title_alias    no site field: the longest alias in the title, except an alias that only
+--                  names a material or canvas there ("Triomphe" inside "Triomphe Canvas")
+--   title_fragment no alias: the title's words left after brand, materials, colours,
+--                  sizes, fillers and a trailing category noun
+-- An accessory named after a model ("Neverfull MM Pochette") becomes "<model> Pochette".
+-- model_key (brand/model as lower-case words) is one key per model across days and sites.
+title_words as (
+    select * from seeds.title_words
+),
+
+text_brands as (
+    select distinct
+        brand
     from texts_branded
+    where brand is not null
+),
+
+-- one regex alternation per brand and kind of word to drop, longest phrase first
+removable_phrases as (
+    select distinct * from (
+    select brand, phrase, kind from title_words where kind in ('generic', 'filler', 'noun')
+    union all
+    select '*' as brand, alias as phrase, 'fragment' as kind from material_families
+    union all
+    select '*' as brand, alias as phrase, 'fragment' as kind from color_families
+    union all
+    select '*' as brand, alias as phrase, 'fragment' as kind from model_sizes where brand = '*'
+    union all
+    select brand, phrase, 'fragment' as kind from title_words where kind = 'filler'
+    ) as phrases
+),
+
+brand_patterns as (
+    select
+        text_brands.brand,
+        removable_phrases.kind,
+        array_join(
+            array_agg(removable_phrases.phrase order by length(removable_phrases.phrase) desc, removable_phrases.phrase),
+            '|'
+        ) as pattern
+    from text_brands
+    inner join removable_phrases
+        on removable_phrases.brand in (text_brands.brand, '*')
+    group by
+        text_brands.brand,
+        removable_phrases.kind
+),
+
+texts_searchable as (
+    select
+        texts_branded.*,
+        -- a model_raw that is only the title (a parser's fallback) is not the site's field
+        case
+            when texts_branded.model_text not in ('', texts_branded.title_text, texts_branded.model_title_text)
+                then texts_branded.model_text
+            else ''
+        end as site_model_text,
+        filler.pattern as filler_pattern,
+        generic.pattern as generic_pattern,
+        noun.pattern as noun_pattern,
+        fragment.pattern as fragment_pattern
+    from texts_branded
+    left join brand_patterns as filler
+        on texts_branded.brand = filler.brand
+        and filler.kind = 'filler'
+    left join brand_patterns as generic
+        on texts_branded.brand = generic.brand
+        and generic.kind = 'generic'
+    left join brand_patterns as noun
+        on texts_branded.brand = noun.brand
+        and noun.kind = 'noun'
+    left join brand_patterns as fragment
+        on texts_branded.brand = fragment.brand
+        and fragment.kind = 'fragment'
+),
+
+alias_candidates as (
+    select
+        texts_searchable.marketplace,
+        texts_searchable.title,
+        texts_searchable.brand_raw,
+        texts_searchable.model_raw,
+        model_aliases.brand,
+        model_aliases.model,
+        model_aliases.alias,
+        case when texts_searchable.site_model_text <> '' then 'site_alias' else 'title_alias' end as model_source,
+        case
+            when texts_searchable.site_model_text <> '' then texts_searchable.site_model_text
+            else texts_searchable.model_title_text
+        end as searched_text
+    from texts_searchable
     inner join model_aliases
-        on texts_branded.brand = model_aliases.brand
+        on texts_searchable.brand = model_aliases.brand
         and (
-            {{ contains('texts_branded.model_text', 'model_aliases.alias') }} > 0
-            or {{ contains('texts_branded.model_title_text', 'model_aliases.alias') }} > 0
+            {{ contains('texts_searchable.site_model_text', 'model_aliases.alias') }} > 0
+            or (
+                texts_searchable.site_model_text = ''
+                and {{ contains('texts_searchable.model_title_text', 'model_aliases.alias') }} > 0
+            )
         )
 ),
 
-model_best as (
+-- "Triomphe" inside "Triomphe Canvas", "Monogram" inside "Monogram Canvas": a material's name
+alias_inside_material as (
+    select distinct
+        alias_candidates.marketplace,
+        alias_candidates.title,
+        alias_candidates.brand_raw,
+        alias_candidates.model_raw,
+        alias_candidates.alias
+    from alias_candidates
+    inner join material_families
+        on length(material_families.alias) > length(alias_candidates.alias)
+        and {{ contains('alias_candidates.searched_text', 'material_families.alias') }} > 0
+        and {{ contains('alias_candidates.searched_text', 'material_families.alias') }}
+            <= {{ contains('alias_candidates.searched_text', 'alias_candidates.alias') }}
+        and {{ contains('alias_candidates.searched_text', 'alias_candidates.alias') }} + length(alias_candidates.alias)
+            <= {{ contains('alias_candidates.searched_text', 'material_families.alias') }} + length(material_families.alias)
+),
+
+alias_best as (
     select
-        marketplace,
-        title,
-        brand_raw,
-        model_raw,
-        model,
-        model_source,
+        alias_candidates.*,
         row_number() over (
-            partition by marketplace, title, brand_raw, model_raw
-            order by alias_length desc, model_source, model
+            partition by alias_candidates.marketplace, alias_candidates.title, alias_candidates.brand_raw, alias_candidates.model_raw
+            order by length(alias_candidates.alias) desc, alias_candidates.model
         ) as match_rank
-    from model_candidates
+    from alias_candidates
+    left join alias_inside_material
+        on alias_candidates.marketplace = alias_inside_material.marketplace
+        and alias_candidates.title is not distinct from alias_inside_material.title
+        and alias_candidates.brand_raw is not distinct from alias_inside_material.brand_raw
+        and alias_candidates.model_raw is not distinct from alias_inside_material.model_raw
+        and alias_candidates.alias = alias_inside_material.alias
+    where alias_inside_material.alias is null
+),
+
+-- an accessory word after the model's alias, not "with <it>": "Neverfull MM Pochette"
+accessory_candidates as (
+    select
+        alias_best.marketplace,
+        alias_best.title,
+        alias_best.brand_raw,
+        alias_best.model_raw,
+        title_words.label,
+        row_number() over (
+            partition by alias_best.marketplace, alias_best.title, alias_best.brand_raw, alias_best.model_raw
+            order by {{ contains('alias_best.searched_text', 'title_words.phrase') }}, length(title_words.phrase) desc
+        ) as match_rank
+    from alias_best
+    inner join title_words
+        on title_words.kind = 'accessory'
+        and title_words.brand in (alias_best.brand, '*')
+        and {{ contains('alias_best.searched_text', 'title_words.phrase') }}
+            > {{ contains('alias_best.searched_text', 'alias_best.alias') }} + length(alias_best.alias)
+        and {{ contains('alias_best.searched_text', "'with ' || title_words.phrase") }} = 0
+    where alias_best.match_rank = 1
+),
+
+texts_unaliased as (
+    select
+        texts_searchable.*,
+        -- the site's model without fillers and a trailing category noun ("Vintage Coussin Bag")
+        trim(regexp_replace(
+            trim(regexp_replace(
+                regexp_replace(texts_searchable.site_model_text, '\b(' || texts_searchable.filler_pattern || ')\b', ' '),
+                ' +', ' '
+            )),
+            '( (' || texts_searchable.generic_pattern || '))+$', ''
+        )) as site_model_words,
+        -- the title's words that are none of brand, material, colour, size, filler
+        trim(regexp_replace(
+            texts_searchable.model_title_text, '\b(' || texts_searchable.fragment_pattern || ')\b', ' '
+        )) as title_words_left
+    from texts_searchable
+),
+
+texts_fragmented as (
+    select
+        texts_unaliased.*,
+        -- up to the last category noun (what follows is colour), without a trailing
+        -- category noun or number: "Sangle Bucket Bag Amazone" -> sangle bucket
+        trim(regexp_replace(
+            regexp_replace(
+                coalesce(
+                    regexp_extract(
+                        regexp_replace(texts_unaliased.title_words_left, ' +', ' '),
+                        '^(.*\b(' || texts_unaliased.noun_pattern || '))\b', 1
+                    ),
+                    regexp_replace(texts_unaliased.title_words_left, ' +', ' ')
+                ),
+                '( (' || texts_unaliased.generic_pattern || '|[0-9][0-9.]*))+$', ''
+            ),
+            '^(' || texts_unaliased.generic_pattern || ')$', ''
+        )) as title_fragment
+    from texts_unaliased
+),
+
+texts_resolved as (
+    select
+        texts_fragmented.*,
+        case
+            when alias_best.model is not null then alias_best.model || coalesce(' ' || accessory_candidates.label, '')
+            when texts_fragmented.site_model_text <> '' then
+                {{ title_case("coalesce(nullif(texts_fragmented.site_model_words, ''), texts_fragmented.site_model_text)") }}
+            when regexp_like(texts_fragmented.title_fragment, '[a-z]') then {{ title_case('texts_fragmented.title_fragment') }}
+        end as model,
+        case
+            when alias_best.model is not null then alias_best.model_source
+            when texts_fragmented.site_model_text <> '' then 'site'
+            when regexp_like(texts_fragmented.title_fragment, '[a-z]') then 'title_fragment'
+        end as model_source
+    from texts_fragmented
+    left join alias_best
+        on texts_fragmented.marketplace = alias_best.marketplace
+        and texts_fragmented.title is not distinct from alias_best.title
+        and texts_fragmented.brand_raw is not distinct from alias_best.brand_raw
+        and texts_fragmented.model_raw is not distinct from alias_best.model_raw
+        and alias_best.match_rank = 1
+    left join accessory_candidates
+        on texts_fragmented.marketplace = accessory_candidates.marketplace
+        and texts_fragmented.title is not distinct from accessory_candidates.title
+        and texts_fragmented.brand_raw is not distinct from accessory_candidates.brand_raw
+        and texts_fragmented.model_raw is not distinct from accessory_candidates.model_raw
+        and accessory_candidates.match_rank = 1
 ),
 
 texts_modelled as (
     select
-        texts_branded.*,
-        model_best.model,
-        model_best.model_source
-    from texts_branded
-    left join model_best
-        on texts_branded.marketplace = model_best.marketplace
-        and texts_branded.title is not distinct from model_best.title
-        and texts_branded.brand_raw is not distinct from model_best.brand_raw
-        and texts_branded.model_raw is not distinct from model_best.model_raw
-        and model_best.match_rank = 1
+        texts_resolved.*,
+        case
+            when texts_resolved.model is not null
+                then replace({{ norm('texts_resolved.brand') }}, ' ', '-') || '/' || replace({{ norm('texts_resolved.model') }}, ' ', '-')
+        end as model_key
+    from texts_resolved
 ),
 
 -- size: size_raw first, then the title, then model_raw; the model's own sizes before the
@@ -361,6 +570,7 @@ texts_canonical as (
         texts_modelled.brand,
         texts_modelled.model,
         texts_modelled.model_source,
+        texts_modelled.model_key,
         coalesce(size_best.size, texts_modelled.size_raw) as size,
         color_best.color,
         material_best.material,
@@ -400,6 +610,7 @@ final as (
         texts_canonical.brand,
         texts_canonical.model,
         texts_canonical.model_source,
+        texts_canonical.model_key,
         texts_canonical.size,
         texts_canonical.color,
         texts_canonical.material,
@@ -414,9 +625,9 @@ final as (
         cast(listings.price as double) as price,
         cast(listings.compare_at_price as double) as compare_at_price,
         cast(listings.estimated_retail_price as double) as retail_price,
-        round(cast(listings.price as double) * fx_rates.usd_per_unit, 2) as price_usd,
-        round(cast(listings.compare_at_price as double) * fx_rates.usd_per_unit, 2) as compare_at_price_usd,
-        round(cast(listings.estimated_retail_price as double) * fx_rates.usd_per_unit, 2) as retail_price_usd,
+        round(cast(listings.price as double) * (case when listings.currency = 'USD' then 1e0 else fx_rates.usd_per_unit end), 2) as price_usd,
+        round(cast(listings.compare_at_price as double) * (case when listings.currency = 'USD' then 1e0 else fx_rates.usd_per_unit end), 2) as compare_at_price_usd,
+        round(cast(listings.estimated_retail_price as double) * (case when listings.currency = 'USD' then 1e0 else fx_rates.usd_per_unit end), 2) as retail_price_usd,
         listings.is_available,
         listings.published_at,
         cast(listings.published_at as date) as published_date
@@ -432,7 +643,7 @@ final as (
         and listings.condition_raw is not distinct from texts_canonical.condition_raw
     left join fx_rates
         on listings.currency = fx_rates.currency
-        and listings.snapshot_date = fx_rates.rate_date
+        and listings.snapshot_date = fx_rates.price_date
 )
 
 select * from final
