@@ -4,6 +4,7 @@ day's partition is published so that readers never see half of it.
 Layout (docs/architecture.md):
     raw/listings/marketplace=<m>/snapshot_date=<d>/part-0.parquet + _manifest.json
     raw/crawl_manifests/marketplace=<m>/snapshot_date=<d>/manifest.parquet
+    raw/fx_rates/fetch_date=<d>/part-0.parquet + _manifest.json   (the ECB's euro reference rates)
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 
 LISTINGS_DIR = "raw/listings"
 MANIFESTS_DIR = "raw/crawl_manifests"
+FX_RATES_DIR = "raw/fx_rates"
 MANIFEST_FILE = "_manifest.json"
 DATA_FILE = "part-0.parquet"
 
@@ -75,6 +77,17 @@ MANIFEST_SCHEMA = pa.schema(
 )
 
 
+# One row per currency and ECB publication day of one fetch; fetch_date comes from the path.
+FX_RATE_SCHEMA = pa.schema(
+    [
+        ("rate_date", pa.date32()),
+        ("currency", pa.string()),
+        ("units_per_eur", pa.float64()),
+        ("source_url", pa.string()),
+    ]
+)
+
+
 class LakeError(RuntimeError):
     """The lake could not be read or written; nothing was published."""
 
@@ -100,6 +113,16 @@ class Lake:
 
     def partition_path(self, marketplace: str, snapshot_date: date) -> str:
         return self.path(LISTINGS_DIR, f"marketplace={marketplace}", f"snapshot_date={snapshot_date.isoformat()}")
+
+    def fx_rates_path(self, fetch_date: date) -> str:
+        return self.path(FX_RATES_DIR, f"fetch_date={fetch_date.isoformat()}")
+
+    def read_fx_manifest(self, fetch_date: date) -> dict[str, Any] | None:
+        path = self.fx_rates_path(fetch_date) + "/" + MANIFEST_FILE
+        if not self.exists(path):
+            return None
+        with self.filesystem.open_input_stream(path) as stream:
+            return json.loads(stream.read())
 
     def manifest_table_path(self, marketplace: str, snapshot_date: date) -> str:
         return self.path(MANIFESTS_DIR, f"marketplace={marketplace}", f"snapshot_date={snapshot_date.isoformat()}")
@@ -214,8 +237,9 @@ class StagedPartition:
     """A day's listings written aside under _tmp/ in batches, so a crawl's memory stays bounded;
     published (or set aside) in one step by publish_staged()."""
 
-    def __init__(self, lake: Lake) -> None:
+    def __init__(self, lake: Lake, schema: pa.Schema = RAW_LISTING_SCHEMA) -> None:
         self.lake = lake
+        self.schema = schema
         self.directory = lake.path("_tmp", uuid.uuid4().hex)
         self.row_count = 0
         self._writer: pq.ParquetWriter | None = None
@@ -225,7 +249,7 @@ class StagedPartition:
             if self._writer is None:
                 self.lake.filesystem.create_dir(self.directory, recursive=True)
                 self._writer = pq.ParquetWriter(
-                    self.directory + "/" + DATA_FILE, RAW_LISTING_SCHEMA, filesystem=self.lake.filesystem, compression="zstd"
+                    self.directory + "/" + DATA_FILE, self.schema, filesystem=self.lake.filesystem, compression="zstd"
                 )
             self._writer.write_table(table)
         except OSError as error:
@@ -235,7 +259,7 @@ class StagedPartition:
     def finish(self, manifest: dict[str, Any]) -> None:
         """Close the data file (an empty one if nothing came) and write the manifest beside it."""
         if self._writer is None:
-            self.write(RAW_LISTING_SCHEMA.empty_table())
+            self.write(self.schema.empty_table())
         try:
             self._writer.close()
             with self.lake.filesystem.open_output_stream(self.directory + "/" + MANIFEST_FILE) as stream:
@@ -273,6 +297,25 @@ def publish_staged(staged: StagedPartition, marketplace: str, snapshot_date: dat
         manifest_dir = lake.manifest_table_path(marketplace, snapshot_date)
         lake.filesystem.create_dir(manifest_dir, recursive=True)
         pq.write_table(manifest_to_table(manifest), manifest_dir + "/manifest.parquet", filesystem=lake.filesystem)
+    except OSError as error:
+        raise LakeError(f"publishing {final_dir} failed: {error}") from error
+    return PublishResult(True, final_dir, "published")
+
+
+def publish_fx_rates(lake: Lake, fetch_date: date, table: pa.Table, manifest: dict[str, Any]) -> PublishResult:
+    """Publish one fetch of the exchange rates as raw/fx_rates/fetch_date=<d>/ (data, then its
+    manifest), replacing that day's fetch; a failure before the move leaves it untouched."""
+    if table.num_rows == 0:
+        raise LakeError(f"no exchange rates to publish for fetch_date={fetch_date}")
+    staged = StagedPartition(lake, FX_RATE_SCHEMA)
+    try:
+        staged.write(table.select(FX_RATE_SCHEMA.names).cast(FX_RATE_SCHEMA))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError) as error:
+        raise LakeError(f"exchange rates do not fit {FX_RATE_SCHEMA}: {error}") from error
+    staged.finish(manifest)
+    final_dir = lake.fx_rates_path(fetch_date)
+    try:
+        _replace_dir(lake, staged.directory, final_dir)
     except OSError as error:
         raise LakeError(f"publishing {final_dir} failed: {error}") from error
     return PublishResult(True, final_dir, "published")

@@ -36,6 +36,10 @@ class RadarSettings(BaseSettings):
     trino_raw_catalog: str = Field("hive", description="Catalog of the external tables over the raw lake (Hive)")
     slack_webhook_url: SecretStr | None = None
     browser_path: str | None = Field(None, description="Chromium executable for scrapy-playwright")
+    ecb_base_url: str = Field(
+        "https://www.ecb.europa.eu/stats/eurofxref/",
+        description="Where the ECB's euro reference rates are fetched (eurofxref-hist-90d.xml, eurofxref-hist.zip)",
+    )
 
     @field_validator("lake_url")
     @classmethod
@@ -52,6 +56,13 @@ class RadarSettings(BaseSettings):
         if value and not value.startswith(("http://", "https://")):
             raise ValueError(f"RADAR_TRINO_URL must start with http:// or https://, got {value!r}")
         return value
+
+    @field_validator("ecb_base_url")
+    @classmethod
+    def _ecb_base_url_is_http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"RADAR_ECB_BASE_URL must start with http:// or https://, got {value!r}")
+        return value.rstrip("/") + "/"
 
     @model_validator(mode="after")
     def _trino_engine_needs_a_cluster(self) -> "RadarSettings":

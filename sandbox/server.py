@@ -5,6 +5,7 @@
         urls = sandbox.base_urls                                 # {"rebag": "http://127.0.0.1:40123", ...}
         sandbox.set_day(date(2026, 8, 2))                        # advance the market, serve that day
         sandbox.set_faults("rebag", status_sequence=[429, 429])  # first two requests get 429
+        sandbox.fx_base_url                                      # the ECB feed: http://127.0.0.1:40125/stats/eurofxref/
         sandbox.clear_faults()
 
 Each site gets its own port (their paths overlap). Faults (see `Faults`) let completeness
@@ -12,7 +13,8 @@ tests break a crawl on purpose; `/robots.txt` is never faulted, so a crawler alw
 the rules. An optional admin server (`admin=True`) exposes the same switches over HTTP:
 `GET /status`, `POST /day {"date": "2026-08-02"}`, `POST /faults {"marketplace": "rebag",
 "faults": {...}}` or `{"clear": true}` (optionally with a marketplace).
-`serve_forever(...)` is what `radar sandbox serve` runs.
+`serve_forever(...)` is what `radar sandbox serve` runs. The ECB's euro reference rates
+(sandbox/ecb_feed.py) are served on one more port, `fx_base_url`, as of the same day.
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from sandbox.ecb_feed import FEED_PATH, EcbFeedReplica
 from sandbox.model import ListingState
 from sandbox.replicas import Replica, SandboxRequest, SandboxResponse, create_replica, load_builtin_replicas
 
 HOST = "127.0.0.1"
+FX_SITE = "ecb"  # the euro reference rates feed (sandbox/ecb_feed.py)
 PRODUCT_LIST_PATH = re.compile(r"^(?:/[a-z]{2}-[a-z]{2})?(?:/collections/(?P<collection>[^/]+))?/products\.json$")
 
 CHALLENGE_PAGES = {
@@ -92,7 +96,7 @@ class SandboxServer:
         Marketplaces default to the market's profiles that have a replica. Config stores of
         sandbox/stores.yaml that the market does not know are added to it first. With
         `port_base`, the admin server (if any) listens on port_base and marketplace i on
-        port_base + 1 + i; otherwise free ports are picked.
+        port_base + 1 + i, the ECB feed after the last marketplace; otherwise free ports are picked.
         """
         load_builtin_replicas()
         self.market = market
@@ -108,6 +112,9 @@ class SandboxServer:
         self._served: dict[str, int] = {}
         self._log: dict[str, list[tuple[str, int]]] = {}
         self._replicas: dict[str, Replica] = {m: create_replica(m, _currency(market, m)) for m in self.marketplaces}
+        # The ECB's euro reference rates from the market's FX, on a port of their own (faults: set_faults(FX_SITE, ...)).
+        self._replicas[FX_SITE] = EcbFeedReplica(market, self._market_lock)
+        self.fx_base_url: str | None = None  # http://127.0.0.1:<port>/stats/eurofxref/ once started
         self._servers: dict[str, ThreadingHTTPServer] = {}
         self._threads: list[threading.Thread] = []
         self.base_urls: dict[str, str] = {}
@@ -125,6 +132,10 @@ class SandboxServer:
             server.sandbox, server.marketplace = self, marketplace  # type: ignore[attr-defined]
             self._servers[marketplace] = server
             self.base_urls[marketplace] = f"http://{self.host}:{server.server_address[1]}"
+        fx_server = self._listen(self._port(offset + len(self.marketplaces)), _SiteHandler)
+        fx_server.sandbox, fx_server.marketplace = self, FX_SITE  # type: ignore[attr-defined]
+        self._servers[FX_SITE] = fx_server
+        self.fx_base_url = f"http://{self.host}:{fx_server.server_address[1]}{FEED_PATH}"
         if self._want_admin:
             admin = self._listen(self._port(0), _AdminHandler)
             admin.sandbox = self  # type: ignore[attr-defined]
@@ -213,7 +224,8 @@ class SandboxServer:
         with self._state_lock:
             faults = {m: f.to_dict() for m, f in self._faults.items()}
             counts = {m: len(log) for m, log in self._log.items()}
-        return {"day": self._day.isoformat(), "marketplaces": dict(self.base_urls), "admin": self.admin_url, "faults": faults, "requests": counts}
+        return {"day": self._day.isoformat(), "marketplaces": dict(self.base_urls), "fx": self.fx_base_url,
+                "admin": self.admin_url, "faults": faults, "requests": counts}
 
     # ---- answering ------------------------------------------------------------------
     def answer(self, marketplace: str, method: str, raw_path: str, headers: dict[str, str]) -> SandboxResponse:
@@ -410,7 +422,8 @@ def serve_forever(
         signal.signal(signum, lambda *_: stop.set())
     sandbox.start()
     try:
-        print(json.dumps({"day": sandbox.day.isoformat(), "marketplaces": sandbox.base_urls, "admin": sandbox.admin_url}), flush=True)
+        print(json.dumps({"day": sandbox.day.isoformat(), "marketplaces": sandbox.base_urls, "fx": sandbox.fx_base_url,
+                          "admin": sandbox.admin_url}), flush=True)
         stop.wait()
     finally:
         sandbox.stop()

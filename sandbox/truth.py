@@ -6,7 +6,6 @@ waiting to come back shows its withdrawal (a later relist would undo it).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import islice
 from pathlib import Path
@@ -14,6 +13,8 @@ from typing import TYPE_CHECKING, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from sandbox.ecb_feed import publication_days, quotes, usd_per_unit
 
 if TYPE_CHECKING:
     from sandbox.market import Market, _Item, _MarketplaceSim
@@ -81,7 +82,8 @@ DAILY_SUPPLY_SCHEMA = pa.schema(
         ("products_visible", pa.int64()),
     ]
 )
-FX_SCHEMA = pa.schema([("date", pa.date32()), ("currency", pa.string()), ("units_per_usd", pa.decimal128(12, 6))])
+# What the sandbox's ECB feed publishes (sandbox/ecb_feed.py): publication days only, units per EUR.
+FX_SCHEMA = pa.schema([("date", pa.date32()), ("currency", pa.string()), ("units_per_eur", pa.decimal128(12, 6))])
 
 
 CHUNK_ROWS = 50_000  # rows per Parquet row group: bounds memory on large markets
@@ -132,9 +134,10 @@ def _listing_rows(market: Market, sim: _MarketplaceSim):
 
 
 def _usd(market: Market, amount: Decimal | None, currency: str, day) -> Decimal | None:
+    """The pipeline's rule: the ECB quotes of the last publication day on or before `day`."""
     if amount is None:
         return None
-    return (amount / market.fx_rate(currency, day)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return (amount * usd_per_unit(market, currency, day)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _episode_rows(sim: _MarketplaceSim):
@@ -158,9 +161,6 @@ def _supply_rows(market: Market, sim: _MarketplaceSim):
 
 
 def _fx_rows(market: Market):
-    currencies = sorted({sim.profile.currency for sim in market._sims.values()} | {"USD"})
-    day = market.history_start
-    while day <= market.current_day:
-        for currency in currencies:
-            yield day, currency, market.fx_rate(currency, day)
-        day += timedelta(days=1)
+    for day in reversed(publication_days(market, market.history_start, market.current_day)):
+        for currency, units_per_eur in quotes(market, day).items():
+            yield day, currency, units_per_eur

@@ -1,8 +1,9 @@
 """Raw sources (the lake) and seeds (CSV reference data), as tables the models can read.
 
 raw.listings and raw.crawl_manifests have the columns of radar.lake's Parquet schemas plus
-the hive partition columns marketplace (varchar) and snapshot_date (date). Timestamps are
-plain TIMESTAMP in UTC on both engines (what Trino's Hive connector returns for Parquet).
+the hive partition columns marketplace (varchar) and snapshot_date (date); raw.fx_rates has
+FX_RATE_SCHEMA plus fetch_date (date). Timestamps are plain TIMESTAMP in UTC on both engines
+(what Trino's Hive connector returns for Parquet).
 """
 
 from __future__ import annotations
@@ -16,11 +17,14 @@ import pyarrow as pa
 import pyarrow.dataset as pads
 import yaml
 
-from radar.lake import LISTINGS_DIR, MANIFESTS_DIR, MANIFEST_SCHEMA, RAW_LISTING_SCHEMA, s3_filesystem
+from radar.lake import (
+    FX_RATE_SCHEMA, FX_RATES_DIR, LISTINGS_DIR, MANIFESTS_DIR, MANIFEST_SCHEMA, RAW_LISTING_SCHEMA, s3_filesystem,
+)
 from radar.settings import RadarSettings
 
 SEEDS_DIR = Path(__file__).resolve().parent / "seeds"
 PARTITION_COLUMNS = (("marketplace", "varchar"), ("snapshot_date", "date"))
+FX_PARTITION_COLUMNS = (("fetch_date", "date"),)
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,7 @@ class RawSource:
     name: str  # "raw.<table>"
     lake_dir: str  # relative to the lake root
     columns: tuple[tuple[str, str], ...]  # (name, Trino type), partition columns last
+    partition_columns: tuple[tuple[str, str], ...] = PARTITION_COLUMNS  # hive directories, outermost first
 
     @property
     def table(self) -> str:
@@ -35,7 +40,7 @@ class RawSource:
 
     @property
     def file_columns(self) -> tuple[tuple[str, str], ...]:
-        partition_names = {name for name, _ in PARTITION_COLUMNS}
+        partition_names = {name for name, _ in self.partition_columns}
         return tuple(c for c in self.columns if c[0] not in partition_names)
 
 
@@ -51,14 +56,15 @@ def _trino_type(arrow_type: pa.DataType) -> str:
     return simple[arrow_type]
 
 
-def _raw_source(name: str, lake_dir: str, schema: pa.Schema) -> RawSource:
-    columns = tuple((field.name, _trino_type(field.type)) for field in schema) + PARTITION_COLUMNS
-    return RawSource(name, lake_dir, columns)
+def _raw_source(name: str, lake_dir: str, schema: pa.Schema, partitions=PARTITION_COLUMNS) -> RawSource:
+    columns = tuple((field.name, _trino_type(field.type)) for field in schema) + partitions
+    return RawSource(name, lake_dir, columns, partitions)
 
 
 RAW_SOURCES = (
     _raw_source("raw.listings", LISTINGS_DIR, RAW_LISTING_SCHEMA),
     _raw_source("raw.crawl_manifests", MANIFESTS_DIR, MANIFEST_SCHEMA),
+    _raw_source("raw.fx_rates", FX_RATES_DIR, FX_RATE_SCHEMA, FX_PARTITION_COLUMNS),
 )
 
 
@@ -85,13 +91,15 @@ def _lake_relation_sql(con, settings: RadarSettings, source: RawSource) -> str:
 
 def _local_parquet_scan(con, lake_url: str, source: RawSource) -> tuple[str | None, set[str]]:
     root = os.path.abspath(lake_url.removeprefix("file://"))
-    pattern = f"{root}/{source.lake_dir}/marketplace=*/snapshot_date=*/*.parquet"
+    directories = "/".join(f"{name}=*" for name, _ in source.partition_columns)
+    pattern = f"{root}/{source.lake_dir}/{directories}/*.parquet"
     if not glob.glob(pattern):
         return None, set()
     quoted = pattern.replace("'", "''")
+    hive_types = ", ".join(f"'{name}': '{trino_type.upper()}'" for name, trino_type in source.partition_columns)
     scan = (
         f"read_parquet('{quoted}', hive_partitioning = true, union_by_name = true, "
-        "hive_types = {'marketplace': 'VARCHAR', 'snapshot_date': 'DATE'})"
+        f"hive_types = {{{hive_types}}})"
     )
     present = {row[0] for row in con.execute(f"describe select * from {scan}").fetchall()}
     return scan, present
@@ -101,8 +109,10 @@ def _register_s3_dataset(con, settings: RadarSettings, source: RawSource) -> tup
     """DuckDB's httpfs cannot be downloaded here: read S3 through pyarrow and register the dataset.
     The registration lives as long as the connection, so the runner re-registers on every run."""
     bucket_prefix = settings.lake_url.removeprefix("s3://").rstrip("/")
-    partitioning = pads.partitioning(pa.schema([("marketplace", pa.string()), ("snapshot_date", pa.date32())]),
-                                     flavor="hive")
+    arrow_types = {"varchar": pa.string(), "date": pa.date32()}
+    partitioning = pads.partitioning(
+        pa.schema([(name, arrow_types[trino_type]) for name, trino_type in source.partition_columns]), flavor="hive"
+    )
     try:
         dataset = pads.dataset(f"{bucket_prefix}/{source.lake_dir}", filesystem=s3_filesystem(settings),
                                format="parquet", partitioning=partitioning)
