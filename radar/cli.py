@@ -61,6 +61,15 @@ def build_parser() -> argparse.ArgumentParser:
     transform.add_argument("--dialect", choices=["duckdb", "trino"], default=None, help="default: RADAR_ENGINE")
     transform.add_argument("--print", dest="print_only", action="store_true", help="print the SQL that would run")
 
+    catalogue = commands.add_parser(
+        "catalogue", help="the models the seeds do not cover yet, by listings, with the alias rows to add")
+    catalogue.add_argument("--limit", type=_positive_int, default=25, help="entries to list (default 25)")
+    catalogue.add_argument("--marketplace", default=None, help="one marketplace (default: all)")
+    catalogue.add_argument("--data-dir", type=Path, default=None,
+                           help="a demo's data directory (default: RADAR_WAREHOUSE_PATH / RADAR_ENGINE)")
+    catalogue.add_argument("--rows-csv", type=Path, default=None,
+                           help="also write the proposed model_aliases.csv rows here, to review and append")
+
     score = commands.add_parser("score", help="score the marts against the sandbox's ground truth")
     score.add_argument("--data-dir", type=Path, default=Path("data"))
 
@@ -102,6 +111,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0
     if args.command == "transform":
         return _transform(args)
+    if args.command == "catalogue":
+        return _catalogue(args)
     if args.command == "score":
         from transformations.scoring import score
 
@@ -115,6 +126,26 @@ def _dispatch(args: argparse.Namespace) -> int:
                       marketplaces=args.marketplaces, port_base=args.port_base)
         return 0
     raise AssertionError(args.command)
+
+
+def _catalogue(args: argparse.Namespace) -> int:
+    from radar.settings import RadarSettings, get_settings
+    from transformations.catalogue import build_catalogue
+
+    if args.data_dir is not None:
+        warehouse = args.data_dir / "warehouse.duckdb"
+        if not warehouse.exists():
+            print(f"no warehouse at {warehouse}: run `radar demo --data-dir {args.data_dir}` first", file=sys.stderr)
+            return 2
+        settings = RadarSettings(lake_url=str(args.data_dir / "lake"), warehouse_path=str(warehouse), engine="duckdb")
+    else:
+        settings = get_settings()
+    catalogue = build_catalogue(settings, marketplace=args.marketplace, limit=args.limit)
+    print(catalogue.to_text())
+    if args.rows_csv is not None:
+        written = catalogue.write_rows(args.rows_csv)
+        print(f"\n{written} proposed row(s) written to {args.rows_csv}")
+    return 0
 
 
 def _transform(args: argparse.Namespace) -> int:
