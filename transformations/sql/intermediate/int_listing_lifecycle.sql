@@ -14,6 +14,9 @@
 --                        (the day after it when every snapshot is complete)
 --   relisted             it came back (only episodes before the last)
 -- Incomplete snapshots never count as absence, so they never end an episode.
+-- A rejected row that names the listing (intermediate.int_listings_rejected: a price of 0, no
+-- brand...) is a sighting without a price: it extends the episode's last_seen_date, so a bad
+-- row never makes a listing look gone, and it is never read as a sale or a price.
 with
 
 listing_days as (
@@ -22,6 +25,14 @@ listing_days as (
 
 snapshots as (
     select * from intermediate.int_marketplace_snapshots
+),
+
+rejected_sightings as (
+    select
+        listing_key,
+        snapshot_date
+    from intermediate.int_listings_rejected
+    where listing_key is not null
 ),
 
 -- per-marketplace rules; the '*' defaults for a marketplace the seed does not list
@@ -54,7 +65,7 @@ episodes as (
         episode_number,
         max(marketplace) as marketplace,
         min(snapshot_date) as start_date,
-        max(snapshot_date) as last_seen_date,
+        max(snapshot_date) as last_priced_date,
         min(listed_date) as listed_date,
         count(*) as sightings,
         max(case when is_available then snapshot_date end) as last_available_date,
@@ -65,20 +76,58 @@ episodes as (
         max_by(price, snapshot_date) as last_price,
         count_if(is_markdown and not is_return) as markdown_count,
         count_if(is_price_change and not is_return) as price_change_count,
-        max(complete_snapshot_number) as complete_number_at_last_seen
+        max(complete_snapshot_number) as complete_number_at_last_priced
     from numbered
     group by
         listing_key,
         episode_number
 ),
 
-episodes_with_next as (
+episodes_bounded as (
     select
         episodes.*,
         lead(episodes.start_date) over (
             partition by episodes.listing_key
             order by episodes.episode_number
-        ) as next_start_date,
+        ) as next_start_date
+    from episodes
+),
+
+-- the last rejected row naming the listing after the episode's last priced sighting (and
+-- before its next episode): the listing was still on the site
+rejected_after as (
+    select
+        episodes_bounded.listing_key,
+        episodes_bounded.episode_number,
+        max(rejected_sightings.snapshot_date) as last_rejected_date
+    from episodes_bounded
+    inner join rejected_sightings
+        on episodes_bounded.listing_key = rejected_sightings.listing_key
+        and rejected_sightings.snapshot_date > episodes_bounded.last_priced_date
+        and rejected_sightings.snapshot_date < coalesce(episodes_bounded.next_start_date, date '9999-12-31')
+    group by
+        episodes_bounded.listing_key,
+        episodes_bounded.episode_number
+),
+
+episodes_seen as (
+    select
+        episodes_bounded.*,
+        coalesce(rejected_after.last_rejected_date, episodes_bounded.last_priced_date) as last_seen_date,
+        coalesce(rejected_snapshot.complete_snapshot_number, episodes_bounded.complete_number_at_last_priced)
+            as complete_number_at_last_seen
+    from episodes_bounded
+    left join rejected_after
+        on episodes_bounded.listing_key = rejected_after.listing_key
+        and episodes_bounded.episode_number = rejected_after.episode_number
+    left join snapshots as rejected_snapshot
+        on episodes_bounded.marketplace = rejected_snapshot.marketplace
+        and rejected_after.last_rejected_date = rejected_snapshot.snapshot_date
+),
+
+episodes_with_next as (
+    select
+        episodes.*,
         case
             when episodes.episode_number = 1 then least(episodes.listed_date, episodes.start_date)
             else episodes.start_date
@@ -89,7 +138,7 @@ episodes_with_next as (
         {{ marketplace_rule('grace_days') }} as grace_days,
         {{ marketplace_rule('consignment_days') }} as consignment_days,
         {{ marketplace_rule('unflagged_exit') }} as unflagged_exit
-    from episodes
+    from episodes_seen as episodes
     inner join marketplace_totals
         on episodes.marketplace = marketplace_totals.marketplace
     left join marketplaces

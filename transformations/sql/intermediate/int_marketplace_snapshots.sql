@@ -13,6 +13,10 @@ listings as (
     select * from intermediate.int_listings_unioned
 ),
 
+rejected as (
+    select * from intermediate.int_listings_rejected
+),
+
 -- per-marketplace rules; the '*' defaults for a marketplace the seed does not list
 {{ marketplace_rules_ctes() }}
 
@@ -23,6 +27,35 @@ seen as (
         count(*) as listings_seen,
         count_if(is_available) as listings_available
     from listings
+    group by
+        marketplace,
+        snapshot_date
+),
+
+rejected_by_rule as (
+    select
+        marketplace,
+        snapshot_date,
+        rule,
+        count(*) as rule_rows
+    from rejected
+    group by
+        marketplace,
+        snapshot_date,
+        rule
+),
+
+-- rows set aside by a row rule (intermediate.int_listings_rejected), most frequent rule first
+rejected_days as (
+    select
+        marketplace,
+        snapshot_date,
+        sum(rule_rows) as rows_rejected,
+        array_join(
+            array_agg(rule || ' ' || cast(rule_rows as varchar) order by rule_rows desc, rule),
+            ', '
+        ) as rows_rejected_by_rule
+    from rejected_by_rule
     group by
         marketplace,
         snapshot_date
@@ -44,6 +77,17 @@ days as (
         and manifests.snapshot_date = seen.snapshot_date
 ),
 
+days_with_rejected as (
+    select
+        days.*,
+        coalesce(rejected_days.rows_rejected, 0) as rows_rejected,
+        rejected_days.rows_rejected_by_rule
+    from days
+    left join rejected_days
+        on days.marketplace = rejected_days.marketplace
+        and days.snapshot_date = rejected_days.snapshot_date
+),
+
 with_previous as (
     select
         days.*,
@@ -52,7 +96,7 @@ with_previous as (
             order by days.snapshot_date
         ) as previous_listings_seen,
         {{ marketplace_rule('min_count_ratio') }} as min_count_ratio
-    from days
+    from days_with_rejected as days
     left join marketplaces
         on days.marketplace = marketplaces.marketplace
     cross join marketplace_defaults
@@ -85,6 +129,12 @@ final as (
         expected_count,
         listings_seen,
         listings_available,
+        rows_rejected,
+        case
+            when listings_seen + rows_rejected > 0
+                then round(cast(rows_rejected as double) / (listings_seen + rows_rejected), 4)
+        end as rejected_share,
+        rows_rejected_by_rule,
         previous_listings_seen,
         sum(case when is_complete then 1 else 0 end) over (
             partition by marketplace

@@ -1,0 +1,68 @@
+-- Rows of the staging models that break a row rule (macro row_rejection_rule,
+-- transformations/macros/row_rules.sql), set aside with the rule and their values as staged.
+-- intermediate.int_listings_unioned leaves exactly these rows out, so a bad row never reaches
+-- the marts; a row that still names its listing counts as a sighting without a price
+-- (int_listing_days, int_listing_lifecycle), so it never makes the listing look gone.
+{%- set sources = dedicated_staging_marketplaces + ['shopify_stores'] %}
+
+with
+
+{% for marketplace in sources %}
+stg_{{ marketplace }} as (
+    select * from staging.stg_{{ marketplace }}__listings
+    where {{ between_days('snapshot_date') }}
+),
+
+{% endfor %}
+-- per-marketplace rules (max_price); the '*' defaults for a marketplace the seed does not list
+{{ marketplace_rules_ctes() }}
+
+listings as (
+{% for marketplace in sources %}
+    select * from stg_{{ marketplace }}
+    {% if not loop.last %}union all{% endif %}
+{% endfor %}
+),
+
+judged as (
+    select
+        listings.*,
+        {{ row_rejection_rule('listings') }} as rule,
+        count(*) over (partition by listings.marketplace, listings.snapshot_date) as snapshot_rows
+    from listings
+    left join marketplaces
+        on listings.marketplace = marketplaces.marketplace
+    cross join marketplace_defaults
+),
+
+final as (
+    select
+        marketplace,
+        snapshot_date,
+        marketplace || ':' || nullif(trim(listing_id), '') as listing_key,
+        listing_id,
+        rule,
+        snapshot_rows,
+        url,
+        title,
+        brand_raw,
+        model_raw,
+        size_raw,
+        color_raw,
+        material_raw,
+        condition_raw,
+        price,
+        currency,
+        compare_at_price,
+        is_available,
+        published_at,
+        estimated_retail_price,
+        variant_id,
+        sku,
+        product_type,
+        scraped_at
+    from judged
+    where rule is not null
+)
+
+select * from final

@@ -1,0 +1,35 @@
+-- One row per marketplace per snapshot day: what a person checking the data's health reads
+-- first. Did the crawl get everything (manifest, counts)? Is the day complete, so it may count
+-- an absent listing as gone? How many rows were set aside by a row rule, and why?
+with
+
+snapshots as (
+    select * from intermediate.int_marketplace_snapshots
+),
+
+-- per-marketplace rules (max_rejected_share); the '*' defaults for a marketplace not listed
+{{ marketplace_rules_ctes() }}
+
+final as (
+    select
+        snapshots.marketplace,
+        snapshots.snapshot_date,
+        snapshots.is_complete,
+        snapshots.incomplete_rule,
+        snapshots.incomplete_reasons,
+        snapshots.expected_count,
+        snapshots.item_count,
+        snapshots.listings_seen,
+        snapshots.listings_available,
+        snapshots.previous_listings_seen,
+        snapshots.rows_rejected,
+        snapshots.rejected_share,
+        snapshots.rows_rejected_by_rule,
+        {{ marketplace_rule('max_rejected_share') }} as max_rejected_share
+    from snapshots
+    left join marketplaces
+        on snapshots.marketplace = marketplaces.marketplace
+    cross join marketplace_defaults
+)
+
+select * from final
