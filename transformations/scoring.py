@@ -12,9 +12,14 @@ Per marketplace (bags only):
 - sales we date on an incomplete snapshot day that the truth does not have on that day
   (must be zero: an incomplete snapshot never creates a sale);
 - attribute accuracy (brand, model, size, condition, colour) after mapping the truth's names
-  through the same seeds the SQL uses.
-Per model with at least `min_model_sales` true sales: median days to sell, ours vs truth, and
-the information limit: the median a pipeline would report if it read every signal a crawler
+  through the same seeds the SQL uses (model: over the bags whose true model the seeds name);
+- model coverage: the share of bags with a model (target `MODEL_COVERAGE_TARGET`), also overall.
+Per true model (brand, model) of the truth: the distinct `model_key`s our listings of it got,
+across listings and marketplaces; one key per true model is the aim (a model split over keys
+splits its figures). Models the seeds do not name (the market's long tail) count the same.
+Per model with at least `min_model_sales` true sales: median days to sell, ours vs truth (ours:
+the seed's model; for a model the seeds do not name, the model_key most of its listings got),
+and the information limit: the median a pipeline would report if it read every signal a crawler
 can see without a mistake. Where a marketplace does not flag its sales, a withdrawal that
 never comes back looks exactly like a sale, so that pipeline counts it as one too; the gap
 between the limit and the truth is what no crawler can close.
@@ -26,6 +31,7 @@ import csv
 import re
 import statistics
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -35,6 +41,7 @@ import pyarrow.parquet as pq
 
 SEEDS_DIR = Path(__file__).resolve().parent / "seeds"
 DEFAULT_GRACE_DAYS = 2
+MODEL_COVERAGE_TARGET = 0.97  # share of bags with a model, per marketplace and overall
 
 
 @dataclass
@@ -52,6 +59,11 @@ class MarketplaceScore:
     days_to_sell_mae: float | None
     false_sales_on_incomplete_days: int
     attribute_accuracy: dict[str, float | None] = field(default_factory=dict)
+    bags_with_model: int = 0  # bags in dim_listing with a non-null model
+
+    @property
+    def model_coverage(self) -> float | None:
+        return self.bags_with_model / self.listings if self.listings else None
 
     @property
     def precision(self) -> float | None:
@@ -76,6 +88,8 @@ class ModelScore:
     true_median_days: float
     predicted_median_days: float | None
     limit_median_days: float | None = None  # the best a crawler's evidence allows (see module doc)
+    model_key: str | None = None  # for a model the seeds do not name: the key ours are read from
+    seeded: bool = True  # the seeds name this model (ours are read by the seed's model name)
 
     @property
     def error_days(self) -> float | None:
@@ -99,10 +113,58 @@ class ModelScore:
 
 
 @dataclass
+class ModelKeyScore:
+    """The model_keys our bag listings of one true model got, across listings and marketplaces."""
+
+    brand: str
+    model: str
+    seeded: bool  # the seeds name the model
+    listings: int  # our bag listings of it (in dim_listing)
+    keys: dict[str, int]  # model_key -> listings
+    marketplaces: int  # marketplaces it was listed on
+
+    @property
+    def without_key(self) -> int:
+        return self.listings - sum(self.keys.values())
+
+    @property
+    def one_key(self) -> bool:
+        """Every bag listing of the model got the same model_key."""
+        return len(self.keys) == 1 and not self.without_key
+
+
+@dataclass
 class ScoreReport:
     marketplaces: list[MarketplaceScore]
     models: list[ModelScore]
     grace_days: int
+    model_keys: list[ModelKeyScore] | None = None  # None: dim_listing has no model_key
+
+    @property
+    def model_coverage(self) -> float | None:
+        """Share of all bags in dim_listing with a model."""
+        listings = sum(m.listings for m in self.marketplaces)
+        return sum(m.bags_with_model for m in self.marketplaces) / listings if listings else None
+
+    def one_key_share(self, seeded: bool | None = None) -> float | None:
+        """Share of true models (optionally: only those the seeds name, or only the others)
+        whose bag listings all got the same model_key."""
+        scored = [k for k in self.model_keys or () if seeded is None or k.seeded == seeded]
+        return sum(1 for k in scored if k.one_key) / len(scored) if scored else None
+
+    def split_models(self, limit: int = 10) -> list[ModelKeyScore]:
+        """The worst offenders: true models spread over the most keys (then the most listings)."""
+        split = [k for k in self.model_keys or () if not k.one_key]
+        return sorted(split, key=lambda k: (-len(k.keys), -k.listings, k.brand, k.model))[:limit]
+
+    def shared_keys(self, limit: int = 5) -> list[tuple[str, dict[str, int]]]:
+        """Keys that gather several true models (a merge: their figures mix): key -> {model: listings}."""
+        by_key: dict[str, dict[str, int]] = {}
+        for k in self.model_keys or ():
+            for key, count in k.keys.items():
+                by_key.setdefault(key, {})[f"{k.brand} {k.model}"] = count
+        shared = [(key, models) for key, models in by_key.items() if len(models) > 1]
+        return sorted(shared, key=lambda kv: (-sorted(kv[1].values())[-2], kv[0]))[:limit]
 
     def failures(self) -> list[str]:
         """Which of the issue's acceptance thresholds fail, one line each (empty: all hold)."""
@@ -114,6 +176,10 @@ class ScoreReport:
                 problems.append(f"{m.marketplace}: sale precision {m.precision:.3f} < {m.precision_target:.2f}")
             if m.false_sales_on_incomplete_days:
                 problems.append(f"{m.marketplace}: {m.false_sales_on_incomplete_days} sales dated on an incomplete snapshot")
+            if m.model_coverage is not None and m.model_coverage < MODEL_COVERAGE_TARGET:
+                problems.append(f"{m.marketplace}: model coverage {m.model_coverage:.3f} < {MODEL_COVERAGE_TARGET:.2f}")
+        if self.model_coverage is not None and self.model_coverage < MODEL_COVERAGE_TARGET:
+            problems.append(f"overall: model coverage {self.model_coverage:.3f} < {MODEL_COVERAGE_TARGET:.2f}")
         off = [s for s in self.models if s.error_days is None or s.error_days > 1]
         if off:
             shared = [s for s in off if s.limit_error_days is not None and s.limit_error_days > 1]
@@ -138,7 +204,8 @@ class ScoreReport:
         lines = [
             f"Sales vs ground truth (recall counts sales >= {self.grace_days} days before the last snapshot)",
             f"{'marketplace':<14}{'signal':<12}{'bags':>7}{'sold':>7}{'precision':>11}{'target':>8}"
-            f"{'recall':>9}{'date ok':>9}{'dts MAE':>9}{'bad@incompl':>12}{'model ok':>10}{'size ok':>9}",
+            f"{'recall':>9}{'date ok':>9}{'dts MAE':>9}{'bad@incompl':>12}{'model ok':>10}{'size ok':>9}"
+            f"{'model cov':>11}",
         ]
         for m in self.marketplaces:
             lines.append(
@@ -146,16 +213,21 @@ class ScoreReport:
                 f"{_fmt(m.precision):>11}{m.precision_target:>8.2f}{_fmt(m.recall):>9}"
                 f"{_fmt(m.exact_sale_date_share):>9}{_fmt(m.days_to_sell_mae):>9}"
                 f"{m.false_sales_on_incomplete_days:>12}{_fmt(m.attribute_accuracy.get('model')):>10}"
-                f"{_fmt(m.attribute_accuracy.get('size')):>9}"
+                f"{_fmt(m.attribute_accuracy.get('size')):>9}{_fmt(m.model_coverage):>11}"
             )
+        lines += [f"('model ok': bags whose true model the seeds name; 'model cov': bags with a model, target "
+                  f"{MODEL_COVERAGE_TARGET:.2f}; overall {_fmt(self.model_coverage)})"]
+        lines += self._model_key_lines()
         if self.models:
             lines += ["", "Median days to sell per model (models with enough true sales; 'limit': what a flawless",
                       "pipeline reports, counting the withdrawals no crawler can tell from sales)",
-                      f"{'brand':<18}{'model':<28}{'true n':>7}{'our n':>7}{'truth':>8}{'ours':>8}{'error':>8}"
+                      "(ours: by the seed's model; '*' a model the seeds do not name, by the key most of its listings got)",
+                      f"{'brand':<18}{'model':<44}{'true n':>7}{'our n':>7}{'truth':>8}{'ours':>8}{'error':>8}"
                       f"{'limit':>8}{'lim err':>8}"]
             for s in self.models:
+                name = s.model if s.seeded else f"*{s.model} ({s.model_key or 'no key'})"
                 lines.append(
-                    f"{s.brand:<18}{s.model:<28}{s.true_sales:>7}{s.predicted_sales:>7}"
+                    f"{s.brand:<18}{name:<44}{s.true_sales:>7}{s.predicted_sales:>7}"
                     f"{s.true_median_days:>8.1f}{_fmt(s.predicted_median_days, 1):>8}{_fmt(s.error_days, 1):>8}"
                     f"{_fmt(s.limit_median_days, 1):>8}{_fmt(s.limit_error_days, 1):>8}"
                 )
@@ -169,6 +241,29 @@ class ScoreReport:
         return "\n".join(lines)
 
     __str__ = to_text
+
+    def _model_key_lines(self) -> list[str]:
+        if self.model_keys is None:
+            return ["", "One key per true model: - (marts.dim_listing has no model_key)"]
+        total = len(self.model_keys)
+        one = sum(1 for k in self.model_keys if k.one_key)
+        lines = ["", f"One key per true model: {one}/{total} = {_fmt(self.one_key_share())} of the true models "
+                     f"got exactly one model_key across their listings and marketplaces "
+                     f"(seeded {_fmt(self.one_key_share(True))}, not in the seeds {_fmt(self.one_key_share(False))})"]
+        split = self.split_models()
+        if split:
+            lines.append("split over several keys or none (true model -> model_key: listings):")
+            for k in split:
+                keys = ", ".join(f"{key} {n}" for key, n in sorted(k.keys.items(), key=lambda kv: -kv[1]))
+                lines.append(f"  {k.brand} {k.model}{'' if k.seeded else ' *'} ({k.listings} listings, "
+                             f"{k.marketplaces} marketplaces) -> {keys or '-'}"
+                             + (f", no key {k.without_key}" if k.without_key else ""))
+        shared = self.shared_keys()
+        if shared:
+            lines.append("keys shared by several true models (model_key <- true model: listings):")
+            for key, models in shared:
+                lines.append(f"  {key} <- " + ", ".join(f"{m} {n}" for m, n in sorted(models.items(), key=lambda kv: -kv[1])))
+        return lines
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -192,8 +287,12 @@ class Canonicaliser:
         read = lambda name: list(csv.DictReader(open(seeds_dir / f"{name}.csv", encoding="utf-8")))  # noqa: E731
         self.brands = {row["alias"]: row["brand"] for row in read("brand_aliases")}
         self.models: dict[str, list[tuple[str, str]]] = {}
+        self.seeded: dict[str, dict[str, str]] = {}  # brand -> {normalised alias or model: model}
         for row in read("model_aliases"):
             self.models.setdefault(row["brand"], []).append((row["alias"], row["model"]))
+            names = self.seeded.setdefault(row["brand"], {})
+            names.setdefault(_norm(row["alias"]), row["model"])
+            names.setdefault(_norm(row["model"]), row["model"])
         self.sizes: dict[tuple[str, str], list[tuple[str, str]]] = {}
         for row in read("model_sizes"):
             self.sizes.setdefault((row["brand"], row["model"]), []).append((row["alias"], row["size"]))
@@ -211,6 +310,16 @@ class Canonicaliser:
 
     def model(self, brand: str | None, model: str | None) -> str | None:
         return self._longest(model or "", self.models.get(self.brand(brand) or "", [])) or model
+
+    def seeded_model(self, brand: str | None, model: str | None) -> str | None:
+        """The seed's model when the whole name is one of the brand's aliases (or seed models);
+        None for a model the seeds do not name, even one with a seeded name inside it
+        ("Neverfull Pochette" is not the Neverfull)."""
+        return self.seeded.get(self.brand(brand) or "", {}).get(_norm(model))
+
+    def true_model(self, brand: str | None, model: str | None) -> tuple[str | None, str | None]:
+        """A truth row's model identity: (brand, the seed's model or else the truth's own name)."""
+        return self.brand(brand), self.seeded_model(brand, model) or model
 
     def size(self, brand: str | None, model: str | None, size: str | None) -> str | None:
         if not size:
@@ -233,6 +342,7 @@ def score(data_dir: Path, *, min_model_sales: int = 20, seeds_dir: Path = SEEDS_
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
     try:
         ours = _rows(con, "select * from marts.dim_listing")
+        columns = {d[0] for d in con.execute("select * from marts.dim_listing limit 0").description}
         snapshots = _rows(
             con, "select marketplace, snapshot_date, is_complete from intermediate.int_marketplace_snapshots"
         )
@@ -263,8 +373,10 @@ def score(data_dir: Path, *, min_model_sales: int = 20, seeds_dir: Path = SEEDS_
                 frozenset(d["snapshot_date"] for d in days.get(marketplace, []) if not d["is_complete"]),
             )
 
-    model_scores = _score_models(ours, truth, views, canon, min_model_sales)
-    return ScoreReport(results, model_scores, grace)
+    has_keys = "model_key" in columns  # the pipeline's key of a model (absent on older warehouses)
+    model_scores = _score_models(ours, truth, views, canon, min_model_sales, has_keys)
+    model_keys = _model_keys(ours, truth, canon) if has_keys else None
+    return ScoreReport(results, model_scores, grace, model_keys)
 
 
 def load_truth(truth_dir: Path) -> dict[tuple[str, str], dict]:
@@ -324,7 +436,9 @@ def _score_marketplace(marketplace, ours, days, truth, canon, grace, sale_signal
         if not t:
             continue
         attributes["brand"].append(r["brand"] == canon.brand(t["brand"]))
-        attributes["model"].append(r["model"] == canon.model(t["brand"], t["model"]))
+        seeded = canon.seeded_model(t["brand"], t["model"])
+        if seeded is not None:  # a model the seeds do not name has no canonical name to compare with: see model_keys
+            attributes["model"].append(r["model"] == seeded)
         attributes["size"].append(r["size"] == canon.size(t["brand"], t["model"], t["size"]))
         attributes["condition"].append(r["condition"] == t["condition"])
         attributes["color"].append(r["color"] == canon.color(t["color"]))
@@ -343,6 +457,7 @@ def _score_marketplace(marketplace, ours, days, truth, canon, grace, sale_signal
         days_to_sell_mae=sum(errors) / len(errors) if errors else None,
         false_sales_on_incomplete_days=false_on_incomplete,
         attribute_accuracy={k: (sum(v) / len(v) if v else None) for k, v in attributes.items()},
+        bags_with_model=sum(1 for r in ours if r["model"] is not None),
     )
 
 
@@ -388,7 +503,7 @@ def true_days_to_sell_by_model(
         # the truth's end state is as of the last day: a withdrawal that came back by then is no end
         if not view or t["end_reason"] not in ("sold", "withdrawn"):
             continue
-        key = (canon.brand(t["brand"]), canon.model(t["brand"], t["model"]))
+        key = canon.true_model(t["brand"], t["model"])
         if t["end_reason"] == "sold" and view.in_window(t["end_date"]):
             true_days.setdefault(key, []).append((t["end_date"] - t["listed_date"]).days)
         seen = view.seen_end(t["end_date"])
@@ -397,25 +512,60 @@ def true_days_to_sell_by_model(
     return true_days, limit_days
 
 
-def _score_models(ours, truth, views: dict[str, CrawlerView], canon, min_model_sales) -> list[ModelScore]:
-    """Median days to sell per canonical model over the scored window of each marketplace."""
+def _score_models(ours, truth, views: dict[str, CrawlerView], canon, min_model_sales,
+                  has_keys: bool = False) -> list[ModelScore]:
+    """Median days to sell per true model over the scored window of each marketplace. Ours: the
+    seed's model; a model the seeds do not name is found through its listings: the model_key
+    most of them got in dim_listing, and our sales under that key."""
     true_days, limit_days = true_days_to_sell_by_model(truth, views, canon)
     our_days: dict[tuple[str, str], list[int]] = {}
+    our_days_by_key: dict[str, list[int]] = {}
+    key_counts: dict[tuple[str, str], Counter] = {}
     for r in ours:
+        t = truth.get((r["marketplace"], r["listing_id"]))
+        if has_keys and t is not None and r["model_key"] is not None:
+            key_counts.setdefault(canon.true_model(t["brand"], t["model"]), Counter())[r["model_key"]] += 1
         view = views.get(r["marketplace"])
         if r["status"] != "sold" or not view or not view.in_window(r["sale_date"]):
             continue
         our_days.setdefault((r["brand"], r["model"]), []).append(r["days_to_sell"])
+        if has_keys and r["model_key"] is not None:
+            our_days_by_key.setdefault(r["model_key"], []).append(r["days_to_sell"])
     scores = []
     for key, values in sorted(true_days.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         if len(values) < min_model_sales:
             continue
-        predicted = our_days.get(key, [])
+        seeded = canon.seeded_model(*key) is not None
+        model_key = None
+        if seeded:
+            predicted = our_days.get(key, [])
+        else:
+            counts = key_counts.get(key)
+            model_key = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0] if counts else None
+            predicted = our_days_by_key.get(model_key, []) if model_key else []
         scores.append(ModelScore(
             brand=key[0], model=key[1], true_sales=len(values), predicted_sales=len(predicted),
             true_median_days=float(statistics.median(values)),
             predicted_median_days=float(statistics.median(predicted)) if predicted else None,
             limit_median_days=float(statistics.median(limit_days[key])) if limit_days.get(key) else None,
+            model_key=model_key, seeded=seeded,
+        ))
+    return scores
+
+
+def _model_keys(ours, truth, canon: Canonicaliser) -> list[ModelKeyScore]:
+    """For each true model with bags in dim_listing: the model_keys they got, across marketplaces."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in ours:
+        t = truth.get((r["marketplace"], r["listing_id"]))
+        if t is not None:
+            groups.setdefault(canon.true_model(t["brand"], t["model"]), []).append(r)
+    scores = []
+    for (brand, model), rows in sorted(groups.items()):
+        keys = Counter(r["model_key"] for r in rows if r["model_key"] is not None)
+        scores.append(ModelKeyScore(
+            brand=brand, model=model, seeded=canon.seeded_model(brand, model) is not None, listings=len(rows),
+            keys=dict(keys), marketplaces=len({r["marketplace"] for r in rows}),
         ))
     return scores
 
