@@ -1,4 +1,4 @@
-"""Fetch the ECB's euro reference rates into the lake: raw/fx_rates/fetch_date=<d>/.
+"""Fetch the ECB's euro reference rates into the lake: raw/fx_rates/fetch_date=<d>/feed=<f>/.
 
 One plain GET of one of the ECB's files under RADAR_ECB_BASE_URL (the sandbox serves the same
 paths), parsed by crawlers.parsers.ecb, published atomically with a manifest by radar.lake.
@@ -35,6 +35,7 @@ class FxFetchError(RuntimeError):
 @dataclass(frozen=True)
 class FxFetchResult:
     fetch_date: date
+    feed: str
     source_url: str
     path: str
     row_count: int
@@ -65,7 +66,7 @@ def fetch_fx_rates(
         rates = parse_feed(FEED_FILES[feed], content)
     except EcbFeedError as error:
         raise FxFetchError(f"{url}: {error}; the lake keeps its previous rates") from error
-    return write_rates(Lake.from_url(settings.lake_url, settings), fetch_date, rates, url)
+    return write_rates(Lake.from_url(settings.lake_url, settings), fetch_date, feed, rates, url)
 
 
 def download(url: str, timeout: float) -> bytes:
@@ -79,7 +80,7 @@ def download(url: str, timeout: float) -> bytes:
         raise FxFetchError(f"GET {url} failed: {error}; the lake keeps its previous rates") from error
 
 
-def write_rates(lake: Lake, fetch_date: date, rates: list[EcbRate], source_url: str) -> FxFetchResult:
+def write_rates(lake: Lake, fetch_date: date, feed: Feed, rates: list[EcbRate], source_url: str) -> FxFetchResult:
     """Publish parsed rates (what fetch_fx_rates does after the download; also the sandbox's direct lake)."""
     if not rates:
         raise FxFetchError(f"{source_url}: no rates to publish")
@@ -96,6 +97,7 @@ def write_rates(lake: Lake, fetch_date: date, rates: list[EcbRate], source_url: 
     currencies = tuple(sorted({r.currency for r in rates}))
     manifest = {
         "source_url": source_url,
+        "feed": feed,
         "fetched_at": datetime.now(timezone.utc).isoformat(),
         "row_count": table.num_rows,
         "first_rate_date": days[0].isoformat(),
@@ -104,8 +106,8 @@ def write_rates(lake: Lake, fetch_date: date, rates: list[EcbRate], source_url: 
         "currencies": list(currencies),
     }
     try:
-        published = publish_fx_rates(lake, fetch_date, table, manifest)
+        published = publish_fx_rates(lake, fetch_date, feed, table, manifest)
     except LakeError as error:
         raise FxFetchError(str(error)) from error
     log.info("fx rates %s: %d rows, %s..%s, from %s", fetch_date, table.num_rows, days[0], days[-1], source_url)
-    return FxFetchResult(fetch_date, source_url, published.path, table.num_rows, days[0], days[-1], currencies)
+    return FxFetchResult(fetch_date, feed, source_url, published.path, table.num_rows, days[0], days[-1], currencies)

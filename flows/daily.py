@@ -62,6 +62,17 @@ def crawl_marketplace(
     return run_crawl(marketplace, snapshot_date, base_url, crawl_settings)
 
 
+@task(retries=2, retry_delay_seconds=[60, 300], task_run_name="fx-rates-{feed}-{fetch_date}")
+def fetch_fx_rates(fetch_date: date, feed: str = "hist-90d", base_url: str | None = None) -> dict[str, Any]:
+    """The ECB's euro reference rates into the lake (raw/fx_rates/fetch_date=<d>/); base_url
+    overrides RADAR_ECB_BASE_URL (the sandbox). A failure leaves the lake's rates as they were."""
+    from crawlers.ecb_rates import fetch_fx_rates as fetch
+
+    result = fetch(fetch_date, feed, base_url=base_url, settings=get_settings())  # type: ignore[arg-type]
+    return {"rows": result.row_count, "first_rate_date": result.first_rate_date.isoformat(),
+            "last_rate_date": result.last_rate_date.isoformat(), "source_url": result.source_url}
+
+
 @task(retries=1, retry_delay_seconds=30, task_run_name="transform-{start_date}-{end_date}")
 def transform(start_date: date, end_date: date) -> dict[str, Any]:
     from transformations.runner import run_transformations
@@ -165,6 +176,7 @@ def daily_market_snapshot(
     crawl_settings: dict[str, str] | None = None,
     post_digest: bool = False,
     crawl_retries: int = 2,
+    fx_base_url: str | None = None,
 ) -> dict[str, Any]:
     """Crawl every marketplace for one day, then rebuild that day in the marts.
 
@@ -178,20 +190,27 @@ def daily_market_snapshot(
         crawl_settings: extra Scrapy settings for every crawl (e.g. {"DOWNLOAD_DELAY": "0"} on the sandbox).
         post_digest: also post the week's top movers (rising and cooling models) to Slack.
         crawl_retries: how often a failed or incomplete crawl is retried (after 30 s, then 120 s).
+        fx_base_url: where the ECB's euro reference rates are fetched (e.g. the sandbox); empty = RADAR_ECB_BASE_URL.
     """
     _settings_at_start()
     day = snapshot_date or _today()
     chosen = _validate_marketplaces(marketplaces)
+    fx = fetch_fx_rates.submit(day, "hist-90d", fx_base_url)
     outcomes, incomplete, failures = _crawl_all(day, chosen, base_urls, crawl_settings, crawl_retries)
+    # A failed fetch still lets the day transform on the rates already in the lake (up to 7 days old).
+    fx_result = fx.result(raise_on_failure=False)
+    if isinstance(fx_result, BaseException):
+        failures.append(f"ECB exchange rates: {fx_result}")
     transformed = transform(day, day)
     if post_digest:
         post_daily_digest(day)
     if failures:
-        raise CrawlFailed(f"crawl failed for {len(failures)} marketplace(s) on {day}: " + " | ".join(failures))
+        raise CrawlFailed(f"crawl failed for {len(failures)} source(s) on {day}: " + " | ".join(failures))
     return {
         "snapshot_date": day.isoformat(),
         "crawled": {o.marketplace: o.item_count for o in outcomes},
         "incomplete": {o.marketplace: o.incomplete_reasons for o in incomplete},
+        "fx_rates": fx_result,
         "transform": transformed,
     }
 
@@ -241,8 +260,10 @@ def backfill(
     marketplaces: list[str] | None = None,
     base_urls: dict[str, str] | None = None,
     crawl_settings: dict[str, str] | None = None,
+    fx_base_url: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Run the daily snapshot for each day of a range, oldest first (each day is idempotent).
+    """Fetch the ECB's whole rate history once, then run the daily snapshot for each day of a
+    range, oldest first (each day is idempotent).
 
     Crawling a past day only makes sense against a site that can serve that day (the sandbox);
     on the real sites, use rebuild-marts to recompute past days from the lake.
@@ -253,8 +274,10 @@ def backfill(
         marketplaces: keys to crawl; empty = all configured.
         base_urls: per-marketplace base URL override; empty = the real sites.
         crawl_settings: extra Scrapy settings for every crawl.
+        fx_base_url: where the ECB's euro reference rates are fetched; empty = RADAR_ECB_BASE_URL.
     """
     if end_date < start_date:
         raise ValueError(f"end_date {end_date} is before start_date {start_date}")
     days = [start_date + timedelta(days=i) for i in range((end_date - start_date).days + 1)]
-    return [daily_market_snapshot(day, marketplaces, base_urls, crawl_settings) for day in days]
+    fetch_fx_rates(end_date, "hist", fx_base_url)  # the 90-day file of a day in the range may not reach back to it
+    return [daily_market_snapshot(day, marketplaces, base_urls, crawl_settings, fx_base_url=fx_base_url) for day in days]

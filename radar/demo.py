@@ -1,6 +1,7 @@
 """`radar demo`: the whole pipeline on the embedded default, over the local sandbox market.
 
-Starts the marketplace replicas on 127.0.0.1, runs the daily flow for N simulated days (the
+Starts the marketplace replicas and the ECB rates feed on 127.0.0.1, runs the daily flow
+(which fetches the feed like production does) for N simulated days (the
 lake in DIR/lake, the warehouse in DIR/warehouse.duckdb), writes the sandbox's ground truth to
 DIR/truth/ and prints the fastest-selling models.
 """
@@ -104,7 +105,9 @@ def run_demo(
                     how = _break_snapshot(server, broken[day], sorted(broken).index(day))
                     progress.console.print(f"{day} {broken[day]}: breaking this snapshot on purpose ({how})")
                 # Retrying a snapshot broken on purpose would only wait for the same answer.
-                result = daily_market_snapshot(day, chosen, base_urls, SANDBOX_CRAWL_SETTINGS, crawl_retries=0)
+                result = daily_market_snapshot(
+                    day, chosen, base_urls, SANDBOX_CRAWL_SETTINGS, crawl_retries=0, fx_base_url=server.fx_base_url
+                )
                 for marketplace, reasons in result["incomplete"].items():
                     progress.console.print(
                         f"{day} {marketplace}: snapshot incomplete ({'; '.join(reasons)[:160]}); kept, no sales inferred from it"

@@ -4,7 +4,7 @@ day's partition is published so that readers never see half of it.
 Layout (docs/architecture.md):
     raw/listings/marketplace=<m>/snapshot_date=<d>/part-0.parquet + _manifest.json
     raw/crawl_manifests/marketplace=<m>/snapshot_date=<d>/manifest.parquet
-    raw/fx_rates/fetch_date=<d>/part-0.parquet + _manifest.json   (the ECB's euro reference rates)
+    raw/fx_rates/fetch_date=<d>/feed=<f>/part-0.parquet + _manifest.json   (the ECB's euro reference rates)
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ MANIFEST_SCHEMA = pa.schema(
 )
 
 
-# One row per currency and ECB publication day of one fetch; fetch_date comes from the path.
+# One row per currency and ECB publication day of one fetch; fetch_date and feed come from the path.
 FX_RATE_SCHEMA = pa.schema(
     [
         ("rate_date", pa.date32()),
@@ -114,11 +114,11 @@ class Lake:
     def partition_path(self, marketplace: str, snapshot_date: date) -> str:
         return self.path(LISTINGS_DIR, f"marketplace={marketplace}", f"snapshot_date={snapshot_date.isoformat()}")
 
-    def fx_rates_path(self, fetch_date: date) -> str:
-        return self.path(FX_RATES_DIR, f"fetch_date={fetch_date.isoformat()}")
+    def fx_rates_path(self, fetch_date: date, feed: str) -> str:
+        return self.path(FX_RATES_DIR, f"fetch_date={fetch_date.isoformat()}", f"feed={feed}")
 
-    def read_fx_manifest(self, fetch_date: date) -> dict[str, Any] | None:
-        path = self.fx_rates_path(fetch_date) + "/" + MANIFEST_FILE
+    def read_fx_manifest(self, fetch_date: date, feed: str) -> dict[str, Any] | None:
+        path = self.fx_rates_path(fetch_date, feed) + "/" + MANIFEST_FILE
         if not self.exists(path):
             return None
         with self.filesystem.open_input_stream(path) as stream:
@@ -302,18 +302,19 @@ def publish_staged(staged: StagedPartition, marketplace: str, snapshot_date: dat
     return PublishResult(True, final_dir, "published")
 
 
-def publish_fx_rates(lake: Lake, fetch_date: date, table: pa.Table, manifest: dict[str, Any]) -> PublishResult:
-    """Publish one fetch of the exchange rates as raw/fx_rates/fetch_date=<d>/ (data, then its
-    manifest), replacing that day's fetch; a failure before the move leaves it untouched."""
+def publish_fx_rates(lake: Lake, fetch_date: date, feed: str, table: pa.Table, manifest: dict[str, Any]) -> PublishResult:
+    """Publish one fetch of the exchange rates as raw/fx_rates/fetch_date=<d>/feed=<f>/ (data,
+    then its manifest), replacing that day's fetch of that feed (so the daily 90-day file never
+    replaces a backfill's whole history); a failure before the move leaves it untouched."""
     if table.num_rows == 0:
-        raise LakeError(f"no exchange rates to publish for fetch_date={fetch_date}")
+        raise LakeError(f"no exchange rates to publish for fetch_date={fetch_date} feed={feed}")
     staged = StagedPartition(lake, FX_RATE_SCHEMA)
     try:
         staged.write(table.select(FX_RATE_SCHEMA.names).cast(FX_RATE_SCHEMA))
     except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError) as error:
         raise LakeError(f"exchange rates do not fit {FX_RATE_SCHEMA}: {error}") from error
     staged.finish(manifest)
-    final_dir = lake.fx_rates_path(fetch_date)
+    final_dir = lake.fx_rates_path(fetch_date, feed)
     try:
         _replace_dir(lake, staged.directory, final_dir)
     except OSError as error:

@@ -14,7 +14,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from crawlers.ecb_rates import write_rates
+from crawlers.parsers.ecb import HIST_90D_XML, parse_xml
 from radar.lake import Lake, listings_to_table, publish_partition
+from sandbox.ecb_feed import feed_file
 from sandbox.market import Market
 
 GRADES = {
@@ -65,5 +68,8 @@ def write_market_lake(data_dir: Path, days: int, *, seed: int = 7, start: date =
             manifest = {"item_count": len(items), "expected_count": len(items), "complete": not drop,
                         "finish_reason": "finished", "incomplete_reasons": ["dropped pages"] if drop else []}
             publish_partition(Lake.from_url(str(data_dir / "lake")), key, day, listings_to_table(items), manifest)
+        # the day's ECB rates, as the daily flow fetches them from the sandbox's feed
+        rates = parse_xml(feed_file(market, HIST_90D_XML, day))
+        write_rates(Lake.from_url(str(data_dir / "lake")), day, "hist-90d", rates, f"sandbox:{HIST_90D_XML}")
     market.write_truth(data_dir / "truth")
     return market

@@ -93,6 +93,17 @@ def render_hist_zip(market: Market, days: list[date]) -> bytes:
     return buffer.getvalue()
 
 
+def feed_file(market: Market, name: str, day: date) -> bytes | None:
+    """One of the ECB's files as published by the end of `day` (None for an unknown name)."""
+    if name == "eurofxref-daily.xml":
+        return render_xml(market, publication_days(market, day - timedelta(days=10), day)[:1])
+    if name == "eurofxref-hist-90d.xml":
+        return render_xml(market, publication_days(market, day - timedelta(days=HIST_90D_DAYS - 1), day))
+    if name == "eurofxref-hist.zip":
+        return render_hist_zip(market, publication_days(market, market.history_start, day))
+    return None
+
+
 class EcbFeedReplica:
     """The ECB's three files as of the sandbox's day: only what was published on or before it."""
 
@@ -101,16 +112,10 @@ class EcbFeedReplica:
         self.lock = lock  # the server's market lock: the market's FX cache is not thread-safe
 
     def respond(self, request: SandboxRequest) -> SandboxResponse:
-        name = request.path.removeprefix(FEED_PATH) if request.path.startswith(FEED_PATH) else None
-        day = request.day
+        name = request.path.removeprefix(FEED_PATH) if request.path.startswith(FEED_PATH) else ""
         with self.lock:
-            if name == "eurofxref-daily.xml":
-                body, kind = render_xml(self.market, publication_days(self.market, day - timedelta(days=10), day)[:1]), "xml"
-            elif name == "eurofxref-hist-90d.xml":
-                body, kind = render_xml(self.market, publication_days(self.market, day - timedelta(days=HIST_90D_DAYS - 1), day)), "xml"
-            elif name == "eurofxref-hist.zip":
-                body, kind = render_hist_zip(self.market, publication_days(self.market, self.market.history_start, day)), "zip"
-            else:
-                return SandboxResponse.text("Not Found", status=404, content_type="text/html; charset=utf-8")
-        content_type = "text/xml" if kind == "xml" else "application/zip"
+            body = feed_file(self.market, name, request.day)
+        if body is None:
+            return SandboxResponse.text("Not Found", status=404, content_type="text/html; charset=utf-8")
+        content_type = "application/zip" if name.endswith(".zip") else "text/xml"
         return SandboxResponse(200, {"Content-Type": content_type}, body)

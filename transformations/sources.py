@@ -2,7 +2,7 @@
 
 raw.listings and raw.crawl_manifests have the columns of radar.lake's Parquet schemas plus
 the hive partition columns marketplace (varchar) and snapshot_date (date); raw.fx_rates has
-FX_RATE_SCHEMA plus fetch_date (date). Timestamps are plain TIMESTAMP in UTC on both engines
+FX_RATE_SCHEMA plus fetch_date (date) and feed (varchar). Timestamps are plain TIMESTAMP in UTC on both engines
 (what Trino's Hive connector returns for Parquet).
 """
 
@@ -24,7 +24,7 @@ from radar.settings import RadarSettings
 
 SEEDS_DIR = Path(__file__).resolve().parent / "seeds"
 PARTITION_COLUMNS = (("marketplace", "varchar"), ("snapshot_date", "date"))
-FX_PARTITION_COLUMNS = (("fetch_date", "date"),)
+FX_PARTITION_COLUMNS = (("fetch_date", "date"), ("feed", "varchar"))
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ HIST_ZIP = "eurofxref-hist.zip"
 HIST_CSV = "eurofxref-hist.csv"
 
 CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
-NOT_QUOTED = {"N/A", ""}
+NOT_QUOTED = "N/A"
 _CUBE = "{http://www.ecb.int/vocabulary/2002-08-01/eurofxref}Cube"
 
 
@@ -79,6 +79,7 @@ def parse_csv(text: str) -> list[EcbRate]:
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or not rows[0] or rows[0][0].strip() != "Date":
         raise EcbFeedError("ECB CSV: the first line must be the header Date,USD,JPY,...")
+    width = len(rows[0])  # every line has the same number of cells, the trailing comma's empty one included
     header = [name.strip() for name in rows[0]]
     while header and header[-1] == "":  # the trailing comma
         header.pop()
@@ -90,13 +91,13 @@ def parse_csv(text: str) -> list[EcbRate]:
         if not any(cell.strip() for cell in row):
             continue
         cells = [cell.strip() for cell in row]
-        if len(cells) > len(header) and all(c == "" for c in cells[len(header):]):
-            cells = cells[: len(header)]
-        if len(cells) != len(header):
-            raise EcbFeedError(f"ECB CSV line {line_no}: {len(cells)} values for {len(header)} columns")
+        if len(cells) != width or any(cells[len(header):]):
+            raise EcbFeedError(f"ECB CSV line {line_no}: {len(cells)} cells where the header has {width}")
         day = _date(cells[0], f"line {line_no}")
-        for code, value in zip(header[1:], cells[1:]):
-            if value not in NOT_QUOTED:
+        for code, value in zip(header[1:], cells[1 : len(header)]):
+            if value == "":
+                raise EcbFeedError(f"ECB CSV line {line_no}: no value for {code} (not quoted is N/A)")
+            if value != NOT_QUOTED:
                 rates.append(_rate(day, code, value, f"line {line_no}"))
     return _non_empty(_unique(rates), "CSV")
 

@@ -1,5 +1,6 @@
 -- The ECB's euro reference rates, one row per publication day and currency. Every fetch
--- (raw.fx_rates, one partition per fetch_date) repeats the days it covers: the latest fetch wins.
+-- (raw.fx_rates, one partition per fetch_date and feed) repeats the days it covers: the latest
+-- fetch wins (the ECB never revises a published rate, so this only picks one of equal rows).
 with
 
 source as (
@@ -12,10 +13,11 @@ ranked as (
         upper(trim(currency)) as currency,
         units_per_eur,
         fetch_date,
+        feed,
         source_url,
         row_number() over (
             partition by rate_date, upper(trim(currency))
-            order by fetch_date desc, source_url
+            order by fetch_date desc, feed, source_url
         ) as fetch_rank
     from source
     where rate_date is not null
@@ -27,6 +29,7 @@ final as (
         currency,
         units_per_eur,
         fetch_date,
+        feed,
         source_url
     from ranked
     where fetch_rank = 1
