@@ -208,7 +208,7 @@ removable_phrases as (
     union all
     select '*' as brand, alias as phrase, 'fragment' as kind from model_sizes where brand = '*'
     union all
-    select brand, phrase, 'fragment' as kind from title_words where kind = 'filler'
+    select brand, phrase, 'fragment' as kind from title_words where kind in ('filler', 'descriptor')
     ) as phrases
 ),
 
@@ -265,6 +265,7 @@ alias_candidates as (
         model_aliases.brand,
         model_aliases.model,
         model_aliases.alias,
+        texts_searchable.noun_pattern,
         case when texts_searchable.site_model_text <> '' then 'site_alias' else 'title_alias' end as model_source,
         case
             when texts_searchable.site_model_text <> '' then texts_searchable.site_model_text
@@ -336,6 +337,8 @@ accessory_candidates as (
         and {{ contains('alias_best.searched_text', 'title_words.phrase') }}
             > {{ contains('alias_best.searched_text', 'alias_best.alias') }} + length(alias_best.alias)
         and {{ contains('alias_best.searched_text', "'with ' || title_words.phrase") }} = 0
+        -- "Polly Pocket Pouch Hobo" is a hobo: an accessory word before a bag noun names no accessory
+        and not regexp_like(alias_best.searched_text, '\b' || title_words.phrase || ' (' || alias_best.noun_pattern || ')\b')
     where alias_best.match_rank = 1
 ),
 
