@@ -188,7 +188,7 @@ def each_rule(tmp_path_factory):
     write_day(lake, "rebag", D[0], fillers("rebag", 200) + [
         listing("", bag, 1000, brand="Chanel"),                       # listing_id_missing
         listing(None, bag, 0, brand="Chanel", url=None),              # listing_id_missing before price
-        listing("NOPRICE", bag, 1000, brand="Chanel", price=None),    # price_missing
+        {**listing("NOPRICE", bag, 1000, brand="Chanel"), "price": None},  # price_missing
         listing("ZERO", bag, 0, brand="Chanel"),                      # price_not_positive
         listing("NEG", bag, -5, brand="Chanel"),                      # price_not_positive
         listing("HUGE", bag, 2_000_000, brand="Chanel"),              # price_absurd (above 1,000,000 USD)
