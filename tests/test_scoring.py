@@ -60,6 +60,17 @@ def test_attributes_match_the_truth(report):
         assert m.attribute_accuracy["condition"] >= 0.6, m.marketplace  # fashionphile has no Very Good
 
 
+def test_model_coverage_and_keys_on_the_open_market(report):
+    """A quarter to a third of the market's bags are models the seeds do not name; the site or
+    the title still gives nearly all of them a model, and the scorer says which true models got
+    one key across listings and marketplaces."""
+    for m in report.marketplaces:
+        assert m.model_coverage >= 0.97, (m.marketplace, m.model_coverage)
+    unseeded = [k for k in report.model_keys if not k.seeded]
+    assert len(unseeded) >= 50 and sum(k.listings for k in unseeded) >= 0.2 * sum(k.listings for k in report.model_keys)
+    assert report.one_key_share() is not None and "One key per true model:" in report.to_text()
+
+
 def test_report_prints_a_table(report):
     text = report.to_text()
     assert "precision" in text and "recall" in text and "rebag" in text
@@ -118,7 +129,8 @@ def test_a_failing_report_says_which_threshold_fails_and_whose_fault_it_is():
 
     vsp = MarketplaceScore("vsp", "none", date(2026, 9, 1), date(2026, 10, 30), listings=100, predicted_sales=50,
                            true_positive_sales=40, eligible_true_sales=40, recalled_sales=40,
-                           exact_sale_date_share=1.0, days_to_sell_mae=0.0, false_sales_on_incomplete_days=1)
+                           exact_sale_date_share=1.0, days_to_sell_mae=0.0, false_sales_on_incomplete_days=1,
+                           bags_with_model=96)
     models = [
         ModelScore("Fendi", "First", 58, 65, true_median_days=32, predicted_median_days=29, limit_median_days=29),
         ModelScore("Gucci", "Jackie 1961", 90, 95, true_median_days=26, predicted_median_days=30, limit_median_days=26.5),
@@ -129,6 +141,8 @@ def test_a_failing_report_says_which_threshold_fails_and_whose_fault_it_is():
     assert report.failures() == [
         "vsp: sale precision 0.800 < 0.88",
         "vsp: 1 sales dated on an incomplete snapshot",
+        "vsp: model coverage 0.960 < 0.97",
+        "overall: model coverage 0.960 < 0.97",
         "2 models' median days to sell are more than 1 day from the truth (1 of them are for a flawless pipeline "
         "too: too few sales to outweigh the withdrawals no crawler can tell from sales)",
     ]
