@@ -139,3 +139,14 @@ def test_the_price_zero_results_never_reach_the_marts(resolved):
     zero = [str(r["id"]) for r in json.loads(FASHIONPHILE_RESULTS.read_text()) if not r["price"]]
     assert zero, "the capture holds results at price 0"
     assert not [listing_id for listing_id in zero if ("fashionphile", listing_id) in resolved]
+
+
+def test_every_real_condition_grade_maps_to_the_common_scale(tmp_path_factory, resolved):
+    data = tmp_path_factory.getbasetemp()
+    grades = {r["condition"] for r in json.loads(FASHIONPHILE_RESULTS.read_text())}
+    assert grades == {"New", "Giftable", "Excellent", "Shows Wear", "Worn"}  # the site's real scale
+    warehouse = next(data.glob("real-titles*/warehouse.duckdb")).parent
+    rows = query(warehouse, "select distinct marketplace, condition_raw, condition from intermediate.int_listings_unioned")
+    unmapped = [(row["marketplace"], row["condition_raw"]) for row in rows if row["condition_raw"] and not row["condition"]]
+    assert not unmapped
+    assert {row["condition_raw"] for row in rows if row["marketplace"] == "fashionphile"} == grades
