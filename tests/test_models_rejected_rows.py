@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_models_support import listing, query, transform, write_day
+from tests.test_models_support import listing, query, transform, write_day, write_fx_rates
 from transformations.audits import AuditFailure
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -197,6 +197,7 @@ def each_rule(tmp_path_factory):
         listing("TITLEONLY", "Chanel Classic Flap", 1000),            # the brand is read from the title
         listing("NOCCY", bag, 1000, brand="Chanel", currency=None),   # currency_missing
     ])
+    write_fx_rates(lake, D[0] - timedelta(days=7), D[0])  # vsp prices in CAD
     write_day(lake, "vsp", D[0], fillers("vsp", 40) + [
         listing("CAD-OK", bag, 1_300_000, brand="Chanel"),            # under vsp's 1,400,000 CAD
         listing("CAD-HUGE", bag, 1_500_000, brand="Chanel"),          # price_absurd in CAD
