@@ -28,6 +28,7 @@ SITES = ["rebag", "vsp"]
 def no_retries(monkeypatch):
     # crawls are retried per the flow's crawl_retries parameter; the transform's retry is a task option
     monkeypatch.setattr(daily, "transform", daily.transform.with_options(retries=0))
+    monkeypatch.setattr(daily, "fetch_fx_rates", daily.fetch_fx_rates.with_options(retries=0))
 
 
 @pytest.fixture
@@ -56,7 +57,8 @@ def run_days(days: int, marketplaces=SITES, faults_by_day=None, seed=3):
             for marketplace, faults in (faults_by_day or {}).get(day, {}).items():
                 sandbox.set_faults(marketplace, **faults)
             results.append(
-                daily.daily_market_snapshot(day, marketplaces, sandbox.base_urls, SANDBOX_CRAWL_SETTINGS, crawl_retries=0))
+                daily.daily_market_snapshot(day, marketplaces, sandbox.base_urls, SANDBOX_CRAWL_SETTINGS, crawl_retries=0,
+                                            fx_base_url=sandbox.fx_base_url))
     return results
 
 
@@ -86,6 +88,7 @@ def test_the_lake_on_s3_gives_the_same_marts_as_a_local_lake(tmp_path, monkeypat
         on_s3 = mart_rows(tmp_path / "s3" / "warehouse.duckdb")
         objects = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").list_objects_v2(Bucket="radar-test")
         assert any(o["Key"].endswith("_manifest.json") for o in objects["Contents"])
+        assert any(o["Key"] == "lake/raw/fx_rates/fetch_date=2026-09-03/feed=hist-90d/part-0.parquet" for o in objects["Contents"])
     finally:
         server.stop()
     monkeypatch.delenv("RADAR_S3_ENDPOINT_URL")
@@ -115,13 +118,27 @@ def test_a_failing_crawl_posts_the_failure_to_slack(tmp_path, monkeypatch, no_re
     market = Market(seed=3, start_date=START, scale=0.05)
     with SandboxServer(market, ["vsp"]) as sandbox:
         with pytest.raises(Exception, match="lake write failed"):
-            daily.daily_market_snapshot(START, ["vsp"], sandbox.base_urls, unwritable, crawl_retries=0)
+            daily.daily_market_snapshot(START, ["vsp"], sandbox.base_urls, unwritable, crawl_retries=0,
+                                        fx_base_url=sandbox.fx_base_url)
     failure = [m for m in slack.messages if ":red_circle:" in m["text"]]
     assert failure, slack.messages
     message = json.dumps(failure[0])
     for expected in ("daily-market-snapshot", "2026-09-01", "vsp", "crawl", "lake write failed", "/runs/flow-run/"):
         assert expected in message, expected
     assert "hooks" not in message and slack.url not in message
+
+
+def test_a_failed_rates_fetch_still_transforms_the_day_then_fails_the_run(tmp_path, monkeypatch, no_retries):
+    use_data_dir(monkeypatch, tmp_path)
+    market = Market(seed=3, start_date=START, scale=0.05)
+    with SandboxServer(market, ["rebag"]) as sandbox:
+        with pytest.raises(Exception, match="ECB exchange rates: GET http://127.0.0.1:9/.*failed"):
+            daily.daily_market_snapshot(START, ["rebag"], sandbox.base_urls, SANDBOX_CRAWL_SETTINGS, crawl_retries=0,
+                                        fx_base_url="http://127.0.0.1:9/stats/eurofxref/")
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:
+        usd = connection.execute("select count(*), count(price_usd) from intermediate.int_listings_unioned").fetchall()
+    assert usd[0][0] > 0 and usd[0][0] == usd[0][1]  # USD prices need no rate: the day is in the marts
+    assert not (tmp_path / "lake" / "raw" / "fx_rates").exists()
 
 
 def test_an_incomplete_crawl_warns_and_creates_no_sales(tmp_path, monkeypatch, no_retries, slack):
@@ -163,5 +180,6 @@ def _backfill(sandbox, end):
     for offset in range((end - START).days + 1):
         day = START + timedelta(days=offset)
         sandbox.set_day(day)
-        crawled.append(daily.backfill(day, day, SITES, sandbox.base_urls, SANDBOX_CRAWL_SETTINGS)[0]["crawled"])
+        crawled.append(daily.backfill(day, day, SITES, sandbox.base_urls, SANDBOX_CRAWL_SETTINGS,
+                                      fx_base_url=sandbox.fx_base_url)[0]["crawled"])
     return crawled

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from radar.settings import RadarSettings
-from tests.test_models_support import listing, query, table_rows, transform, write_day
+from tests.test_models_support import listing, query, table_rows, transform, write_day, write_fx_rates
 from transformations.models import SQL_DIR, jinja_environment
 from transformations.runner import render_for_trino
 
@@ -60,6 +60,7 @@ def warehouse(tmp_path_factory):
                                                brand="Chanel", condition_raw="Excellent")])
         write_day(lake, "dct", day, [listing("K1", "Fendi Baguette Zucca Brown", 700, brand="Fendi",
                                              condition_raw="Rank A (Excellent)")])
+    write_fx_rates(lake, D[0] - timedelta(days=7), D[-1])  # EUR: 1.10 USD
     transform(data_dir)
     return data_dir
 
@@ -104,7 +105,7 @@ def test_new_store_listings_reach_dim_listing_canonical(dim):
 def test_prices_keep_the_listings_own_currency(dim):
     l3 = dim[f"{NEW_STORE}:L3"]
     assert l3["currency"] == "EUR"
-    assert 8000 * 1.0 < l3["last_price_usd"] < 8000 * 1.25  # converted at the day's EUR rate
+    assert l3["last_price_usd"] == 8000 * 1.10  # converted at the day's ECB rate (USD per EUR)
 
 
 def test_inferred_sale_after_the_default_grace_period(dim):

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.test_models_support import listing, query, table_rows, transform, write_day
+from tests.test_models_support import listing, query, table_rows, transform, write_day, write_fx_rates
 
 D = [date(2026, 9, 1) + timedelta(days=i) for i in range(8)]  # D[0] .. D[7]
 INCOMPLETE_DAY = D[4]  # rebag's snapshot of D[4] is incomplete
@@ -67,6 +67,7 @@ def warehouse(tmp_path_factory):
         vsp.append(listing("S", "Chanel // Black Caviar Medium Classic Double Flap Bag", 13700, brand="VSP Archive",
                            published=D[0]))
         write_day(lake, "vsp", day, vsp)
+    write_fx_rates(lake, D[0] - timedelta(days=7), D[-1])
     transform(data_dir)
     return data_dir
 

@@ -3,13 +3,15 @@ market, without HTTP or spiders), run the transformations and read tables back."
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from crawlers.ecb_rates import write_rates
+from crawlers.parsers.ecb import EcbRate
 from radar.lake import Lake, listings_to_table, publish_partition
 from radar.settings import RadarSettings
 from transformations.runner import run_transformations
@@ -45,6 +47,14 @@ def write_day(lake_dir: Path, marketplace: str, day: date, items: list[dict], *,
         "incomplete_reasons": [] if complete else ["page 3 missing"],
     }
     publish_partition(Lake.from_url(str(lake_dir)), marketplace, day, listings_to_table(rows), manifest)
+
+
+def write_fx_rates(lake_dir: Path, first: date, last: date, units_per_eur: dict[str, float] | None = None) -> None:
+    """ECB rates for the business days first..last (CAD 1.50 and USD 1.10 per EUR: 1.36 CAD per USD)."""
+    units_per_eur = units_per_eur or {"USD": 1.10, "CAD": 1.50}
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    rates = [EcbRate(day, code, units) for day in days if day.weekday() < 5 for code, units in units_per_eur.items()]
+    write_rates(Lake.from_url(str(lake_dir)), last, "hist", rates, "test://ecb")
 
 
 def transform(data_dir: Path, **kwargs):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import statistics
 from dataclasses import replace
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pyarrow.parquet as pq
 import pytest
 
 from sandbox.catalogue import BAG_MODELS, NON_BAG_MODELS
+from sandbox.ecb_feed import last_publication_day, quotes
 from sandbox.market import DEFAULT_PROFILES, MarketplaceProfile, Market
 
 START = date(2026, 9, 1)
@@ -287,11 +288,28 @@ def test_truth_listings_cover_every_visible_listing_with_its_listed_date(market,
             assert listed[(key, str(state.listing.listing_id))] == state.listing.listed_date
 
 
-def test_fx_rates_cover_every_simulated_day(market, truth):
+def test_fx_rates_are_the_ecb_feeds_quotes_on_business_days(market, truth):
     cad = [r for r in truth["fx_rates"] if r["currency"] == "CAD"]
-    assert min(r["date"] for r in cad) == market.history_start
-    assert max(r["date"] for r in cad) == END
-    assert all(r["units_per_usd"] == market.fx_rate("CAD", r["date"]) for r in cad)
+    assert min(r["date"] for r in cad) == market.history_start  # a Monday
+    assert len({r["date"] for r in cad}) == len(cad) < (END - market.history_start).days * 5 / 7 + 2
+    assert max(r["date"] for r in cad) == last_publication_day(END)
+    assert all(r["date"].weekday() < 5 for r in cad) and date(2026, 5, 1) not in {r["date"] for r in cad}
+    assert all(r["units_per_eur"] == quotes(market, r["date"])["CAD"] for r in cad)
+    # CAD per EUR = (CAD per USD) / (EUR per USD), rounded as the ECB prints it
+    day = last_publication_day(END)
+    assert float(quotes(market, day)["CAD"]) == pytest.approx(float(market.fx_rate("CAD", day) / market.fx_rate("EUR", day)), abs=5e-5)
+
+
+def test_truth_usd_converts_at_the_last_published_rate(market, truth):
+    """The pipeline's rule (int_fx_usd_daily): the quotes of the sale day or the last publication day before it."""
+    vsp_sales = [r for r in truth["listings"] if r["marketplace"] == "vsp" and r["sale_date"] and START <= r["sale_date"]]
+    weekend = [r for r in vsp_sales if r["sale_date"].weekday() >= 5]
+    assert weekend, "no weekend sale to check"
+    for row in vsp_sales:
+        published = last_publication_day(row["sale_date"])
+        quoted = quotes(market, published)
+        expected = (row["sale_price"] * quoted["USD"] / quoted["CAD"]).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        assert row["sale_price_usd"] == expected
 
 
 # --- catalogue --------------------------------------------------------------------------
