@@ -17,12 +17,15 @@ import pytest
 from crawlers.ecb_rates import FxFetchError, fetch_fx_rates, write_rates
 from crawlers.parsers.ecb import EcbFeedError, EcbRate, parse_csv, parse_feed, parse_xml, parse_zip
 from radar.lake import FX_RATE_SCHEMA, Lake
-from radar.settings import RadarSettings
+from radar.settings import RadarSettings, get_settings
 from sandbox.ecb_feed import quotes, usd_per_unit
 from sandbox.market import Market
 from sandbox.server import FX_SITE, SandboxServer
 from tests.test_models_support import listing, query, transform, write_day
+from tests.test_s3_lake import BUCKET, s3_endpoint, s3_lake  # noqa: F401  (fixtures)
 from transformations.audits import AuditFailure
+from transformations.runner import query as run_query
+from transformations.runner import run_transformations
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fx"
 CSV_EXTRACT = FIXTURES / "eurofxref-hist-2024-trimmed.csv"  # real rows of ../shared/fixtures/fx/eurofxref-hist-2024.csv
@@ -223,3 +226,17 @@ def test_the_truth_converts_with_the_same_rule(fx_sandbox):
     assert usd_per_unit(market, "CAD", saturday) == usd_per_unit(market, "CAD", friday) == cad_friday["USD"] / cad_friday["CAD"]
     assert usd_per_unit(market, "USD", saturday) == 1
     assert usd_per_unit(market, "EUR", saturday) == cad_friday["USD"]
+
+
+def test_fetch_into_an_s3_lake_and_read_it_back(s3_lake, fx_sandbox, tmp_path):
+    lake, s3 = s3_lake
+    settings = get_settings().model_copy(  # RADAR_LAKE_URL=s3://..., RADAR_S3_ENDPOINT_URL=moto (the fixture)
+        update={"warehouse_path": str(tmp_path / "w.duckdb"), "ecb_base_url": fx_sandbox.fx_base_url})
+    result = fetch_fx_rates(SANDBOX_DAY, "hist-90d", settings=settings)
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]}
+    prefix = "lake/raw/fx_rates/fetch_date=2026-09-05/feed=hist-90d/"
+    assert {prefix + "part-0.parquet", prefix + "_manifest.json"} <= keys
+    assert lake.read_fx_manifest(SANDBOX_DAY, "hist-90d")["row_count"] == result.row_count
+    run_transformations(settings, select=["staging.stg_fx_rates"], seeds_dir=tmp_path)
+    counted = run_query(settings, "select count(*), max(rate_date), min(feed) from staging.stg_fx_rates")
+    assert counted[1] == [(result.row_count, date(2026, 9, 4), "hist-90d")]
