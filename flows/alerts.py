@@ -86,6 +86,31 @@ def incomplete_crawl_message(marketplace: str, snapshot_date: str, item_count: i
     return text, {"marketplace": marketplace, "date": snapshot_date, "items": item_count, "expected": expected, "reasons": "; ".join(reasons)[:1500]}
 
 
+MODEL_COVERAGE_SQL = """
+select marketplace, listings_seen, share_without_seed_alias, max_share_without_seed_alias,
+       share_without_model, max_share_without_model
+from marts.data_health_daily
+where snapshot_date = date '{day}'
+  and (share_without_seed_alias > max_share_without_seed_alias or share_without_model > max_share_without_model)
+order by marketplace
+"""
+
+
+def model_coverage_message(snapshot_date: str, rows: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """A warning for the marketplaces whose bags lack a model (or a seed alias) above their thresholds."""
+    lines = []
+    for row in rows:
+        parts = []
+        if row["share_without_model"] is not None and row["share_without_model"] > row["max_share_without_model"]:
+            parts.append(f"{row['share_without_model']:.1%} without a model (threshold {row['max_share_without_model']:.0%})")
+        if row["share_without_seed_alias"] is not None and row["share_without_seed_alias"] > row["max_share_without_seed_alias"]:
+            parts.append(f"{row['share_without_seed_alias']:.1%} without a seed alias (threshold {row['max_share_without_seed_alias']:.0%})")
+        lines.append(f"{row['marketplace']} ({row['listings_seen']} bags): " + "; ".join(parts))
+    text = (f":warning: Model coverage on {snapshot_date}: per-model figures miss these bags.\n" + "\n".join(lines)
+            + "\nRun `radar catalogue` and add the top aliases to transformations/seeds/model_aliases.csv.")
+    return text, {"date": snapshot_date}
+
+
 TOP_MOVERS_SQL = """
 select brand, model, trend, sold_count, sold_count_wow_pct, median_sold_price_wow_pct
 from marts.kpi_model_trends

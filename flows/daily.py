@@ -15,7 +15,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from crawlers.config import get_marketplace, load_config
 from flows.alerts import (
-    TOP_MOVERS_SQL, failure_message, incomplete_crawl_message, post_to_slack, record_alert_posted, top_movers_digest,
+    MODEL_COVERAGE_SQL, TOP_MOVERS_SQL, failure_message, incomplete_crawl_message, model_coverage_message, post_to_slack,
+    record_alert_posted, top_movers_digest,
 )
 from flows.crawling import CrawlFailed, CrawlIncomplete, CrawlOutcome, run_crawl
 from radar.settings import apply_prefect_blocks, get_settings
@@ -78,6 +79,19 @@ def transform(start_date: date, end_date: date) -> dict[str, Any]:
     from transformations.runner import run_transformations
 
     return run_transformations(get_settings(), start_date=start_date, end_date=end_date).summary()
+
+
+@task(retries=1, retry_delay_seconds=30)
+def warn_on_model_coverage(snapshot_date: date) -> list[str]:
+    """Post a Slack warning for the marketplaces whose share of bags without a model, or without
+    a seed alias, passed its threshold that day (marts.data_health_daily); returns their keys."""
+    from transformations.runner import query
+
+    columns, rows = query(get_settings(), MODEL_COVERAGE_SQL.format(day=snapshot_date.isoformat()))
+    above = [dict(zip(columns, row)) for row in rows]
+    if above:
+        post_to_slack(*model_coverage_message(snapshot_date.isoformat(), above))
+    return [row["marketplace"] for row in above]
 
 
 @task(retries=1, retry_delay_seconds=30)
@@ -202,6 +216,7 @@ def daily_market_snapshot(
     if isinstance(fx_result, BaseException):
         failures.append(f"ECB exchange rates: {fx_result}")
     transformed = transform(day, day)
+    coverage_warnings = warn_on_model_coverage(day)
     if post_digest:
         post_daily_digest(day)
     if failures:
@@ -211,6 +226,7 @@ def daily_market_snapshot(
         "crawled": {o.marketplace: o.item_count for o in outcomes},
         "incomplete": {o.marketplace: o.incomplete_reasons for o in incomplete},
         "fx_rates": fx_result,
+        "model_coverage_warnings": coverage_warnings,
         "transform": transformed,
     }
 

@@ -10,17 +10,19 @@ from pathlib import Path
 import pytest
 
 from radar.settings import RadarSettings
+from tests.test_alerts import slack  # noqa: F401  (the local Slack receiver fixture)
 from tests.test_models_support import listing, query, transform, write_day
 from transformations.catalogue import build_catalogue
 from transformations.sources import SEEDS_DIR
 
 DAY = date(2026, 9, 1)
+HEALTH = ["+marts.dim_listing", "+marts.data_health_daily"]
 
 
 def resolve(tmp_path: Path, rows: dict[str, list[dict]], **kwargs) -> dict[str, dict]:
     for marketplace, items in rows.items():
         write_day(tmp_path / "lake", marketplace, DAY, items)
-    transform(tmp_path, select=["+marts.dim_listing"], **kwargs)
+    transform(tmp_path, select=kwargs.pop("select", ["+marts.dim_listing"]), **kwargs)
     found = query(tmp_path, "select listing_key, title, brand, model, model_key, model_source from marts.dim_listing")
     return {row["listing_key"]: row for row in found}
 
@@ -157,3 +159,42 @@ def test_catalogue_lists_what_the_seeds_do_not_cover_with_the_row_to_add(tmp_pat
     written = catalogue.write_rows(tmp_path / "rows.csv")
     assert written == len(catalogue.entries)
     assert (tmp_path / "rows.csv").read_text().splitlines()[0] == "brand,model,alias"
+
+
+def test_data_health_daily_holds_the_share_without_a_seed_alias_and_without_a_model(tmp_path):
+    resolve(tmp_path, {
+        "fashionphile": [
+            listing("1", "Damier Ebene Speedy 30 Brown", 900, brand="Louis Vuitton"),  # seed alias
+            listing("2", "Damier Ebene Odeon PM Black", 1300, brand="Louis Vuitton"),  # title fragment
+            listing("3", "Tessuto Nylon Saffiano Tote Beige", 600, brand="Prada"),  # no model
+            listing("4", "Caviar Quilted Medium Double Flap Black", 7000, brand="Chanel"),  # seed alias
+        ],
+        "rebag": [listing("5", "Speedy Handbag Monogram Canvas 25", 900, brand="Louis Vuitton", model_raw="Speedy Handbag")],
+    }, select=HEALTH)
+    rows = {row["marketplace"]: row for row in query(tmp_path, "select * from marts.data_health_daily")}
+    fashionphile = rows["fashionphile"]
+    assert (fashionphile["listings_without_seed_alias"], fashionphile["listings_without_model"]) == (2, 1)
+    assert (fashionphile["share_without_seed_alias"], fashionphile["share_without_model"]) == (0.5, 0.25)
+    assert (fashionphile["max_share_without_seed_alias"], fashionphile["max_share_without_model"]) == (0.35, 0.03)
+    assert (rows["rebag"]["share_without_seed_alias"], rows["rebag"]["share_without_model"]) == (0.0, 0.0)
+
+
+def test_the_daily_flow_warns_in_slack_when_too_many_bags_lack_a_model(tmp_path, monkeypatch, slack):
+    from flows.daily import warn_on_model_coverage
+    from radar.settings import get_settings
+
+    resolve(tmp_path, {
+        "fashionphile": [listing("1", "Tessuto Nylon Saffiano Tote Beige", 600, brand="Prada"),
+                         listing("2", "Damier Ebene Speedy 30 Brown", 900, brand="Louis Vuitton")],
+        "rebag": [listing("3", "Speedy Handbag Monogram Canvas 25", 900, brand="Louis Vuitton", model_raw="Speedy Handbag")],
+    }, select=HEALTH)
+    monkeypatch.setenv("RADAR_LAKE_URL", str(tmp_path / "lake"))
+    monkeypatch.setenv("RADAR_WAREHOUSE_PATH", str(tmp_path / "warehouse.duckdb"))
+    get_settings.cache_clear()
+    assert warn_on_model_coverage.fn(DAY) == ["fashionphile"]
+    assert len(slack.messages) == 1
+    text = slack.messages[0]["text"]
+    assert "fashionphile" in text and "50.0% without a model" in text and "radar catalogue" in text
+    assert "rebag" not in text
+    assert warn_on_model_coverage.fn(date(2026, 9, 2)) == []  # a day without data warns nothing
+    assert len(slack.messages) == 1

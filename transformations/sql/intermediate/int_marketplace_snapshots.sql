@@ -25,7 +25,9 @@ seen as (
         marketplace,
         snapshot_date,
         count(*) as listings_seen,
-        count_if(is_available) as listings_available
+        count_if(is_available) as listings_available,
+        count_if(model_source in ('site_alias', 'title_alias')) as listings_with_seed_model,
+        count_if(model is null) as listings_without_model
     from listings
     group by
         marketplace,
@@ -70,7 +72,9 @@ days as (
         manifests.expected_count,
         manifests.incomplete_reasons,
         coalesce(seen.listings_seen, 0) as listings_seen,
-        coalesce(seen.listings_available, 0) as listings_available
+        coalesce(seen.listings_available, 0) as listings_available,
+        coalesce(seen.listings_with_seed_model, 0) as listings_with_seed_model,
+        coalesce(seen.listings_without_model, 0) as listings_without_model
     from manifests
     full outer join seen
         on manifests.marketplace = seen.marketplace
@@ -129,6 +133,8 @@ final as (
         expected_count,
         listings_seen,
         listings_available,
+        listings_with_seed_model,
+        listings_without_model,
         rows_rejected,
         case
             when listings_seen + rows_rejected > 0
