@@ -118,11 +118,7 @@ class Lake:
         return self.path(FX_RATES_DIR, f"fetch_date={fetch_date.isoformat()}", f"feed={feed}")
 
     def read_fx_manifest(self, fetch_date: date, feed: str) -> dict[str, Any] | None:
-        path = self.fx_rates_path(fetch_date, feed) + "/" + MANIFEST_FILE
-        if not self.exists(path):
-            return None
-        with self.filesystem.open_input_stream(path) as stream:
-            return json.loads(stream.read())
+        return self._read_json(self.fx_rates_path(fetch_date, feed) + "/" + MANIFEST_FILE)
 
     def manifest_table_path(self, marketplace: str, snapshot_date: date) -> str:
         return self.path(MANIFESTS_DIR, f"marketplace={marketplace}", f"snapshot_date={snapshot_date.isoformat()}")
@@ -131,7 +127,9 @@ class Lake:
         return self.filesystem.get_file_info(path).type != pafs.FileType.NotFound
 
     def read_manifest(self, marketplace: str, snapshot_date: date) -> dict[str, Any] | None:
-        path = self.partition_path(marketplace, snapshot_date) + "/" + MANIFEST_FILE
+        return self._read_json(self.partition_path(marketplace, snapshot_date) + "/" + MANIFEST_FILE)
+
+    def _read_json(self, path: str) -> dict[str, Any] | None:
         if not self.exists(path):
             return None
         with self.filesystem.open_input_stream(path) as stream:
