@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -77,3 +78,17 @@ def test_snapshots_broken_on_purpose_land_incomplete_and_create_no_sales(tmp_pat
     assert by_marketplace["rebag"].false_sales_on_incomplete_days == 0
     assert by_marketplace["vsp"].false_sales_on_incomplete_days == 0
     assert by_marketplace["rebag"].predicted_sales > 0  # sales were inferred on the complete days
+
+    # The flow fetched the sandbox's ECB feed each day: staging.stg_fx_rates holds exactly its quotes
+    fetches = sorted(p.name for p in (data_dir / "lake/raw/fx_rates").iterdir())
+    assert fetches == [f"fetch_date=2026-09-0{d}" for d in range(1, 8)]
+    with duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True) as connection:
+        staged = connection.execute("select rate_date, currency, units_per_eur from staging.stg_fx_rates").fetchall()
+        unconverted = connection.execute(
+            "select count(*) from intermediate.int_listings_unioned where price_usd is null").fetchall()[0][0]
+    published = {(d, c): float(u) for d, c, u in duckdb.sql(
+        f"select date, currency, units_per_eur from '{data_dir}/truth/fx_rates.parquet'").fetchall()}
+    assert {(d, c): u for d, c, u in staged} == {k: v for k, v in published.items() if k[0] >= date(2026, 6, 4)}  # the first 90-day file
+    assert max(d for d, _, _ in staged) == date(2026, 9, 7) and date(2026, 9, 5) not in {d for d, _, _ in staged}
+    assert unconverted == 0
+    assert not list((REPO / "transformations/seeds").glob("fx*"))
