@@ -33,7 +33,12 @@ COVERAGE_FIELDS = (
 
 
 class ValidateListingPipeline:
-    """Drops items that would poison the lake, with a reason Scrapy counts per kind."""
+    """Drops items that would poison the lake, with a reason Scrapy counts per kind.
+
+    A listing the site shows at price 0 (real sites do) is kept: it is on sale, so dropping it
+    would make it look absent, and an absence can become an inferred sale. The SQL sets such a
+    row aside as a rejected row that still counts as a sighting (docs/market-model.md).
+    """
 
     def open_spider(self, spider: Spider) -> None:
         self.seen_ids: set[str] = set()
@@ -47,8 +52,8 @@ class ValidateListingPipeline:
             price = Decimal(str(adapter["price"]))
         except InvalidOperation:
             raise DropItem("unparseable_price") from None
-        if not price.is_finite() or price <= 0:
-            raise DropItem("non_positive_price")
+        if not price.is_finite():
+            raise DropItem("unparseable_price")
         if len(str(adapter["currency"])) != 3:
             raise DropItem("bad_currency")
         if adapter["listing_id"] in self.seen_ids:

@@ -26,7 +26,7 @@ def crawler(tmp_path):
 
 @pytest.mark.parametrize(
     "change, reason",
-    [({"price": Decimal("0")}, "non_positive_price"), ({"price": None}, "missing_price"),
+    [({"price": Decimal("NaN")}, "unparseable_price"), ({"price": None}, "missing_price"),
      ({"url": ""}, "missing_url"), ({"currency": "DOLLARS"}, "bad_currency")],
 )
 def test_validation_drops_bad_items_with_a_reason(change, reason):
@@ -34,6 +34,15 @@ def test_validation_drops_bad_items_with_a_reason(change, reason):
     pipeline.open_spider(None)
     with pytest.raises(DropItem, match=reason):
         pipeline.process_item(replace(make_item(), **change), None)
+
+
+@pytest.mark.parametrize("price", [Decimal("0"), Decimal("-5")])
+def test_validation_keeps_a_listing_shown_at_price_zero(price):
+    """It is on sale: dropped, it would look absent; the SQL sets the row aside as a sighting."""
+    pipeline = ValidateListingPipeline()
+    pipeline.open_spider(None)
+    item = replace(make_item(), price=price)
+    assert pipeline.process_item(item, None) is item
 
 
 def test_validation_drops_the_second_copy_of_a_listing():
