@@ -101,6 +101,7 @@ def test_marketplace_default_row_covers_a_marketplace_not_listed():
     assert {k: row[k] for k in row if k not in ("marketplace", "currency")} == {
         "utc_offset_hours": "0", "sale_signal": "none", "unflagged_exit": "sold", "grace_days": "2",
         "consignment_days": "180", "min_count_ratio": "0.5", "max_price": "1000000", "max_rejected_share": "0.05",
+        "max_share_without_seed_alias": "0.35", "max_share_without_model": "0.03",
     }
 
 
@@ -217,3 +218,16 @@ def test_rebag_sizes_come_from_the_meta_size_tag(normalised):
     assert by_title["Speedy Handbag Monogram Canvas 25"]["size"] == "25"
     assert by_title["Evelyne Bag Gen III Clemence GM"]["model"] == "Evelyne"
     assert by_title["Ultra Matte Lady Dior Chain Bag Cannage Quilt Calfskin Mini"]["brand"] == "Christian Dior"
+
+
+def test_title_words_are_alias_words_of_known_kinds():
+    rows = read("title_words")
+    kinds = {"generic", "filler", "descriptor", "noun", "accessory"}
+    assert {row["kind"] for row in rows} == kinds
+    for row in rows:
+        assert re.fullmatch(r"[a-z0-9]+( [a-z0-9]+)*", row["phrase"]), row
+        assert bool(row["label"]) == (row["kind"] == "accessory"), row
+    # the SQL builds one pattern per brand and kind from the '*' rows plus the brand's own:
+    # every kind used in a pattern needs '*' rows, or a brand without rows of its own gets none
+    assert {row["kind"] for row in rows if row["brand"] == "*"} == kinds
+    assert len({(row["brand"], row["phrase"], row["kind"]) for row in rows}) == len(rows)
