@@ -183,10 +183,12 @@ class ScoreReport:
         off = [s for s in self.models if s.error_days is None or s.error_days > 1]
         if off:
             shared = [s for s in off if s.limit_error_days is not None and s.limit_error_days > 1]
+            unseeded = sum(1 for s in off if not s.seeded)
             problems.append(
                 f"{len(off)} models' median days to sell are more than 1 day from the truth "
                 f"({len(shared)} of them are for a flawless pipeline too: too few sales "
-                "to outweigh the withdrawals no crawler can tell from sales)"
+                "to outweigh the withdrawals no crawler can tell from sales"
+                + (f"; {unseeded} of them are models the seeds do not name, found by model_key)" if unseeded else ")")
             )
         return problems
 
@@ -194,11 +196,13 @@ class ScoreReport:
         """The issue's acceptance thresholds."""
         return not self.failures()
 
-    def models_within(self, days: float = 1) -> tuple[int, int, int]:
-        """(ours within `days` of the truth, the flawless pipeline within `days`, models scored)."""
-        ours = sum(1 for s in self.models if s.error_days is not None and s.error_days <= days)
-        limit = sum(1 for s in self.models if s.limit_error_days is not None and s.limit_error_days <= days)
-        return ours, limit, len(self.models)
+    def models_within(self, days: float = 1, seeded: bool | None = None) -> tuple[int, int, int]:
+        """(ours within `days` of the truth, the flawless pipeline within `days`, models scored);
+        `seeded`: only the models the seeds name (True) or only the others (False)."""
+        models = [s for s in self.models if seeded is None or s.seeded == seeded]
+        ours = sum(1 for s in models if s.error_days is not None and s.error_days <= days)
+        limit = sum(1 for s in models if s.limit_error_days is not None and s.limit_error_days <= days)
+        return ours, limit, len(models)
 
     def to_text(self) -> str:
         lines = [
@@ -235,6 +239,10 @@ class ScoreReport:
             exact = sum(1 for s in self.models if s.off_limit_days == 0)
             lines += [f"within 1 day of the truth: ours {ours}/{total}, flawless pipeline {limit}/{total};"
                       f" ours equal to the flawless pipeline's: {exact}/{total}"]
+            for seeded, label in ((True, "models the seeds name"), (False, "models the seeds do not name")):
+                ours, limit, total = self.models_within(1, seeded)
+                if total:
+                    lines.append(f"  {label}: ours {ours}/{total}, flawless pipeline {limit}/{total}")
         lines.append("")
         lines += [f"- {problem}" for problem in self.failures()]
         lines.append("PASS" if self.passed() else "FAIL")
