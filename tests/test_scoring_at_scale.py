@@ -27,19 +27,19 @@ def test_a_real_sized_market_meets_every_acceptance_threshold(tmp_path):
                       incomplete={(marketplace, day): 0.4 for day, marketplace in broken.items()})
     transform(tmp_path)
     report = score(tmp_path)
+    print(report.to_text())  # shown on a failure: every figure, the long tail's included
 
     assert len(broken) == 3
     for m in report.marketplaces:
         assert m.recall >= 0.97 and m.precision >= m.precision_target, (m.marketplace, m.recall, m.precision)
         assert m.false_sales_on_incomplete_days == 0, m.marketplace
-    # The 63 models the seeds name, as before the long tail; the long-tail models with 20+ sales
-    # are scored through their model_key and printed, but their figures depend on one key per model.
+    # The models the seeds name (the catalogue's 63, and any long-tail model analysts seeded); the others
+    # are scored through their model_key and printed: their figures depend on one key per model.
     seeded = [s for s in report.models if s.seeded]
-    assert len(seeded) == 63 and min(s.true_sales for s in report.models) >= 20
+    assert len(seeded) >= 63 and min(s.true_sales for s in report.models) >= 20  # analysts add aliases over time
     assert len(report.models) > 63
     off = [(s.model, s.true_median_days, s.predicted_median_days) for s in seeded if s.error_days is None or s.error_days > 1]
     assert not off, off
     # and every seeded model's median is the one a flawless pipeline would report (scoring.CrawlerView)
     assert all(s.off_limit_days == 0 for s in seeded), [(s.model, s.off_limit_days) for s in seeded]
-    assert report.model_coverage >= 0.97, report.to_text()
-    print(report.to_text())
+    assert report.model_coverage >= 0.97

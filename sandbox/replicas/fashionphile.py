@@ -34,6 +34,11 @@ Choices (documented in docs, relied on by the spider and SQL normalisation):
   ask in `span.price-item--sale` (Shopify Dawn markup); unmarked cards have only
   `.price-item--regular`.
 - The legacy item id is the digits of the listing's sku (falling back to the listing id).
+- Bad values as on the real results: the replica the sandbox server builds shows
+  `ZERO_PRICE_SHARE` of listing-days at price 0 (card, hit and product JSON), the listing
+  still for sale; the ground truth keeps the real price.
+- Long-tail models (sandbox/long_tail.py) are worded as the site words its less common lines:
+  a size code after the model ("Damier Ebene Odeon PM Black"), sometimes a noun.
 
 Faults (for completeness tests; `SandboxServer` may drive them too): see `FashionphileFaults`.
 
