@@ -65,7 +65,7 @@ def crawl_marketplace(
 
 @task(retries=2, retry_delay_seconds=[60, 300], task_run_name="fx-rates-{feed}-{fetch_date}")
 def fetch_fx_rates(fetch_date: date, feed: str = "hist-90d", base_url: str | None = None) -> dict[str, Any]:
-    """The ECB's euro reference rates into the lake (raw/fx_rates/fetch_date=<d>/); base_url
+    """The ECB's euro reference rates into the lake (raw/fx_rates/fetch_date=<d>/feed=<f>/); base_url
     overrides RADAR_ECB_BASE_URL (the sandbox). A failure leaves the lake's rates as they were."""
     from crawlers.ecb_rates import fetch_fx_rates as fetch
 
