@@ -146,7 +146,7 @@ def test_an_incomplete_crawl_warns_and_creates_no_sales(tmp_path, monkeypatch, n
     broken_days = [START + timedelta(days=d) for d in (2, 3, 4)]
     faults = {day: {"rebag": {"drop_page": 1, "drop_mode": "short"}} for day in broken_days}
     results = run_days(5, ["rebag"], faults_by_day=faults)  # incomplete days warn; the runs complete
-    warnings = [m for m in slack.messages if ":warning:" in m["text"]]
+    warnings = [m for m in slack.messages if ":warning:" in m["text"] and "incomplete" in m["text"]]
     assert [r["incomplete"] for r in results if r["incomplete"]] == [{"rebag": r["incomplete"]["rebag"]} for r in results[2:]]
     assert len(warnings) == 3 and all("rebag" in m["text"] for m in warnings)
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:

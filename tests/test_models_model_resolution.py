@@ -175,7 +175,7 @@ def test_data_health_daily_holds_the_share_without_a_seed_alias_and_without_a_mo
     fashionphile = rows["fashionphile"]
     assert (fashionphile["listings_without_seed_alias"], fashionphile["listings_without_model"]) == (2, 1)
     assert (fashionphile["share_without_seed_alias"], fashionphile["share_without_model"]) == (0.5, 0.25)
-    assert (fashionphile["max_share_without_seed_alias"], fashionphile["max_share_without_model"]) == (0.35, 0.03)
+    assert (fashionphile["max_share_without_seed_alias"], fashionphile["max_share_without_model"]) == (0.40, 0.03)
     assert (rows["rebag"]["share_without_seed_alias"], rows["rebag"]["share_without_model"]) == (0.0, 0.0)
 
 

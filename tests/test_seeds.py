@@ -7,13 +7,13 @@ import dataclasses
 import json
 import re
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.test_models_support import listing, query, transform, write_day
+from tests.test_models_support import listing, query, transform, write_day, write_fx_rates
 
 SEEDS = Path(__file__).resolve().parents[1] / "transformations" / "seeds"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -101,7 +101,7 @@ def test_marketplace_default_row_covers_a_marketplace_not_listed():
     assert {k: row[k] for k in row if k not in ("marketplace", "currency")} == {
         "utc_offset_hours": "0", "sale_signal": "none", "unflagged_exit": "sold", "grace_days": "2",
         "consignment_days": "180", "min_count_ratio": "0.5", "max_price": "1000000", "max_rejected_share": "0.05",
-        "max_share_without_seed_alias": "0.35", "max_share_without_model": "0.03",
+        "max_share_without_seed_alias": "0.40", "max_share_without_model": "0.03",
     }
 
 
@@ -167,6 +167,7 @@ def normalised(rebag_page, tmp_path_factory):
     write_day(data_dir / "lake", "treasures", day, [
         listing("t1", "Bottega Veneta Black Lambskin Leather Jodie Teen", 2400),
     ])
+    write_fx_rates(data_dir / "lake", day - timedelta(days=7), day)  # vsp's CAD price
     transform(data_dir, select=["+intermediate.int_listings_unioned"])
     return {row["listing_key"]: row for row in query(data_dir, "select * from intermediate.int_listings_unioned")}
 

@@ -363,6 +363,8 @@ texts_unaliased as (
 texts_fragmented as (
     select
         texts_unaliased.*,
+        -- a category noun follows the name: a name of digits is a model there ("24/24 Bag")
+        regexp_like(texts_unaliased.title_words_left, '\b(' || texts_unaliased.noun_pattern || ')\b') as has_noun,
         -- up to the last category noun (what follows is colour), without a trailing
         -- category noun or number: "Sangle Bucket Bag Amazone" -> sangle bucket
         trim(regexp_replace(
@@ -388,12 +390,12 @@ texts_resolved as (
             when alias_best.model is not null then alias_best.model || coalesce(' ' || accessory_candidates.label, '')
             when texts_fragmented.site_model_text <> '' then
                 {{ title_case("coalesce(nullif(texts_fragmented.site_model_words, ''), texts_fragmented.site_model_text)") }}
-            when regexp_like(texts_fragmented.title_fragment, '[a-z]') then {{ title_case('texts_fragmented.title_fragment') }}
+            when regexp_like(texts_fragmented.title_fragment, '[a-z]') or (texts_fragmented.has_noun and texts_fragmented.title_fragment <> '') then {{ title_case('texts_fragmented.title_fragment') }}
         end as model,
         case
             when alias_best.model is not null then alias_best.model_source
             when texts_fragmented.site_model_text <> '' then 'site'
-            when regexp_like(texts_fragmented.title_fragment, '[a-z]') then 'title_fragment'
+            when regexp_like(texts_fragmented.title_fragment, '[a-z]') or (texts_fragmented.has_noun and texts_fragmented.title_fragment <> '') then 'title_fragment'
         end as model_source
     from texts_fragmented
     left join alias_best
