@@ -114,14 +114,16 @@ def test_the_flawless_pipeline_counts_only_the_withdrawals_a_crawler_cannot_see(
         _truth_row("rebag", "8", "withdrawn", date(2026, 9, 10), listed=date(2026, 3, 14)),  # consignment over
         _truth_row("rebag", "9", "sold", date(2026, 9, 12)),  # 23 days, shows on the 14th: 25
         _truth_row("fashionphile", "10", "sold", date(2026, 9, 10), listed=date(2026, 3, 1)),  # flagged: 193
+        # flagged, sold on a broken snapshot: seen available the day before, so dated right: 23
+        _truth_row("fashionphile", "11", "sold", date(2026, 9, 12)),
     ]
     truth = {(r["marketplace"], r["listing_id"]): r for r in rows}
     broken = frozenset({date(2026, 9, 12), date(2026, 9, 13)})
     views = {"rebag": CrawlerView(date(2026, 9, 1), date(2026, 9, 18), False, 180, broken),
-             "fashionphile": CrawlerView(date(2026, 9, 1), date(2026, 9, 18), True, 180)}
+             "fashionphile": CrawlerView(date(2026, 9, 1), date(2026, 9, 18), True, 180, frozenset({date(2026, 9, 12)}))}
     true_days, limit_days = true_days_to_sell_by_model(truth, views, Canonicaliser())
-    assert true_days == {("Hermès", "Birkin"): [16, 13, 23, 193]}
-    assert limit_days == {("Hermès", "Birkin"): [16, 21, 13, 25, 193]}
+    assert true_days == {("Hermès", "Birkin"): [16, 13, 23, 193, 23]}
+    assert limit_days == {("Hermès", "Birkin"): [16, 21, 13, 25, 193, 23]}
 
 
 def test_a_failing_report_says_which_threshold_fails_and_whose_fault_it_is():

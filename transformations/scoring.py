@@ -484,7 +484,12 @@ class CrawlerView:
     def in_window(self, day: date) -> bool:
         return self.first_day < day <= self.last_scored_day
 
-    def seen_end(self, end_date: date) -> date:
+    def seen_end(self, end_date: date, sold: bool = False) -> date:
+        """The day a crawler dates an end on. A site that flags every sale keeps showing the sold
+        item, so its sale is dated the day after its last available sighting: the true day when
+        the snapshot before it was complete, even if the sale day's own snapshot was not."""
+        if sold and self.flags_all_sales and end_date - timedelta(days=1) not in self.incomplete_days:
+            return end_date
         day = end_date
         while day in self.incomplete_days:
             day += timedelta(days=1)
@@ -514,7 +519,7 @@ def true_days_to_sell_by_model(
         key = canon.true_model(t["brand"], t["model"])
         if t["end_reason"] == "sold" and view.in_window(t["end_date"]):
             true_days.setdefault(key, []).append((t["end_date"] - t["listed_date"]).days)
-        seen = view.seen_end(t["end_date"])
+        seen = view.seen_end(t["end_date"], sold=t["end_reason"] == "sold")
         if view.in_window(seen) and view.looks_sold(t["end_reason"], (t["end_date"] - t["listed_date"]).days):
             limit_days.setdefault(key, []).append((seen - t["listed_date"]).days)
     return true_days, limit_days
