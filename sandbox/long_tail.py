@@ -22,9 +22,6 @@ kept or dropped, another name the trade uses ("Odeon NM", "HAC"), per listing.
 
 from __future__ import annotations
 
-import unicodedata
-import zlib
-
 from sandbox.catalogue import (
     BV_INTRECCIATO,
     CELINE_LEATHER,
@@ -58,6 +55,7 @@ from sandbox.catalogue import (
     _bag,
     _item,
 )
+from sandbox.replicas.shopify import chance, pick, strip_accents
 
 # Share of new bag listings that are long-tail models, on every marketplace. The captured
 # pages had 29% of bags outside the seeded aliases; the brief asks for a quarter to a third.
@@ -219,14 +217,6 @@ def is_long_tail(brand: str, model: str) -> bool:
     return (brand, model) in _LONG_TAIL
 
 
-def _chance(seed: int, salt: str, share: float) -> bool:
-    return zlib.crc32(f"{seed}:{salt}".encode()) % 10_000 < share * 10_000
-
-
-def _strip_accents(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-
-
 def site_wording(listing, site: str) -> str | None:
     """How `site` writes this listing's model when it is a long-tail model (None otherwise):
     the same listing gets the same wording every day; different listings of one model vary."""
@@ -235,16 +225,16 @@ def site_wording(listing, site: str) -> str | None:
     seed = listing.listing_id
     name = listing.model
     others = OTHER_NAMES.get((listing.brand, listing.model), ())
-    if others and _chance(seed, f"{site}-other-name", OTHER_NAME_SHARE):
-        name = others[zlib.crc32(f"{seed}:{site}-which".encode()) % len(others)]
-    if _chance(seed, f"{site}-accents", ACCENT_DROP_SHARE):
-        name = _strip_accents(name)
+    if others and chance(seed, f"{site}-other-name", OTHER_NAME_SHARE):
+        name = pick(others, seed, f"{site}-which")
+    if chance(seed, f"{site}-accents", ACCENT_DROP_SHARE):
+        name = strip_accents(name)
     return name
 
 
 def long_tail_noun(listing, site: str, share: float) -> str:
     """A noun some listings of a site add after a long-tail model ("Bag", "Tote", "Hobo"), else ""."""
-    if not listing.is_bag or not _chance(listing.listing_id, f"{site}-noun", share):
+    if not listing.is_bag or not chance(listing.listing_id, f"{site}-noun", share):
         return ""
     nouns = {"totes": "Tote", "hobos": "Hobo", "clutches": "Clutch", "backpacks": "Backpack",
              "shoulder bags": "Shoulder Bag", "cross body bags": "Crossbody Bag", "satchels": "Satchel"}

@@ -52,7 +52,6 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -65,6 +64,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from sandbox.long_tail import long_tail_noun, site_wording
 from sandbox.model import ListingState
 from sandbox.replicas import SandboxRequest, SandboxResponse, register_replica
+from sandbox.replicas.shopify import chance
 
 MARKETPLACE = "fashionphile"
 CURRENCY = "USD"
@@ -152,7 +152,7 @@ def shows_zero_price(state: ListingState, day: date | None, share: float) -> boo
     Which listing-days show it is fixed by (listing, day)."""
     if day is None or share <= 0:
         return False
-    return zlib.crc32(f"{state.listing.listing_id}:{day.isoformat()}:zero-price".encode()) % 10_000 < share * 10_000
+    return chance(state.listing.listing_id, f"{day.isoformat()}:zero-price", share)
 
 
 def slugify(text: str) -> str:
