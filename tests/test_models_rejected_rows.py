@@ -237,3 +237,45 @@ def test_rejected_counts_by_rule_per_marketplace(each_rule):
         "listing_id_missing 2, price_not_positive 2, brand_missing 1, currency_missing 1, price_absurd 1, price_missing 1")
     assert (health["vsp"]["rows_rejected"], health["vintagevault"]["rows_rejected"]) == (1, 1)
     assert health["vintagevault"]["rejected_share"] == pytest.approx(1 / 41, abs=1e-4)
+
+
+# --------------------------- (e) a rejected sighting keeps what is not about price: dates, the sold flag
+
+@pytest.fixture(scope="module")
+def fashionphile_zero_days(tmp_path_factory):
+    """Fashionphile shows its sales (a sold badge). P: first seen at price 0 with the site's published
+    date (the product JSON is fetched once, for a listing new to the lake), priced after, shown sold
+    on D5. Q: priced D0-D2, at price 0 but for sale on D3, shown sold on D4."""
+    data_dir = tmp_path_factory.mktemp("rejected_fashionphile")
+    published = D[0] - timedelta(days=10)
+    for index, day in enumerate(D[:6]):
+        items = fillers("fashionphile", 40)
+        if index == 0:
+            items.append(listing("P", "Monogram Canvas Speedy 30", 0, brand="Louis Vuitton", published=published))
+        elif index < 5:
+            items.append(listing("P", "Monogram Canvas Speedy 30", 900, brand="Louis Vuitton"))
+        else:
+            items.append(listing("P", "Monogram Canvas Speedy 30", 900, brand="Louis Vuitton", available=False))
+        if index <= 2:
+            items.append(listing("Q", "Caviar Quilted Medium Double Flap Black", 8000, brand="Chanel"))
+        elif index == 3:
+            items.append(listing("Q", "Caviar Quilted Medium Double Flap Black", 0, brand="Chanel"))
+        elif index == 4:
+            items.append(listing("Q", "Caviar Quilted Medium Double Flap Black", 8000, brand="Chanel", available=False))
+        write_day(data_dir / "lake", "fashionphile", day, items)
+    transform(data_dir)
+    return {r["listing_id"]: r for r in query(data_dir, "select * from marts.dim_listing where listing_id in ('P', 'Q')")}
+
+
+def test_a_first_sighting_at_price_0_keeps_the_sites_published_date(fashionphile_zero_days):
+    p = fashionphile_zero_days["P"]
+    assert p["listed_date"] == D[0] - timedelta(days=10)  # the published date only the rejected row had
+    assert (p["status"], p["sale_evidence"], p["sale_date"]) == ("sold", "observed", D[5])
+    assert p["days_to_sell"] == (D[5] - (D[0] - timedelta(days=10))).days
+
+
+def test_a_sold_flag_after_a_day_at_price_0_dates_the_sale_after_that_day(fashionphile_zero_days):
+    q = fashionphile_zero_days["Q"]
+    assert (q["status"], q["sale_evidence"]) == ("sold", "observed")
+    assert q["sale_date"] == D[4]  # D3 showed it for sale (at price 0): not sold on D3
+    assert q["sale_price_usd"] == 8000

@@ -26,6 +26,20 @@ rejected_sightings as (
         and snapshot_date <= date '{{ end_date }}'
 ),
 
+-- a listing first seen in a rejected row (e.g. at price 0) was on sale from that day, and
+-- that row may be the only one with the site's published date (Fashionphile fetches it once)
+rejected_firsts as (
+    select
+        listing_key,
+        min(snapshot_date) as first_rejected_date,
+        min(published_at) as rejected_published_at
+    from intermediate.int_listings_rejected
+    where listing_key is not null
+        and snapshot_date <= date '{{ end_date }}'
+    group by
+        listing_key
+),
+
 -- per-marketplace rules; the '*' defaults for a marketplace the seed does not list
 {{ marketplace_rules_ctes() }}
 
@@ -70,17 +84,26 @@ interval_days as (
 joined as (
     select
         interval_days.*,
-        coalesce(history_last.first_seen_date, interval_days.interval_first_seen_date) as first_seen_date,
+        least(
+            coalesce(history_last.first_seen_date, interval_days.interval_first_seen_date),
+            coalesce(rejected_firsts.first_rejected_date, date '9999-12-31')
+        ) as first_seen_date,
         coalesce(interval_days.lag_seen_date, history_last.previous_seen_date) as previous_seen_date,
         coalesce(interval_days.lag_price, history_last.previous_price) as previous_price,
         coalesce(interval_days.lag_price_usd, history_last.previous_price_usd) as previous_price_usd,
         coalesce(interval_days.lag_is_available, history_last.previous_is_available) as previous_is_available,
-        cast(date_add('hour', {{ marketplace_rule('utc_offset_hours') }}, interval_days.published_at) as date)
-            as published_local_date,
+        cast(
+            date_add(
+                'hour', {{ marketplace_rule('utc_offset_hours') }},
+                coalesce(interval_days.published_at, rejected_firsts.rejected_published_at)
+            ) as date
+        ) as published_local_date,
         {{ marketplace_rule('grace_days') }} as grace_days
     from interval_days
     left join history_last
         on interval_days.listing_key = history_last.listing_key
+    left join rejected_firsts
+        on interval_days.listing_key = rejected_firsts.listing_key
     left join marketplaces
         on interval_days.marketplace = marketplaces.marketplace
     cross join marketplace_defaults

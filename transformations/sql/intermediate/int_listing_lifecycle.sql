@@ -30,7 +30,8 @@ snapshots as (
 rejected_sightings as (
     select
         listing_key,
-        snapshot_date
+        snapshot_date,
+        is_available
     from intermediate.int_listings_rejected
     where listing_key is not null
 ),
@@ -68,7 +69,7 @@ episodes as (
         max(snapshot_date) as last_priced_date,
         min(listed_date) as listed_date,
         count(*) as sightings,
-        max(case when is_available then snapshot_date end) as last_available_date,
+        max(case when is_available then snapshot_date end) as last_available_priced_date,
         max_by(is_available, snapshot_date) as last_is_available,
         min_by(price_usd, snapshot_date) as first_price_usd,
         max_by(price_usd, snapshot_date) as last_price_usd,
@@ -110,16 +111,44 @@ rejected_after as (
         episodes_bounded.episode_number
 ),
 
+-- the last rejected row of the episode that showed the listing for sale: a sold flag seen
+-- later dates the sale after it, even when a priced sighting came between
+rejected_available as (
+    select
+        episodes_bounded.listing_key,
+        episodes_bounded.episode_number,
+        max(rejected_sightings.snapshot_date) as last_rejected_available_date
+    from episodes_bounded
+    inner join rejected_sightings
+        on episodes_bounded.listing_key = rejected_sightings.listing_key
+        and rejected_sightings.is_available
+        and rejected_sightings.snapshot_date >= episodes_bounded.start_date
+        and rejected_sightings.snapshot_date < coalesce(episodes_bounded.next_start_date, date '9999-12-31')
+    group by
+        episodes_bounded.listing_key,
+        episodes_bounded.episode_number
+),
+
 episodes_seen as (
     select
         episodes_bounded.*,
         coalesce(rejected_after.last_rejected_date, episodes_bounded.last_priced_date) as last_seen_date,
+        case
+            when rejected_available.last_rejected_available_date is not null
+                and (episodes_bounded.last_available_priced_date is null
+                     or rejected_available.last_rejected_available_date > episodes_bounded.last_available_priced_date)
+                then rejected_available.last_rejected_available_date
+            else episodes_bounded.last_available_priced_date
+        end as last_available_date,
         coalesce(rejected_snapshot.complete_snapshot_number, episodes_bounded.complete_number_at_last_priced)
             as complete_number_at_last_seen
     from episodes_bounded
     left join rejected_after
         on episodes_bounded.listing_key = rejected_after.listing_key
         and episodes_bounded.episode_number = rejected_after.episode_number
+    left join rejected_available
+        on episodes_bounded.listing_key = rejected_available.listing_key
+        and episodes_bounded.episode_number = rejected_available.episode_number
     left join snapshots as rejected_snapshot
         on episodes_bounded.marketplace = rejected_snapshot.marketplace
         and rejected_after.last_rejected_date = rejected_snapshot.snapshot_date
@@ -179,7 +208,7 @@ first_unavailable as (
         numbered.episode_number,
         min(numbered.snapshot_date) as first_unavailable_after_last_available
     from numbered
-    inner join episodes
+    inner join episodes_seen as episodes
         on numbered.listing_key = episodes.listing_key
         and numbered.episode_number = episodes.episode_number
     where not numbered.is_available
