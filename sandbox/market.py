@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+import zlib
 from array import array
 from bisect import bisect
 from dataclasses import dataclass
@@ -88,6 +89,24 @@ WEEKDAY_INTAKE = (1.15, 1.15, 1.1, 1.05, 1.0, 0.75, 0.8)  # Monday..Sunday, mean
 FX_BASE_UNITS_PER_USD = {"USD": 1.0, "CAD": 1.37, "EUR": 0.92, "GBP": 0.79}
 FX_DAILY_VOLATILITY = 0.003
 
+DAY_SECONDS = 86_400.0
+
+
+@dataclass(frozen=True)
+class MarketEvent:
+    """One change a marketplace's visitors see during a day (Market.intraday_events).
+
+    kind: "published" (a new listing, at its published_at), "relisted", "repriced" (a markdown
+    or a relist price), "sold" (stays shown, unavailable), "ended" (sold or withdrawn: gone),
+    "hidden" (a sold item's shown days are over). `state` is None when the listing is gone.
+    """
+
+    at_seconds: float  # seconds after the marketplace's local midnight
+    listing_id: int
+    kind: str
+    state: ListingState | None
+
+
 # Listing event kinds (one pending per listing at any time).
 _END, _MARKDOWN, _EXPIRE, _RELIST, _HIDE = range(5)
 # Listing statuses.
@@ -100,7 +119,7 @@ class _Item:
     __slots__ = (
         "listing", "fair", "base_hazard", "price", "first_price", "compare_at", "history",
         "episodes", "status", "sale_date", "sale_price", "markdowns", "relist_count",
-        "next_markdown", "expiry",
+        "next_markdown", "expiry", "last_markdown",
     )  # fmt: skip
 
     def __init__(self, listing: Listing, fair: float, base_hazard: float, price: int, day: date):
@@ -119,6 +138,7 @@ class _Item:
         self.relist_count = 0
         self.next_markdown: date | None = None
         self.expiry: date = day
+        self.last_markdown: date | None = None  # day of the latest markdown (truth as of an earlier day)
 
     def price_on(self, day: date) -> tuple[int, int | None]:
         for effective, price, compare_at in reversed(self.history):
@@ -351,6 +371,7 @@ class _MarketplaceSim:
     def _mark_down(self, item: _Item, index: int, day: date, rng: random.Random) -> None:
         self._set_price(item, item.price * (1 - rng.uniform(*MARKDOWN_DEPTH)), day)
         item.markdowns += 1
+        item.last_markdown = day
         item.next_markdown = self._markdown_due(item, day, rng)
         self._plan(item, index, day, rng)
 
@@ -457,6 +478,35 @@ class _MarketplaceSim:
             value = self._decimals[cents] = Decimal(cents).scaleb(-2)
         return value
 
+    def events(self, day: date) -> list[MarketEvent]:
+        """visible(day - 1) -> visible(day) as timed events (see Market.intraday_events)."""
+        before = {s.listing.listing_id: s for s in self.visible(day - timedelta(days=1))}
+        after = {s.listing.listing_id: s for s in self.visible(day)}
+        midnight = datetime(day.year, day.month, day.day, tzinfo=self.tz)
+        events = []
+        for listing_id, state in after.items():
+            old = before.get(listing_id)
+            if old is None:
+                if state.listing.listed_date == day:  # a new listing goes up when it is published
+                    at = (state.listing.published_at - midnight).total_seconds()
+                    events.append(MarketEvent(min(max(at, 0.0), DAY_SECONDS - 1), listing_id, "published", state))
+                else:
+                    events.append(MarketEvent(self._moment(day, listing_id), listing_id, "relisted", state))
+            elif (old.price, old.compare_at_price, old.available) != (state.price, state.compare_at_price, state.available):
+                kind = "sold" if old.available and not state.available else "repriced"
+                events.append(MarketEvent(self._moment(day, listing_id), listing_id, kind, state))
+        for listing_id, old in before.items():
+            if listing_id not in after:
+                kind = "ended" if old.available else "hidden"  # hidden: a sold item's shown days are over
+                events.append(MarketEvent(self._moment(day, listing_id), listing_id, kind, None))
+        events.sort(key=lambda e: (e.at_seconds, e.listing_id))
+        return events
+
+    def _moment(self, day: date, listing_id: int) -> float:
+        """When in the day an event happens: spread evenly over 24 hours, fixed per (listing, day)."""
+        key = f"{self.seed}|{self.profile.key}|{listing_id}|{day.isoformat()}".encode()
+        return zlib.crc32(key) / 2**32 * DAY_SECONDS
+
     def visible(self, day: date) -> list[ListingState]:
         states = []
         items, decimal = self.items, self.decimal
@@ -518,8 +568,23 @@ class Market:
         if day < self._current:
             raise ValueError(f"cannot go back from {self._current} to {day}")
         for sim in self._sims.values():
-            sim.run_until(day)
+            sim.run_until(day)  # a no-op for a day already simulated ahead (intraday_events)
         self._current = day
+
+    def intraday_events(self, marketplace: str, day: date) -> list[MarketEvent]:
+        """The events of `day` one by one, in the order they happen during that day.
+
+        `day` may be the day after `current_day`: the marketplace is then simulated one day
+        ahead (a moving sandbox shows a crawl of `current_day` the next day's events early),
+        but `current_day`, `visible()` and the ground truth stay as of `current_day`.
+        Each event carries the listing's state after it (None: gone from the site). Replaying
+        the events in order on `visible(day - 1)` gives `visible(day)`.
+        """
+        if not self.start_date < day <= self._current + timedelta(days=1):
+            raise ValueError(f"{day} is outside {self.start_date + timedelta(days=1)}..{self._current + timedelta(days=1)}")
+        sim = self._sim(marketplace)
+        sim.run_until(day)
+        return sim.events(day)
 
     def visible(self, marketplace: str, day: date | None = None) -> list[ListingState]:
         """What the marketplace shows on `day`, newest published first (ties: higher id first)."""

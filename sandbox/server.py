@@ -8,6 +8,13 @@
         sandbox.fx_base_url                                      # the ECB feed: http://127.0.0.1:40125/stats/eurofxref/
         sandbox.clear_faults()
 
+    SandboxServer(market, moving=True, seconds_per_request=30.0)  # the market moves while it is crawled
+
+With `moving=True` every request a marketplace answers (robots.txt aside) runs its virtual clock
+`seconds_per_request` further, and the next day's events that fall due are applied before the
+answer (sandbox/moving.py; docs/sandbox-market.md, "The moving market"). `set_day(D + 1)` then
+serves the full end-of-(D + 1) state. `served_events()` and `moving_counts()` tell what moved.
+
 Each site gets its own port (their paths overlap). Faults (see `Faults`) let completeness
 tests break a crawl on purpose; `/robots.txt` is never faulted, so a crawler always learns
 the rules. An optional admin server (`admin=True`) exposes the same switches over HTTP:
@@ -19,6 +26,7 @@ the rules. An optional admin server (`admin=True`) exposes the same switches ove
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import signal
@@ -27,16 +35,20 @@ import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sandbox.ecb_feed import FEED_PATH, EcbFeedReplica
 from sandbox.model import ListingState
+from sandbox.moving import MovingDay, ServedEvent
 from sandbox.replicas import Replica, SandboxRequest, SandboxResponse, create_replica, load_builtin_replicas
 
 HOST = "127.0.0.1"
+# The virtual seconds one request of a crawl takes on a moving market: the median configured
+# politeness of crawlers/marketplaces.yaml (download_delay 2-5 s at concurrency 1; 3 s for most sites).
+SECONDS_PER_REQUEST = 3.0
 FX_SITE = "ecb"  # the euro reference rates feed (sandbox/ecb_feed.py)
 PRODUCT_LIST_PATH = re.compile(r"^(?:/[a-z]{2}-[a-z]{2})?(?:/collections/(?P<collection>[^/]+))?/products\.json$")
 
@@ -76,6 +88,13 @@ class Faults:
     challenge_after: int = 0  # requests served normally before the challenge starts
     slow_seconds: float = 0.0  # delay before every answer
     only_path: str | None = None  # status/challenge/slow apply only to paths containing this
+    # A site that moved while it was paged (docs/marketplaces.md): from this page of a product
+    # listing on, each page starts with the last item of the page before, and the collection's
+    # last listing never shows (products_count still counts it; its own page still answers).
+    shift: int | None = None
+    # Handles left out of the listing walk (products.json pages, Fashionphile's search hits), the
+    # pages closing up behind them; their counts and their own product pages stay as they are.
+    hide: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -90,6 +109,8 @@ class SandboxServer:
         port_base: int | None = None,
         admin: bool = False,
         host: str = HOST,
+        moving: bool = False,
+        seconds_per_request: float | dict[str, float] = SECONDS_PER_REQUEST,
     ) -> None:
         """`market` is a `sandbox.market.Market` (or anything with its methods).
 
@@ -97,6 +118,8 @@ class SandboxServer:
         sandbox/stores.yaml that the market does not know are added to it first. With
         `port_base`, the admin server (if any) listens on port_base and marketplace i on
         port_base + 1 + i, the ECB feed after the last marketplace; otherwise free ports are picked.
+        `moving` makes the market move while it is crawled, each request advancing that
+        marketplace's clock by `seconds_per_request` (one number, or one per marketplace).
         """
         load_builtin_replicas()
         self.market = market
@@ -120,6 +143,11 @@ class SandboxServer:
         self.base_urls: dict[str, str] = {}
         self.admin_url: str | None = None
         self._want_admin = admin
+        self.moving = moving
+        self._seconds_per_request = seconds_per_request
+        self._moving_lock = threading.Lock()
+        self._moving_days: dict[str, MovingDay] = {}
+        self._served_events: list[ServedEvent] = []
 
     # ---- lifecycle ------------------------------------------------------------------
     def start(self) -> dict[str, str]:
@@ -181,6 +209,10 @@ class SandboxServer:
             if day > self.market.current_day:
                 self.market.advance_to(day)
             self._day = day
+        with self._moving_lock:
+            for view in self._moving_days.values():
+                self._served_events.extend(view.applied)
+            self._moving_days.clear()  # the new day starts from its own end-of-day state
         with self._state_lock:
             # Keep the previous day too: a crawl that started before set_day still reads it.
             earlier = sorted({cached_day for _, cached_day in self._states if cached_day < day})
@@ -196,6 +228,42 @@ class SandboxServer:
             states = self.market.visible(marketplace, day)
         with self._state_lock:
             return self._states.setdefault((marketplace, day), states)
+
+    # ---- the moving market ------------------------------------------------------------
+    def seconds_per_request(self, marketplace: str) -> float:
+        value = self._seconds_per_request
+        return float(value.get(marketplace, SECONDS_PER_REQUEST) if isinstance(value, dict) else value)
+
+    def _tick(self, marketplace: str, day: date) -> tuple[Sequence[ListingState], int]:
+        """Run the marketplace's clock one request further; the states to serve and their version."""
+        with self._moving_lock:
+            view = self._moving_days.get(marketplace)
+            if view is None or view.day != day:
+                states = self.states(marketplace, day)
+                with self._market_lock:
+                    events = self.market.intraday_events(marketplace, day + timedelta(days=1))
+                view = self._moving_days[marketplace] = MovingDay(marketplace, day, states, events)
+            view.advance(self.seconds_per_request(marketplace))
+            return view.states, view.version
+
+    def served_events(self, marketplace: str | None = None) -> list[ServedEvent]:
+        """Events of a next day that crawls met early, oldest first (the truth keeps their real day)."""
+        with self._moving_lock:
+            events = self._served_events + [e for view in self._moving_days.values() for e in view.applied]
+        return [e for e in events if marketplace is None or e.marketplace == marketplace]
+
+    def moving_counts(self, marketplace: str | None = None) -> dict[str, int]:
+        """How many events of each kind crawls met early ("published", "ended", "repriced", ...)."""
+        counts: dict[str, int] = {}
+        for event in self.served_events(marketplace):
+            counts[event.kind] = counts.get(event.kind, 0) + 1
+        return counts
+
+    def clock(self, marketplace: str) -> float:
+        """Virtual seconds since the crawl of the day served began (0 on a still market)."""
+        with self._moving_lock:
+            view = self._moving_days.get(marketplace)
+            return view.clock if view is not None else 0.0
 
     # ---- faults ---------------------------------------------------------------------
     def set_faults(self, marketplace: str, **faults: Any) -> Faults:
@@ -232,19 +300,25 @@ class SandboxServer:
         split = urlsplit(raw_path)
         path = unquote(split.path)
         day = self._day
+        load_states, version = (lambda: self.states(marketplace, day)), 0
+        if self.moving and marketplace != FX_SITE and path != "/robots.txt":
+            moving_states, version = self._tick(marketplace, day)
+            load_states = lambda: moving_states  # noqa: E731
         request = SandboxRequest(
             path=path,
             query=parse_qs(split.query),
             headers=headers,
             day=day,
-            load_states=lambda: self.states(marketplace, day),
+            load_states=load_states,
             method=method,
+            version=version,
         )
         faults = self._faults.get(marketplace)
         response = self._faulty_answer(marketplace, faults, request) if faults and path != "/robots.txt" else None
         if response is None:
             response = self._replica_answer(marketplace, request)
             if faults:
+                response = _move_listings(self, marketplace, faults, request, response)
                 response = _drop_page(faults, request, response)
         with self._state_lock:
             self._log.setdefault(marketplace, []).append((raw_path, response.status))
@@ -294,6 +368,55 @@ def _drop_page(faults: Faults, request: SandboxRequest, response: SandboxRespons
     products = json.loads(response.body)["products"]
     kept = [] if faults.drop_mode == "empty" else products[: len(products) // 2]
     return SandboxResponse.json({"products": kept}, headers={k: v for k, v in response.headers.items() if k != "Content-Type"})
+
+
+SEARCH_PATH = re.compile(r"^/1/indexes/[^/]+/query$")
+
+
+def _move_listings(sandbox: SandboxServer, marketplace: str, faults: Faults, request: SandboxRequest,
+                   response: SandboxResponse) -> SandboxResponse:
+    """Apply `shift` / `hide` to a listing page: the walk sees the collection as a moving site shows it."""
+    if response.status != 200 or not (faults.shift or faults.hide):
+        return response
+    if PRODUCT_LIST_PATH.match(request.path):
+        key, first_page, size_param, size = "products", 1, "limit", min(250, int(request.param("limit", "30") or 30))
+    elif SEARCH_PATH.match(request.path):
+        key, first_page, size_param = "hits", 0, "hitsPerPage"
+        size = len(json.loads(response.body)["hits"]) or 1
+        size = int(request.param("hitsPerPage", str(size)) or size)
+    else:
+        return response
+    page = int(request.param("page", str(first_page)) or first_page) - first_page  # 0-based
+
+    def replica_page(number: int) -> list[dict[str, Any]]:
+        query = {**request.query, "page": [str(number + first_page)], size_param: [str(size)]}
+        answer = sandbox._replica_answer(marketplace, dataclasses.replace(request, query=query))
+        return json.loads(answer.body)[key] if answer.status == 200 else []
+
+    hidden = set(faults.hide)
+    wanted_end = (page + 1) * size
+    listed: list[dict[str, Any]] = []
+    number, ended = 0, False
+    while len(listed) < wanted_end:  # every item of the collection up to the page asked for, hidden ones left out
+        chunk = replica_page(number)
+        listed += [entry for entry in chunk if entry.get("handle") not in hidden]
+        number += 1
+        if len(chunk) < size:
+            ended = True
+            break
+    if faults.shift and page + 1 >= max(2, faults.shift):  # `shift` counts pages from 1, as the walk does
+        total = len(listed)
+        while total == wanted_end and not ended:  # does the collection go on past this page? (its last listing never shows)
+            chunk = replica_page(number)
+            total += len([entry for entry in chunk if entry.get("handle") not in hidden])
+            number, ended = number + 1, len(chunk) < size
+        start, end = page * size - 1, min(wanted_end - 1, total - 1)
+        chosen = listed[start:end] if end > start else []
+    else:
+        chosen = listed[page * size : wanted_end]
+    payload = json.loads(response.body)
+    payload[key] = chosen
+    return SandboxResponse.json(payload, headers={k: v for k, v in response.headers.items() if k != "Content-Type"})
 
 
 # ---- HTTP handlers ------------------------------------------------------------------
@@ -410,12 +533,13 @@ def serve_forever(
     day: date | None,
     marketplaces: Sequence[str] | None,
     port_base: int | None = None,
+    moving: bool = False,
 ) -> None:
     """Run the sandbox until SIGINT/SIGTERM; prints {"day", "marketplaces", "admin"} as JSON."""
     from sandbox.market import Market
 
     market = Market(seed=seed, start_date=start_date, scale=scale)
-    sandbox = SandboxServer(market, marketplaces or None, port_base=port_base, admin=True)
+    sandbox = SandboxServer(market, marketplaces or None, port_base=port_base, admin=True, moving=moving)
     sandbox.set_day(day or start_date)
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -1,7 +1,9 @@
 """The simulated market's ground truth as Parquet files (what the scorer compares marts with).
 
 Written as of the market's current day: a listing still on sale has no end; one withdrawn and
-waiting to come back shows its withdrawal (a later relist would undo it).
+waiting to come back shows its withdrawal (a later relist would undo it). A moving sandbox
+simulates a marketplace one day ahead (`Market.intraday_events`); whatever happened after the
+current day is left out, so the truth reads the same with or without that look ahead.
 """
 
 from __future__ import annotations
@@ -92,9 +94,10 @@ CHUNK_ROWS = 50_000  # rows per Parquet row group: bounds memory on large market
 def write_truth(market: Market, truth_dir: Path) -> None:
     truth_dir.mkdir(parents=True, exist_ok=True)
     sims = list(market._sims.values())
-    _write(truth_dir / "listings.parquet", LISTINGS_SCHEMA, (r for sim in sims for r in _listing_rows(market, sim)))
-    _write(truth_dir / "episodes.parquet", EPISODES_SCHEMA, (r for sim in sims for r in _episode_rows(sim)))
-    _write(truth_dir / "price_changes.parquet", PRICE_CHANGES_SCHEMA, (r for sim in sims for r in _price_rows(sim)))
+    as_of = market.current_day
+    _write(truth_dir / "listings.parquet", LISTINGS_SCHEMA, (r for sim in sims for r in _listing_rows(market, sim, as_of)))
+    _write(truth_dir / "episodes.parquet", EPISODES_SCHEMA, (r for sim in sims for r in _episode_rows(sim, as_of)))
+    _write(truth_dir / "price_changes.parquet", PRICE_CHANGES_SCHEMA, (r for sim in sims for r in _price_rows(sim, as_of)))
     _write(truth_dir / "daily_supply.parquet", DAILY_SUPPLY_SCHEMA, (r for sim in sims for r in _supply_rows(market, sim)))
     _write(truth_dir / "fx_rates.parquet", FX_SCHEMA, _fx_rows(market))
 
@@ -110,26 +113,41 @@ def _table(schema: pa.Schema, rows: list[tuple]) -> pa.Table:
     return pa.Table.from_arrays([pa.array(c, type=f.type) for c, f in zip(columns, schema)], schema=schema)
 
 
-def final_state(item: _Item) -> tuple:
+def _episodes(item: _Item, as_of) -> list[tuple]:
+    """The listing's times on sale as known on `as_of`: later starts dropped, later ends open."""
+    kept = [episode for episode in item.episodes if episode[0] <= as_of]
+    if kept and kept[-1][1] is not None and kept[-1][1] > as_of:
+        kept[-1] = (kept[-1][0], None, None)
+    return kept
+
+
+def final_state(item: _Item, as_of=None) -> tuple:
     """(end_date, end_reason) of the listing's latest time on sale; (None, None) while on sale."""
-    _, end_date, end_reason = item.episodes[-1]
+    episodes = item.episodes if as_of is None else _episodes(item, as_of)
+    _, end_date, end_reason = episodes[-1]
     return end_date, end_reason
 
 
-def _listing_rows(market: Market, sim: _MarketplaceSim):
+def _listing_rows(market: Market, sim: _MarketplaceSim, as_of):
     currency = sim.profile.currency
     for item in sim.items:
         listing = item.listing
-        end_date, end_reason = final_state(item)
-        sale_price = sim.decimal(item.sale_price)
+        if listing.listed_date > as_of:
+            break  # items are in publication order: the rest were published later too
+        episodes = _episodes(item, as_of)
+        _, end_date, end_reason = episodes[-1]
+        sold = item.sale_date is not None and item.sale_date <= as_of
+        sale_date, sale_price = (item.sale_date, sim.decimal(item.sale_price)) if sold else (None, None)
+        last_markdown_later = item.last_markdown is not None and item.last_markdown > as_of
         yield (
             listing.marketplace, str(listing.listing_id), str(listing.variant_id), listing.sku,
             listing.brand, listing.model, listing.size, listing.condition, listing.color,
             listing.material, listing.style, listing.hardware_color, listing.category, listing.is_bag,
-            listing.listed_date, listing.published_at, end_date, end_reason, item.sale_date,
-            sale_price, _usd(market, sale_price, currency, item.sale_date), currency,
-            sim.decimal(item.first_price), sim.decimal(item.price), item.markdowns,
-            listing.retail_price_usd, listing.show_retail, item.relist_count,
+            listing.listed_date, listing.published_at, end_date, end_reason, sale_date,
+            sale_price, _usd(market, sale_price, currency, sale_date), currency,
+            sim.decimal(item.first_price), sim.decimal(item.price_on(as_of)[0]),
+            item.markdowns - last_markdown_later,
+            listing.retail_price_usd, listing.show_retail, len(episodes) - 1,
         )  # fmt: skip
 
 
@@ -140,23 +158,28 @@ def _usd(market: Market, amount: Decimal | None, currency: str, day) -> Decimal 
     return (amount * usd_per_unit(market, currency, day)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _episode_rows(sim: _MarketplaceSim):
+def _episode_rows(sim: _MarketplaceSim, as_of):
     for item in sim.items:
+        if item.listing.listed_date > as_of:
+            break
         listing_id = str(item.listing.listing_id)
-        for number, (start, end, reason) in enumerate(item.episodes, start=1):
+        for number, (start, end, reason) in enumerate(_episodes(item, as_of), start=1):
             yield sim.profile.key, listing_id, number, start, end, reason
 
 
-def _price_rows(sim: _MarketplaceSim):
+def _price_rows(sim: _MarketplaceSim, as_of):
     for item in sim.items:
+        if item.listing.listed_date > as_of:
+            break
         listing_id = str(item.listing.listing_id)
         for effective, price, compare_at in item.history:
-            yield sim.profile.key, listing_id, effective, sim.decimal(price), sim.decimal(compare_at)
+            if effective <= as_of:
+                yield sim.profile.key, listing_id, effective, sim.decimal(price), sim.decimal(compare_at)
 
 
 def _supply_rows(market: Market, sim: _MarketplaceSim):
     for day, (bags_visible, bags_available, products_visible) in sorted(sim.supply_by_day.items()):
-        if day >= market.start_date:
+        if market.start_date <= day <= market.current_day:
             yield sim.profile.key, day, bags_visible, bags_available, products_visible
 
 

@@ -329,3 +329,57 @@ def test_profile_defaults_match_the_marketplaces():
     assert DEFAULT_PROFILES["fashionphile"].sold_visible_share == 1.0
     assert len({p.id_base for p in DEFAULT_PROFILES.values()}) == len(DEFAULT_PROFILES)
     assert replace(DEFAULT_PROFILES["rebag"], key="x").key == "x"  # frozen, but replace() works
+
+
+# ---- the moving market: the next day's events, one by one ------------------------------
+def test_intraday_events_replayed_on_a_day_give_the_next_day(market):
+    day = START + timedelta(days=10)
+    for marketplace in ("rebag", "fashionphile", "vsp"):
+        events = market.intraday_events(marketplace, day + timedelta(days=1))
+        assert [e.at_seconds for e in events] == sorted(e.at_seconds for e in events)
+        assert all(0 <= e.at_seconds < 86_400 for e in events)
+        served = {s.listing.listing_id: s for s in market.visible(marketplace, day)}
+        for event in events:
+            if event.state is None:
+                del served[event.listing_id]
+            else:
+                served[event.listing_id] = event.state
+        expected = market.visible(marketplace, day + timedelta(days=1))
+        assert sorted(map(state_key, served.values()), key=lambda k: k[0].listing_id) == sorted(
+            map(state_key, expected), key=lambda k: k[0].listing_id
+        )
+        kinds = {e.kind for e in events}
+        assert {"published", "ended", "repriced"} <= kinds, (marketplace, kinds)
+
+
+def test_a_new_listing_goes_up_when_it_is_published(market):
+    day = START + timedelta(days=5)
+    for event in market.intraday_events("vsp", day):
+        if event.kind == "published":
+            published = event.state.listing.published_at
+            midnight = published.replace(hour=0, minute=0, second=0)
+            assert event.at_seconds == (published - midnight).total_seconds()
+            assert event.state.listing.listed_date == day
+
+
+def test_looking_a_day_ahead_leaves_the_day_and_the_truth_as_they_were(tmp_path):
+    still, ahead = (Market(seed=5, start_date=START, scale=0.05) for _ in range(2))
+    for market in (still, ahead):
+        market.advance_to(START + timedelta(days=6))
+    for marketplace in ahead.profiles:
+        assert ahead.intraday_events(marketplace, START + timedelta(days=7))  # simulates day 7
+    assert ahead.current_day == START + timedelta(days=6)
+    with pytest.raises(ValueError):
+        ahead.visible("rebag", START + timedelta(days=7))
+    with pytest.raises(ValueError):
+        ahead.intraday_events("rebag", START + timedelta(days=8))  # one day ahead at most
+    still.write_truth(tmp_path / "still")
+    ahead.write_truth(tmp_path / "ahead")
+    for name in ("listings", "episodes", "price_changes", "daily_supply", "fx_rates"):
+        assert pq.read_table(tmp_path / "ahead" / f"{name}.parquet").equals(
+            pq.read_table(tmp_path / "still" / f"{name}.parquet")
+        ), name
+    # ... and advancing onto the day looked at gives the same market as never looking ahead
+    for market in (still, ahead):
+        market.advance_to(START + timedelta(days=8))
+    assert [state_key(s) for s in ahead.visible("rebag")] == [state_key(s) for s in still.visible("rebag")]

@@ -43,8 +43,10 @@ class SandboxRequest:
     """One HTTP request to a replica, with the market data of the day being served.
 
     `states` is loaded on first use (through `load_states`), so requests that do not need
-    the catalogue (robots.txt, a cached page) never ask the market. The states of one day
-    never change, so replicas may cache anything derived from them by `day`.
+    the catalogue (robots.txt, a cached page) never ask the market. On a still market the
+    states of one day never change; on a moving one (sandbox/moving.py) they change between
+    requests and `version` counts the changes. Replicas cache anything derived from the
+    states by `snapshot`, i.e. (day, version).
     """
 
     path: str  # URL path, percent-decoded, no query string: "/collections/all-bags/products.json"
@@ -53,6 +55,11 @@ class SandboxRequest:
     day: date
     load_states: Callable[[], Sequence[ListingState]]
     method: str = "GET"
+    version: int = 0  # how many batches of the next day's events the served states include
+
+    @property
+    def snapshot(self) -> tuple[date, int]:
+        return self.day, self.version
 
     @cached_property
     def states(self) -> Sequence[ListingState]:

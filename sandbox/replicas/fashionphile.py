@@ -215,21 +215,30 @@ class FashionphileReplica:
 
     # -- data ---------------------------------------------------------------------------
     def catalogue(self, request: SandboxRequest) -> DayCatalogue:
-        """One day's listings, indexed once (the states of a day never change)."""
-        key = request.day
+        """One snapshot's listings, indexed once (a moving market makes a new one per `version`)."""
+        key = request.snapshot
         with self._lock:
             cached = self._catalogues.get(key)
+            previous = self._catalogues[max(self._catalogues)] if self._catalogues else None
         if cached is not None:
             return cached
         ordered = sorted(request.states, key=lambda s: (s.listing.published_at, s.listing.listing_id), reverse=True)
+        # The same day moved on: listings whose state did not change keep their search hit.
+        earlier = {}
+        if previous is not None and previous.day == request.day:
+            earlier = {s.listing.listing_id: (s, previous.hits[s.listing.listing_id]) for s in previous.ordered}
+        hits = {}
+        for s in ordered:
+            kept = earlier.get(s.listing.listing_id)
+            hits[s.listing.listing_id] = kept[1] if kept is not None and kept[0] is s else self.hit(s, request.day)
         built = DayCatalogue(
             day=request.day,
             ordered=ordered,
             by_handle={product_handle(s): s for s in ordered},
-            hits={s.listing.listing_id: self.hit(s, request.day) for s in ordered},
+            hits=hits,
         )
         with self._lock:
-            for old in list(self._catalogues)[:-1]:  # keep the day served and the one before
+            for old in sorted(self._catalogues)[:-1]:  # keep the snapshot served and the one before
                 del self._catalogues[old]
             return self._catalogues.setdefault(key, built)
 

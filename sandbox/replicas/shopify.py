@@ -205,16 +205,24 @@ class ShopifyReplica:
 
     # ---- catalogue ------------------------------------------------------------------
     def catalogue(self, request: SandboxRequest) -> DayCatalogue:
+        key = request.snapshot  # (day, version): a moving market changes the states within a day
         with self._lock:
-            cached = self._catalogues.get(request.day)
+            cached = self._catalogues.get(key)
+            previous = self._catalogues[max(self._catalogues)] if self._catalogues else None
         if cached is not None:
             return cached
         built = self._build_catalogue(request.day, request.states)
+        if previous is not None and previous.day == request.day:
+            # The same day moved on: products whose state did not change keep their serialised record.
+            carried = {id(previous.states[p]): body for p, body in list(previous.serialised.items())}
+            built.serialised.update(
+                (p, carried[id(state)]) for p, state in enumerate(built.states) if id(state) in carried
+            )
         with self._lock:
-            # Keep two days: the one being served and the one before (a crawl spanning set_day).
+            # Keep two snapshots: the one being served and the one before (a crawl spanning set_day).
             for old in sorted(self._catalogues)[:-1]:
                 del self._catalogues[old]
-            return self._catalogues.setdefault(request.day, built)
+            return self._catalogues.setdefault(key, built)
 
     def _build_catalogue(self, day: date, states: Sequence[ListingState]) -> DayCatalogue:
         ordered = sorted(states, key=lambda s: (s.listing.published_at, s.listing.listing_id), reverse=True)
