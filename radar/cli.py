@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--incomplete-snapshots", type=int, default=3,
                       help="snapshots the sandbox breaks on purpose (a short page, a block mid-crawl), "
                            "spread over the run; they land marked incomplete and must create no sales")
+    demo.add_argument("--still-market", action="store_true",
+                      help="serve each day unchanged while it is crawled (default: the market keeps moving "
+                           "during a crawl, the next day's events applied at each site's configured request pace)")
 
     run = commands.add_parser("run", help="run the daily snapshot flow for one day")
     run.add_argument("--date", type=_date, default=None)
@@ -98,7 +101,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from radar.demo import run_demo
 
         return run_demo(args.days, args.data_dir, args.marketplaces, args.seed, args.scale, args.start_date,
-                        args.incomplete_snapshots)
+                        args.incomplete_snapshots, moving=not args.still_market)
     if args.command == "run":
         from flows.daily import daily_market_snapshot
 

@@ -3,7 +3,11 @@
 Starts the marketplace replicas and the ECB rates feed on 127.0.0.1, runs the daily flow
 (which fetches the feed like production does) for N simulated days (the
 lake in DIR/lake, the warehouse in DIR/warehouse.duckdb), writes the sandbox's ground truth to
-DIR/truth/ and prints the fastest-selling models.
+DIR/truth/ and prints the fastest-selling models. By default the market keeps moving while a
+day is crawled (docs/sandbox-market.md, "The moving market"): each request a site answers
+runs its clock by the site's configured politeness (download_delay / concurrency), so a crawl
+meets the next day's events as a crawl of the live site at that pace would. `moving=False`
+(`radar demo --still-market`) serves each day unchanged.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ def run_demo(
     scale: float,
     start_date: date,
     incomplete_snapshots: int = 0,
+    moving: bool = True,
 ) -> int:
     console = Console()
     data_dir = data_dir.resolve()
@@ -83,14 +88,16 @@ def run_demo(
     from flows.daily import configured_marketplaces, daily_market_snapshot
     from sandbox.market import Market
     from sandbox.server import SandboxServer
+    from sandbox.truth import write_served_early
 
     logging.getLogger("flows.alerts").setLevel(logging.ERROR)  # the demo has no Slack: it prints its own lines
     chosen = marketplaces or configured_marketplaces()
     market = Market(seed=seed, start_date=start_date, scale=scale)
-    server = SandboxServer(market, marketplaces=chosen)
+    server = SandboxServer(market, marketplaces=chosen, moving=moving, seconds_per_request=crawl_pace(chosen))
     base_urls = server.start()
     broken = broken_snapshots(start_date, days, chosen, incomplete_snapshots)
-    console.print(f"Sandbox market (seed {seed}) serving {', '.join(chosen)} on 127.0.0.1")
+    console.print(f"Sandbox market (seed {seed}) serving {', '.join(chosen)} on 127.0.0.1"
+                  + (", moving while crawled" if moving else ", still while crawled"))
     if broken:
         console.print("Snapshots broken on purpose: " + ", ".join(f"{m} {d}" for d, m in sorted(broken.items())))
     try:
@@ -116,9 +123,26 @@ def run_demo(
     finally:
         server.stop()
     market.write_truth(data_dir / "truth")
+    if moving:
+        write_served_early(server.served_events(), data_dir / "truth")
+        counts = server.moving_counts()
+        console.print("Met early by the crawls (next-day events): "
+                      + (", ".join(f"{kind} {n}" for kind, n in sorted(counts.items())) or "none"))
     console.print(f"Lake: {data_dir / 'lake'}\nWarehouse: {data_dir / 'warehouse.duckdb'}\nGround truth: {data_dir / 'truth'}")
     console.print(fastest_models_table(data_dir / "warehouse.duckdb"))
     return 0
+
+
+def crawl_pace(marketplaces: list[str]) -> dict[str, float]:
+    """Virtual seconds per request on a moving market: the site's configured politeness
+    (crawlers/marketplaces.yaml download_delay / concurrency), as a real crawl of it paces."""
+    from crawlers.config import get_marketplace
+
+    pace = {}
+    for marketplace in marketplaces:
+        politeness = get_marketplace(marketplace).politeness
+        pace[marketplace] = politeness.download_delay / politeness.concurrency
+    return pace
 
 
 def _point_settings_at(data_dir: Path) -> None:

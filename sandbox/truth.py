@@ -88,6 +88,19 @@ DAILY_SUPPLY_SCHEMA = pa.schema(
 FX_SCHEMA = pa.schema([("date", pa.date32()), ("currency", pa.string()), ("units_per_eur", pa.decimal128(12, 6))])
 
 
+# What a moving sandbox served early (sandbox/moving.py): one row per event of event_date that
+# the crawl of crawl_date (the day before) met. The other tables keep every event on its true day.
+SERVED_EARLY_SCHEMA = pa.schema(
+    [
+        ("marketplace", pa.string()),
+        ("crawl_date", pa.date32()),
+        ("event_date", pa.date32()),
+        ("listing_id", pa.string()),
+        ("kind", pa.string()),
+        ("at_seconds", pa.float64()),
+    ]
+)
+
 CHUNK_ROWS = 50_000  # rows per Parquet row group: bounds memory on large markets
 
 
@@ -100,6 +113,13 @@ def write_truth(market: Market, truth_dir: Path) -> None:
     _write(truth_dir / "price_changes.parquet", PRICE_CHANGES_SCHEMA, (r for sim in sims for r in _price_rows(sim, as_of)))
     _write(truth_dir / "daily_supply.parquet", DAILY_SUPPLY_SCHEMA, (r for sim in sims for r in _supply_rows(market, sim)))
     _write(truth_dir / "fx_rates.parquet", FX_SCHEMA, _fx_rows(market))
+
+
+def write_served_early(events, truth_dir: Path) -> None:
+    """`served_early.parquet` from `SandboxServer.served_events()` (a moving sandbox's crawls)."""
+    truth_dir.mkdir(parents=True, exist_ok=True)
+    rows = ((e.marketplace, e.crawl_day, e.event_day, str(e.listing_id), e.kind, e.at_seconds) for e in events)
+    _write(truth_dir / "served_early.parquet", SERVED_EARLY_SCHEMA, rows)
 
 
 def _write(path: Path, schema: pa.Schema, rows: Iterator[tuple]) -> None:
