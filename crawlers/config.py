@@ -55,6 +55,15 @@ class Paging(_Strict):
     max_items_per_collection: int = Field(SHOPIFY_PAGE_CAP, ge=1)
 
 
+class Confirmations(_Strict):
+    """Each listing of the last complete snapshot that today's walk did not see gets one request
+    to its own page (docs/architecture.md, "How a day is judged")."""
+
+    enabled: bool = True
+    max_confirmations: int = Field(3000, ge=0)  # past it: the first N are asked, the day is incomplete
+    lookback_days: int = Field(14, ge=1, le=60)  # how old the last complete snapshot may be
+
+
 class BagFilter(_Strict):
     """Keep a product when any rule matches (an empty filter keeps everything)."""
 
@@ -106,6 +115,7 @@ class MarketplaceConfig(_Strict):
     politeness: Politeness = Field(default_factory=Politeness)
     monitors: Monitors = Field(default_factory=Monitors)
     paging: Paging = Field(default_factory=Paging)
+    confirmations: Confirmations = Field(default_factory=Confirmations)
     title_brands: tuple[str, ...] = ()
 
     @field_validator("base_url")

@@ -20,10 +20,14 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawlers.monitors import FieldCoverage, merged_thresholds, run_monitors
-from radar.lake import Lake, LakeError, StagedPartition, listings_to_table, publish_staged
+from radar.lake import MOVEMENT_FIELDS, Lake, LakeError, StagedPartition, listings_to_table, publish_staged
 from radar.settings import get_settings
 
 log = logging.getLogger(__name__)
+
+# A walk that met no shift and refetched nothing says 0; expected_count_after and the
+# confirmation counts stay None unless the spider ran that step.
+_MOVEMENT_DEFAULTS = {"shifts_detected": 0, "pages_refetched": 0}
 
 REQUIRED_FIELDS = ("marketplace", "listing_id", "snapshot_date", "url", "title", "price", "currency")
 COVERAGE_FIELDS = (
@@ -154,6 +158,9 @@ class LakeWriterPipeline:
                 **{f"http_{k}": v for k, v in _prefixed(stats, "downloader/response_status_count/").items() if not k.startswith(("2", "3"))},
             },
             "blocked_count": stats.get("radar/blocked_count", 0),
+            # How the site moved during the walk and what confirming the disappearances found
+            # (docs/architecture.md); None when the spider does not record one (e.g. no recount).
+            **{name: stats.get(f"radar/{name}", _MOVEMENT_DEFAULTS.get(name)) for name in MOVEMENT_FIELDS},
             "field_coverage": {field: round(self.coverage.share(field), 4) for field in COVERAGE_FIELDS},
             "monitors": [m.as_dict() for m in monitors],
         }

@@ -73,7 +73,23 @@ MANIFEST_SCHEMA = pa.schema(
         ("started_at", UTC_TIMESTAMP),
         ("finished_at", UTC_TIMESTAMP),
         ("incomplete_reasons", pa.string()),  # "; "-joined
+        # How the site moved during the walk, and what the confirmation of disappearances found
+        # (docs/architecture.md); NULL in manifests written before they existed.
+        ("shifts_detected", pa.int64()),
+        ("pages_refetched", pa.int64()),
+        ("expected_count_after", pa.int64()),
+        ("confirmations_requested", pa.int64()),
+        ("listings_recovered", pa.int64()),
+        ("disappearances_confirmed", pa.int64()),
+        ("sales_confirmed", pa.int64()),
+        ("confirmations_failed", pa.int64()),
     ]
+)
+
+# The manifest fields above that count what the crawl did about a moving site (stats `radar/<name>`).
+MOVEMENT_FIELDS = (
+    "shifts_detected", "pages_refetched", "expected_count_after", "confirmations_requested",
+    "listings_recovered", "disappearances_confirmed", "sales_confirmed", "confirmations_failed",
 )
 
 
@@ -86,6 +102,14 @@ FX_RATE_SCHEMA = pa.schema(
         ("source_url", pa.string()),
     ]
 )
+
+
+@dataclass(frozen=True)
+class LastSnapshot:
+    """What the last complete snapshot of a marketplace showed for sale (Lake.last_complete_listings)."""
+
+    snapshot_date: date
+    handles: dict[str, str]  # listing id -> handle
 
 
 class LakeError(RuntimeError):
@@ -166,6 +190,24 @@ class Lake:
             seen.update(table.column("listing_id").to_pylist())
         return seen
 
+    def last_complete_listings(self, marketplace: str, before: date, lookback_days: int = 14) -> LastSnapshot | None:
+        """The newest complete snapshot before `before` (at most `lookback_days` old): its listings
+        shown for sale, id -> handle (raw_attributes["handle"], "" when it has none). None if there is none."""
+        days = [d for d in self.snapshot_dates(marketplace) if 0 < (before - d).days <= lookback_days]
+        for day in reversed(days):
+            manifest = self.read_manifest(marketplace, day)
+            path = self.partition_path(marketplace, day) + "/" + DATA_FILE
+            if not (manifest and manifest.get("complete")) or not self.exists(path):
+                continue
+            table = pq.read_table(path, filesystem=self.filesystem, columns=["listing_id", "available", "raw_attributes"])
+            handles: dict[str, str] = {}
+            for listing_id, available, raw in zip(*(table.column(c).to_pylist() for c in table.column_names)):
+                if available is False:
+                    continue  # shown sold that day: an observed sale already, nothing to confirm
+                handles[listing_id] = str(json.loads(raw or "{}").get("handle") or "")
+            return LastSnapshot(day, handles)
+        return None
+
     def previous_manifests(self, marketplace: str, before: date, limit: int = 7) -> list[dict[str, Any]]:
         """Manifests of the last `limit` snapshot days before `before`, newest first."""
         days = [d for d in self.snapshot_dates(marketplace) if d < before][-limit:]
@@ -216,6 +258,7 @@ def manifest_to_table(manifest: dict[str, Any]) -> pa.Table:
         "started_at": _parse_timestamp(manifest.get("started_at")),
         "finished_at": _parse_timestamp(manifest.get("finished_at")),
         "incomplete_reasons": "; ".join(manifest.get("incomplete_reasons") or []),
+        **{name: manifest.get(name) for name in MOVEMENT_FIELDS},
     }
     return pa.table({k: [v] for k, v in row.items()}, schema=MANIFEST_SCHEMA)
 

@@ -361,3 +361,47 @@ def enrich_item(item: ListingItem, data: Mapping[str, Any] | str | bytes) -> Lis
     if tags:
         item.raw_attributes["tags"] = ",".join(tags)
     return item
+
+
+# -- product page (/products/<handle>), read to confirm a disappearance --------------------------
+PRODUCT_SELECTOR = "main.product[data-product-id], [data-product-id]"
+
+
+def parse_product_page(page: Any, *, url: str, base_url: str, snapshot_date: date,
+                       status: int = 200) -> ListingItem | None:
+    """The listing a product page shows (sold badge -> available=False), or None when the page is
+    not a product page (a challenge is told apart by `is_challenge` first). Same fields as a card."""
+    sel = _selector(page)
+    main = sel.css(PRODUCT_SELECTOR)
+    if not main:
+        return None
+    main = main[0]
+    listing_id = card_product_id(main)
+    price = card_price(main)
+    if not listing_id or price is None:
+        return None
+    m = re.search(r"/products/([^/?#.]+)", url)
+    handle = m.group(1) if m else None
+    legacy = re.search(r"-(\d+)$", handle or "")
+    raw = {key: value for key, value in (("handle", handle), ("legacy_id", legacy.group(1) if legacy else None)) if value}
+    return ListingItem(
+        marketplace=MARKETPLACE,
+        listing_id=listing_id,
+        snapshot_date=snapshot_date,
+        url=urljoin(base_url, f"/products/{handle}") if handle else url,
+        title=_text(main, ".product__title") or _text(main, "h1") or "",
+        brand_raw=_text(main, ".product__vendor"),
+        model_raw=None,
+        size_raw=None,
+        color_raw=None,
+        material_raw=None,
+        condition_raw=card_condition(main),
+        price=price,
+        currency=CURRENCY,
+        compare_at_price=card_compare_at_price(main),
+        available=not card_sold(main),
+        published_at=None,
+        estimated_retail_price=None,
+        sku=legacy.group(1) if legacy else None,
+        raw_attributes=raw,
+    )

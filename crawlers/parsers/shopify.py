@@ -2,6 +2,8 @@
 
 - `CollectionPage(body)`      `/collections/<h>.json` -> products_count
 - `ProductsPage(body)`        `/collections/<h>/products.json?limit=250&page=N` -> products
+- `AjaxProductPage(body)`     `/products/<handle>.js` (the theme's AJAX shape: prices in integer
+                              cents, `available`) -> the same product in the feed's shape
 - `ShopifyProduct(product, base_url, ...)` one product dict; one method per ListingItem field.
   Site modules (rebag, vsp, stores) subclass it and override the fields they know better.
 
@@ -69,7 +71,72 @@ class ProductsPage:
         return len(self.data["products"]) < limit
 
 
+class AjaxProductPage:
+    """`/products/<handle>.js`: one product as the theme's AJAX API gives it.
+
+    Differs from the feed: prices are integer cents (product and variants), `type` for
+    `product_type`, `description` for `body_html`, `options` a list of names, `available` on
+    the product and on each variant. `feed_product()` turns it into the feed's shape so the
+    site's own ShopifyProduct subclass parses it like any product of a collection page.
+    """
+
+    def __init__(self, body: bytes | str):
+        data = _load_json(body)
+        if not isinstance(data, dict) or data.get("id") is None or not isinstance(data.get("variants"), list):
+            raise NotShopifyJSON("no product with `id` and `variants`")
+        self.data = data
+
+    def listing_id(self) -> str:
+        return str(self.data["id"])
+
+    def available(self) -> bool:
+        variants = [v for v in self.data["variants"] if isinstance(v, dict)]
+        if "available" in self.data:
+            return bool(self.data["available"])
+        return any(bool(v.get("available")) for v in variants)
+
+    def feed_product(self) -> dict[str, Any]:
+        data = self.data
+        variants = []
+        for variant in data["variants"]:
+            if not isinstance(variant, dict):
+                continue
+            variants.append({
+                **{key: variant.get(key) for key in ("id", "title", "option1", "option2", "option3", "sku")},
+                "available": bool(variant.get("available", data.get("available", True))),
+                "price": cents_to_money(variant.get("price", data.get("price"))),
+                "compare_at_price": cents_to_money(variant.get("compare_at_price")),
+            })
+        options = data.get("options") or []
+        return {
+            "id": data["id"],
+            "title": data.get("title"),
+            "handle": data.get("handle"),
+            "body_html": data.get("description"),
+            "published_at": data.get("published_at"),
+            "created_at": data.get("created_at"),
+            "vendor": data.get("vendor"),
+            "product_type": data.get("type"),
+            "tags": data.get("tags") or [],
+            "variants": variants,
+            "options": [
+                option if isinstance(option, dict) else {"name": str(option), "position": position}
+                for position, option in enumerate(options, 1)
+            ],
+        }
+
+
 # ---------------------------------------------------------------- small value parsers
+
+
+def cents_to_money(value: Any) -> str | None:
+    """Integer cents (the .js shape) -> the feed's "9115.00"; None stays None."""
+    if value is None or value == "":
+        return None
+    try:
+        return f"{Decimal(str(value)) / 100:.2f}"
+    except InvalidOperation:
+        return None
 
 
 def to_decimal(value: Any) -> Decimal | None:

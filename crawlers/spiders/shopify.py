@@ -15,9 +15,23 @@ the marketplace's config entry (crawlers/marketplaces.yaml) and applies its poli
    mismatch marks the snapshot incomplete (crawlers.completeness). Sharded collections are
    also checked for coverage: the bags found across shards must reach the collection's count.
 
+   Products are counted once per shard (`received` is unique ids): a product seen again on a
+   later page of the same walk is a detected shift (the site moved while it was paged).
+4. at the end of the walk (spider_idle, before the spider closes): each collection's count is
+   read again (`expected_count_after`) and the pages around each detected shift are fetched
+   again (`pages_refetched`); then every listing of the last complete snapshot that the walk
+   did not see gets one request to `/products/<handle>.js` (MarketplaceSpider: still listed ->
+   an item marked recovered, shown sold -> an item with available=False, 404 / redirect ->
+   confirmed absent, no answer -> failed); then the counts are judged: unique products plus
+   recovered listings must reach max(products_count before, after) (docs/architecture.md).
+
 Stats: `radar/expected_count` (sum of the crawled collections' products_count),
-`radar/received_count` (products received), `radar/skipped/non_bag`, `radar/skipped/duplicate`,
-`radar/skipped/parse_error`, `radar/pages/ok`, `radar/pages/failed`, `radar/shards`.
+`radar/expected_count_after` (the same, read at the end), `radar/received_count` (unique
+products received), `radar/shifts_detected`, `radar/pages_refetched`, the confirmation counts
+(`radar/confirmations_requested`, `radar/listings_recovered`, `radar/disappearances_confirmed`,
+`radar/sales_confirmed`, `radar/confirmations_failed`), `radar/skipped/non_bag`,
+`radar/skipped/duplicate`, `radar/skipped/parse_error`, `radar/pages/ok`, `radar/pages/failed`,
+`radar/shards`.
 """
 
 from __future__ import annotations
@@ -28,6 +42,7 @@ from typing import Any, ClassVar
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 from scrapy.http import Request, Response
 from twisted.python.failure import Failure
 
@@ -35,11 +50,19 @@ from crawlers.completeness import (
     add_expected_count,
     count_blocked,
     count_skipped,
+    incomplete_reasons,
     mark_incomplete,
 )
 from crawlers.config import ConfigError, MarketplaceConfig, get_marketplace, validate_base_url
+from crawlers.items import ListingItem
 from crawlers.middlewares import BlockedError
-from crawlers.parsers.shopify import CollectionPage, NotShopifyJSON, ProductsPage, ShopifyProduct
+from crawlers.parsers.shopify import AjaxProductPage, CollectionPage, NotShopifyJSON, ProductsPage, ShopifyProduct
+
+MAX_SHIFT_REPAIRS = 20  # shifts per collection whose pages are fetched again
+
+# Statuses a confirmation request reads itself: gone (404/410) or moved away (an unpublished
+# Shopify product redirects, e.g. to a collection). Anything else that is not 200 is a failure.
+CONFIRMATION_GONE_STATUSES = (301, 302, 303, 307, 308, 404, 410)
 
 
 def parse_snapshot_date(value: str | date | None) -> date:
@@ -89,6 +112,8 @@ class MarketplaceSpider(scrapy.Spider):
         spider.market = cls.marketplace_config(crawler.settings)
         spider.base_url = spider._base_url_arg or spider.market.base_url
         crawler.signals.connect(spider._record_identity, signal=signals.spider_opened)
+        crawler.signals.connect(spider._run_idle_phases, signal=signals.spider_idle)
+        spider._idle_phases = list(spider.idle_phases())
         return spider
 
     def _record_identity(self) -> None:
@@ -96,6 +121,108 @@ class MarketplaceSpider(scrapy.Spider):
         stats.set_value("radar/marketplace", self.name)
         stats.set_value("radar/snapshot_date", self.snapshot_date.isoformat())
         stats.set_value("radar/base_url", self.base_url)
+
+    # ------------------------------------------------------------------ end of the walk
+
+    def idle_phases(self) -> list[Any]:
+        """What runs, in order, once the walk has nothing left to fetch (each may return requests;
+        the next runs when those are done). Subclasses extend the list."""
+        return [self.confirm_disappearances, self.judge_confirmations]
+
+    def _run_idle_phases(self) -> None:
+        while self._idle_phases:
+            phase = self._idle_phases.pop(0)
+            requests = list(phase() or ())
+            if requests:
+                for request in requests:
+                    self.crawler.engine.crawl(request)
+                raise DontCloseSpider
+
+    def seen_listing_ids(self) -> set[str]:
+        """Listing ids the walk saw today (subclasses say where they keep them)."""
+        raise NotImplementedError
+
+    def lake(self) -> Any:
+        from radar.lake import Lake
+        from radar.settings import get_settings
+
+        return Lake.from_url(self.crawler.settings.get("RADAR_LAKE_URL") or get_settings().lake_url)
+
+    def confirm_disappearances(self) -> list[Request]:
+        """One request per listing of the last complete snapshot that today's walk did not see.
+
+        Skipped when the walk is already incomplete (a missing page or shard would send a
+        request for every listing on it; an incomplete day never makes a sale anyway). More
+        than `max_confirmations`: the first ones are asked and the day is marked incomplete.
+        """
+        stats = self.crawler.stats
+        for key in ("confirmations_requested", "listings_recovered", "disappearances_confirmed",
+                    "sales_confirmed", "confirmations_failed"):
+            stats.set_value(f"radar/{key}", 0)
+        settings = self.market.confirmations
+        if not settings.enabled:
+            return []
+        if incomplete_reasons(self.crawler):
+            self.logger.info("walk incomplete: disappearances not confirmed today")
+            stats.set_value("radar/confirmations_skipped", "walk incomplete")
+            return []
+        try:
+            last = self.lake().last_complete_listings(self.name, self.snapshot_date, settings.lookback_days)
+        except Exception as exc:  # noqa: BLE001 - an unreadable lake must not lose today's walk
+            mark_incomplete(self.crawler, f"disappearances not confirmed: the lake could not be read ({exc})")
+            return []
+        if last is None:
+            return []
+        seen = self.seen_listing_ids()
+        missing = sorted(listing_id for listing_id in last.handles if listing_id not in seen)
+        if len(missing) > settings.max_confirmations:
+            mark_incomplete(self.crawler, f"{len(missing)} listings of {last.snapshot_date} not seen today, more than "
+                                          f"max_confirmations {settings.max_confirmations}: confirmed the first "
+                                          f"{settings.max_confirmations}")
+            missing = missing[: settings.max_confirmations]
+        self.logger.info("%d listings of the snapshot of %s not seen today: confirming each", len(missing),
+                         last.snapshot_date)
+        requests = []
+        for listing_id in missing:
+            handle = last.handles[listing_id]
+            if not handle:
+                self.confirmation_failed_for(listing_id, "no handle in the lake to ask its page")
+                continue
+            requests.append(self.confirmation_request(listing_id, handle))
+        stats.set_value("radar/confirmations_requested", len(requests))
+        return requests
+
+    def confirmation_request(self, listing_id: str, handle: str) -> Request:
+        raise NotImplementedError
+
+    def confirmation_failed_for(self, listing_id: str, why: str) -> None:
+        self.crawler.stats.inc_value("radar/confirmations_failed", start=0)
+        self.logger.warning("confirmation of listing %s failed: %s", listing_id, why)
+
+    def confirmation_failed(self, failure: Failure) -> None:
+        response = getattr(failure.value, "response", None)
+        why = f"HTTP {response.status}" if response is not None else (failure.getErrorMessage() or failure.type.__name__)
+        self.confirmation_failed_for(failure.request.cb_kwargs["listing_id"], why)
+
+    def confirmed(self, listing_id: str, item: ListingItem | None) -> ListingItem | None:
+        """Count one answered confirmation: None -> gone; an item -> recovered or shown sold."""
+        stats = self.crawler.stats
+        if item is None:
+            stats.inc_value("radar/disappearances_confirmed", start=0)
+            return None
+        if item.available:
+            item.raw_attributes["recovered"] = "true"
+            stats.inc_value("radar/listings_recovered", start=0)
+        else:
+            stats.inc_value("radar/sales_confirmed", start=0)
+        return item
+
+    def judge_confirmations(self) -> list[Request]:
+        failed = self.crawler.stats.get_value("radar/confirmations_failed") or 0
+        if failed:
+            # Unanswered, the listing would count as absent in a complete snapshot: a possible fake sale.
+            mark_incomplete(self.crawler, f"{failed} confirmations of a disappearance failed")
+        return []
 
 
 @dataclass
@@ -105,10 +232,17 @@ class Shard:
     handle: str
     umbrella: str | None = None  # the oversized collection this shard stands in for
     products_count: int | None = None
-    received: int = 0
+    products_count_after: int | None = None  # read again at the end of the walk
+    ids: dict[str, int] = field(default_factory=dict)  # product id -> page it was first seen on
+    shift_pages: set[int] = field(default_factory=set)  # pages on either side of a detected shift
     pages_ok: int = 0
     failed_pages: list[int] = field(default_factory=list)
     finished: bool = False
+
+    @property
+    def received(self) -> int:
+        """Unique products: a product seen twice in the walk counts once."""
+        return len(self.ids)
 
 
 @dataclass
@@ -117,6 +251,7 @@ class Umbrella:
 
     handle: str
     products_count: int
+    products_count_after: int | None = None
     pending: set[str] = field(default_factory=set)
     bag_ids: set[str] = field(default_factory=set)
     checked: bool = False
@@ -132,13 +267,12 @@ class ShopifySpider(MarketplaceSpider):
         self.shards: dict[str, Shard] = {}
         self.umbrellas: dict[str, Umbrella] = {}
         self.seen_ids: set[str] = set()
-        self._audited = False
 
-    @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> ShopifySpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider.on_idle, signal=signals.spider_idle)
-        return spider
+    def idle_phases(self) -> list[Any]:
+        return [self.audit_and_repair, self.confirm_disappearances, self.judge_counts, self.judge_confirmations]
+
+    def seen_listing_ids(self) -> set[str]:
+        return self.seen_ids
 
     # ------------------------------------------------------------------ config shortcuts
 
@@ -185,11 +319,11 @@ class ShopifySpider(MarketplaceSpider):
             dont_filter=True,
         )
 
-    def _page_request(self, shard: Shard, page: int) -> Request:
+    def _page_request(self, shard: Shard, page: int, refetch: bool = False) -> Request:
         return Request(
             self.products_url(shard.handle, page),
-            callback=self.parse_products,
-            errback=self.page_failed,
+            callback=self.parse_refetch if refetch else self.parse_products,
+            errback=self.refetch_failed if refetch else self.page_failed,
             cb_kwargs={"shard": shard, "page": page},
             meta={"radar_expect": "json"},
             dont_filter=True,
@@ -262,16 +396,30 @@ class ShopifySpider(MarketplaceSpider):
             yield from self.next_page_after_failure(shard, page)
             return
         products = page_object.products()
-        shard.received += len(products)
         shard.pages_ok += 1
         self.crawler.stats.inc_value("radar/pages/ok", start=0)
-        self.crawler.stats.inc_value("radar/received_count", len(products), start=0)
-        for product in products:
+        for product in self.new_products(shard, page, products):
             yield from self.handle_product(product, shard)
         if page_object.is_last(self.page_size) or (page + 1) * self.page_size > self.cap:
             self.finish_shard(shard)
         else:
             yield self._page_request(shard, page + 1)
+
+    def new_products(self, shard: Shard, page: int, products: list[dict[str, Any]], walk: bool = True):
+        """The products this shard's walk has not seen yet; one seen on an earlier page is a shift."""
+        for product in products:
+            product_id = str(product["id"])
+            first_page = shard.ids.get(product_id)
+            if first_page is None:
+                shard.ids[product_id] = page
+                self.crawler.stats.inc_value("radar/received_count", start=0)
+                yield product
+            elif walk and first_page < page:
+                # Something was published ahead of the walk (or moved): the site shifted under it.
+                self.crawler.stats.inc_value("radar/shifts_detected", start=0)
+                shard.shift_pages.update({page - 1, page})
+                self.logger.info("collection %s: product %s seen on page %d and again on page %d (shift)",
+                                 shard.handle, product_id, first_page, page)
 
     def handle_product(self, product: dict[str, Any], shard: Shard):
         try:
@@ -323,42 +471,146 @@ class ShopifySpider(MarketplaceSpider):
         expected = shard.products_count
         if shard.failed_pages:
             mark_incomplete(self.crawler, f"collection {shard.handle}: pages {shard.failed_pages} missing")
-        if expected is not None and shard.received != min(expected, self.cap):
-            mark_incomplete(self.crawler, f"collection {shard.handle}: received {shard.received} of "
-                                          f"{expected} products")
         self.logger.info("collection %s: %d products received (site says %s), %d pages ok, failed %s",
                          shard.handle, shard.received, expected, shard.pages_ok, shard.failed_pages)
         if shard.umbrella:
-            umbrella = self.umbrellas[shard.umbrella]
-            umbrella.pending.discard(shard.handle)
-            if not umbrella.pending:
-                self.check_umbrella(umbrella)
+            self.umbrellas[shard.umbrella].pending.discard(shard.handle)
 
     def check_umbrella(self, umbrella: Umbrella) -> None:
-        if umbrella.checked:
-            return
-        umbrella.checked = True
-        found = len(umbrella.bag_ids)
-        self.crawler.stats.set_value(f"radar/sharded/{umbrella.handle}/bags_found", found)
-        if found < umbrella.products_count:
-            mark_incomplete(self.crawler, f"collection {umbrella.handle}: its shards hold {found} of "
-                                          f"{umbrella.products_count} bags; add shards to the config")
+        """Counted in judge_counts, once the walk, its repairs and the confirmations are done."""
+        umbrella.pending.clear()
 
-    def on_idle(self) -> None:
-        """Before the engine closes the spider (and the lake writer reads the stats)."""
-        if self._audited:
-            return
-        self._audited = True
+    # ------------------------------------------------------------------ end of the walk
+
+    def audit_and_repair(self) -> list[Request]:
+        """The walk is done: read every count again and fetch the pages around each shift again."""
+        requests: list[Request] = []
         for key, shard in self.shards.items():
             if not shard.finished:
                 mark_incomplete(self.crawler, f"collection {key}: crawl did not finish")
                 shard.finished = True
+            requests.append(self._recount_request(shard.handle, shard=shard))
+            last_page = max(shard.ids.values(), default=1)
+            for page in sorted(p for p in shard.shift_pages if 1 <= p <= last_page)[: 2 * MAX_SHIFT_REPAIRS]:
+                requests.append(self._page_request(shard, page, refetch=True))
         for umbrella in self.umbrellas.values():
             if umbrella.pending:
                 mark_incomplete(self.crawler, f"collection {umbrella.handle}: shards {sorted(umbrella.pending)} "
                                               f"never crawled")
                 umbrella.pending.clear()
-            self.check_umbrella(umbrella)
+            requests.append(self._recount_request(umbrella.handle, umbrella=umbrella))
+        return requests
+
+    def _recount_request(self, handle: str, shard: Shard | None = None, umbrella: Umbrella | None = None) -> Request:
+        return Request(
+            self.collection_url(handle),
+            callback=self.parse_recount,
+            errback=self.recount_failed,
+            cb_kwargs={"shard": shard, "umbrella": umbrella},
+            meta={"radar_expect": "json"},
+            dont_filter=True,
+        )
+
+    def parse_recount(self, response: Response, shard: Shard | None, umbrella: Umbrella | None):
+        try:
+            count = CollectionPage(response.body).products_count()
+        except NotShopifyJSON as exc:
+            self._blocked(response.url, str(exc))
+            return
+        target = shard or umbrella
+        target.products_count_after = count
+        if count is not None and (umbrella is not None or shard.umbrella is None):
+            self.crawler.stats.inc_value("radar/expected_count_after", count, start=0)
+
+    def recount_failed(self, failure: Failure) -> None:
+        # Not a gap by itself: the count read before the walk still bounds it.
+        self.crawler.stats.inc_value("radar/recounts_failed", start=0)
+        self.logger.warning("count read again failed: %s", failure.getErrorMessage() or failure.type.__name__)
+
+    def parse_refetch(self, response: Response, shard: Shard, page: int):
+        self.crawler.stats.inc_value("radar/pages_refetched", start=0)
+        try:
+            products = ProductsPage(response.body).products()
+        except NotShopifyJSON as exc:
+            self._blocked(response.url, str(exc))
+            return
+        for product in self.new_products(shard, page, products, walk=False):
+            yield from self.handle_product(product, shard)
+
+    def refetch_failed(self, failure: Failure) -> None:
+        # The repair is lost, not the walk: a gap it would have filled still shows in judge_counts.
+        self.crawler.stats.inc_value("radar/pages_refetch_failed", start=0)
+        self.logger.warning("page fetched again failed: %s", failure.getErrorMessage() or failure.type.__name__)
+
+    def judge_counts(self) -> list[Request]:
+        """Unique products (plus listings recovered by confirmation) against the counts before and after.
+
+        A collection is whole when its unique products reach max(products_count before, after)
+        (within the paging cap); the listings recovered are a pool that may fill any collection's
+        gap (docs/architecture.md: the tolerance, and why it is safe).
+        """
+        recovered = self.crawler.stats.get_value("radar/listings_recovered") or 0
+        gaps: list[tuple[str, int, str]] = []
+        for shard in self.shards.values():
+            counts = [c for c in (shard.products_count, shard.products_count_after) if c is not None]
+            if not counts:
+                continue
+            expected = min(max(counts), self.cap)
+            if shard.received < expected:
+                gaps.append((shard.handle, expected - shard.received,
+                             f"collection {shard.handle}: received {shard.received} of {expected} products "
+                             f"(products_count {shard.products_count} before, {shard.products_count_after} after)"))
+        for umbrella in self.umbrellas.values():
+            found = len(umbrella.bag_ids)
+            self.crawler.stats.set_value(f"radar/sharded/{umbrella.handle}/bags_found", found)
+            expected = max(c for c in (umbrella.products_count, umbrella.products_count_after) if c is not None)
+            if found < expected:
+                gaps.append((umbrella.handle, expected - found,
+                             f"collection {umbrella.handle}: its shards hold {found} of {expected} bags; "
+                             f"add shards to the config"))
+        shard_gap = sum(gap for handle, gap, _ in gaps if handle not in self.umbrellas)
+        umbrella_gap = max([gap for handle, gap, _ in gaps if handle in self.umbrellas], default=0)
+        if max(shard_gap, umbrella_gap) <= recovered:
+            if gaps:
+                self.logger.info("%d products missing from the walk, %d listings recovered: the snapshot is whole",
+                                 max(shard_gap, umbrella_gap), recovered)
+            return []
+        for _, _, reason in gaps:
+            mark_incomplete(self.crawler, reason + (f"; {recovered} recovered by confirmation" if recovered else ""))
+        return []
+
+    # ------------------------------------------------------------------ confirmations
+
+    def confirmation_request(self, listing_id: str, handle: str) -> Request:
+        return Request(
+            self.market.product_url(handle, self.base_url) + ".js",
+            callback=self.parse_confirmation,
+            errback=self.confirmation_failed,
+            cb_kwargs={"listing_id": listing_id},
+            meta={"radar_expect": "json", "dont_redirect": True,
+                  "handle_httpstatus_list": list(CONFIRMATION_GONE_STATUSES)},
+            dont_filter=True,
+        )
+
+    def parse_confirmation(self, response: Response, listing_id: str):
+        if response.status in CONFIRMATION_GONE_STATUSES:
+            self.confirmed(listing_id, None)
+            return
+        try:
+            page = AjaxProductPage(response.body)
+            if page.listing_id() != listing_id:  # the handle now names another product: ours is gone
+                self.confirmed(listing_id, None)
+                return
+            item = self.make_product(page.feed_product()).to_item(self.name, self.snapshot_date)
+        except Exception as exc:  # noqa: BLE001 - an odd answer is a failed confirmation, never a sale
+            self.confirmation_failed_for(listing_id, f"unreadable answer at {response.url}: {exc}")
+            return
+        if listing_id in self.seen_ids:
+            return
+        self.seen_ids.add(listing_id)
+        confirmed = self.confirmed(listing_id, item)
+        if confirmed is not None:
+            yield confirmed
 
     def closed(self, reason: str) -> None:
         if reason != "finished":
