@@ -150,3 +150,41 @@ def test_a_failing_report_says_which_threshold_fails_and_whose_fault_it_is():
     ]
     assert report.models_within(1) == (1, 2, 3)
     assert "- vsp: sale precision 0.800 < 0.88" in report.to_text()
+
+
+def test_a_listing_still_on_sale_that_we_end_is_a_false_end_from_a_shift():
+    from datetime import timedelta
+
+    from transformations.scoring import false_end
+
+    def ours(status, last_seen, sale_date=None):
+        return {"status": status, "last_seen_date": last_seen, "sale_date": sale_date}
+
+    d = date(2026, 9, 10)
+    on_sale = [(date(2026, 8, 1), None)]
+    assert false_end(ours("sold", d, d + timedelta(days=1)), on_sale, grace=2)  # never left the site
+    assert false_end(ours("withdrawn", d), on_sale, grace=2)
+    assert not false_end(ours("active", d), on_sale, grace=2)
+    ended_later = [(date(2026, 8, 1), d + timedelta(days=4))]  # sold 3 days after the end we dated
+    assert false_end(ours("sold", d, d + timedelta(days=1)), ended_later, grace=2)
+    within_grace = [(date(2026, 8, 1), d + timedelta(days=3))]
+    assert not false_end(ours("sold", d, d + timedelta(days=1)), within_grace, grace=2)
+    # a withdrawal taken for a sale is a precision miss, not this; nor is a relist after a real withdrawal
+    withdrawn_then_back = [(date(2026, 8, 1), d + timedelta(days=1)), (d + timedelta(days=6), None)]
+    assert not false_end(ours("sold", d, d + timedelta(days=1)), withdrawn_then_back, grace=2)
+    assert not false_end(ours("withdrawn", d), withdrawn_then_back, grace=2)
+    # ... but ending it again in the second time on sale, while it is still there, is
+    assert false_end(ours("withdrawn", d + timedelta(days=8)), withdrawn_then_back, grace=2)
+
+
+def test_a_still_market_has_no_false_end_and_the_report_shows_the_crawl_counts(report):
+    from transformations.scoring import CRAWL_COUNT_COLUMNS
+
+    for m in report.marketplaces:
+        assert m.false_sales_from_shifts == 0 and m.false_withdrawals_from_shifts == 0, (m.marketplace, m.false_end_examples)
+        assert m.events_served_early is None  # the direct lake is a still market: no served_early.parquet
+        assert set(m.crawl_counts) == set(CRAWL_COUNT_COLUMNS)
+    text = report.to_text()
+    assert "false sold" in text and "sold conf" in text
+    rebag_line = next(line for line in text.splitlines() if line.startswith("rebag") and "n/a" in line)
+    assert rebag_line.split()[2:4] == ["0", "0"]  # false sold, false withdrawn

@@ -13,7 +13,16 @@ Per marketplace (bags only):
   (must be zero: an incomplete snapshot never creates a sale);
 - attribute accuracy (brand, model, size, condition, colour) after mapping the truth's names
   through the same seeds the SQL uses (model: over the bags whose true model the seeds name);
-- model coverage: the share of bags with a model (target `MODEL_COVERAGE_TARGET`), also overall.
+- model coverage: the share of bags with a model (target `MODEL_COVERAGE_TARGET`), also overall;
+- false ends from shifts: bags we call sold (or withdrawn) that the truth shows still on sale,
+  continuously or until more than `grace_days` after the end we date (target 0). A live site
+  that moves while it is crawled can hide a listing from one crawl (a page shift); only a
+  pipeline that counts unique listings and confirms disappearances keeps it. These are
+  counted apart from the usual precision misses (a withdrawal taken for a sale);
+- the crawls' confirmations, summed from staging.stg_crawl_manifests (shifts detected, pages
+  re-fetched, listings recovered, disappearances confirmed, sales confirmed, confirmations
+  failed; "n/a" on a warehouse without the column), and the next-day events a moving sandbox
+  served early (truth/served_early.parquet, absent for a still market).
 Per true model (brand, model) of the truth: the distinct `model_key`s our listings of it got,
 across listings and marketplaces; one key per true model is the aim (a model split over keys
 splits its figures). Models the seeds do not name (the market's long tail) count the same.
@@ -41,6 +50,9 @@ import pyarrow.parquet as pq
 
 SEEDS_DIR = Path(__file__).resolve().parent / "seeds"
 DEFAULT_GRACE_DAYS = 2
+# Per marketplace-day counts the crawlers write to the manifests (docs/marketplaces.md), summed per marketplace.
+CRAWL_COUNT_COLUMNS = ("shifts_detected", "pages_refetched", "listings_recovered", "disappearances_confirmed",
+                       "sales_confirmed", "confirmations_failed")
 MODEL_COVERAGE_TARGET = 0.97  # share of bags with a model, per marketplace and overall
 
 
@@ -60,6 +72,11 @@ class MarketplaceScore:
     false_sales_on_incomplete_days: int
     attribute_accuracy: dict[str, float | None] = field(default_factory=dict)
     bags_with_model: int = 0  # bags in dim_listing with a non-null model
+    false_sales_from_shifts: int = 0  # called sold; the truth shows it on sale past our sale date + grace
+    false_withdrawals_from_shifts: int = 0  # called withdrawn; the same
+    false_end_examples: list[str] = field(default_factory=list)  # a few listing ids, for debugging
+    crawl_counts: dict[str, int | None] = field(default_factory=dict)  # CRAWL_COUNT_COLUMNS -> sum (None: no column)
+    events_served_early: int | None = None  # next-day events the crawls met (None: a still market)
 
     @property
     def model_coverage(self) -> float | None:
@@ -176,6 +193,9 @@ class ScoreReport:
                 problems.append(f"{m.marketplace}: sale precision {m.precision:.3f} < {m.precision_target:.2f}")
             if m.false_sales_on_incomplete_days:
                 problems.append(f"{m.marketplace}: {m.false_sales_on_incomplete_days} sales dated on an incomplete snapshot")
+            if m.false_sales_from_shifts or m.false_withdrawals_from_shifts:
+                problems.append(f"{m.marketplace}: {m.false_sales_from_shifts} sales and {m.false_withdrawals_from_shifts} "
+                                f"withdrawals of listings still on sale (e.g. {', '.join(m.false_end_examples[:3])})")
             if m.model_coverage is not None and m.model_coverage < MODEL_COVERAGE_TARGET:
                 problems.append(f"{m.marketplace}: model coverage {m.model_coverage:.3f} < {MODEL_COVERAGE_TARGET:.2f}")
         if self.model_coverage is not None and self.model_coverage < MODEL_COVERAGE_TARGET:
@@ -221,6 +241,7 @@ class ScoreReport:
             )
         lines += [f"('model ok': bags whose true model the seeds name; 'model cov': bags with a model, target "
                   f"{MODEL_COVERAGE_TARGET:.2f}; overall {_fmt(self.model_coverage)})"]
+        lines += self._moving_market_lines()
         lines += self._model_key_lines()
         if self.models:
             lines += ["", "Median days to sell per model (models with enough true sales; 'limit': what a flawless",
@@ -249,6 +270,19 @@ class ScoreReport:
         return "\n".join(lines)
 
     __str__ = to_text
+
+    def _moving_market_lines(self) -> list[str]:
+        headers = ("met early", "false sold", "false wdrn", "shifts", "refetched", "recovered", "gone conf",
+                   "sold conf", "conf fail")
+        lines = ["", "Live-site moves: bags ended in our marts but still on sale in the truth ('false sold', "
+                     "'false wdrn': target 0),",
+                 "next-day events the crawls met early, and the crawls' confirmations (manifests; n/a: no such column)",
+                 f"{'marketplace':<14}" + "".join(f"{h:>11}" for h in headers)]
+        for m in self.marketplaces:
+            counts = [m.crawl_counts.get(c) for c in CRAWL_COUNT_COLUMNS]
+            values = [m.events_served_early, m.false_sales_from_shifts, m.false_withdrawals_from_shifts, *counts]
+            lines.append(f"{m.marketplace:<14}" + "".join(f"{'n/a' if v is None else v:>11}" for v in values))
+        return lines
 
     def _model_key_lines(self) -> list[str]:
         if self.model_keys is None:
@@ -354,8 +388,11 @@ def score(data_dir: Path, *, min_model_sales: int = 20, seeds_dir: Path = SEEDS_
         snapshots = _rows(
             con, "select marketplace, snapshot_date, is_complete from intermediate.int_marketplace_snapshots"
         )
+        crawl_counts = _crawl_counts(con)
     finally:
         con.close()
+    episodes = load_episodes(data_dir / "truth", truth)
+    served_early = _served_early(data_dir / "truth")
 
     by_marketplace: dict[str, list[dict]] = {}
     for row in ours:
@@ -371,8 +408,10 @@ def score(data_dir: Path, *, min_model_sales: int = 20, seeds_dir: Path = SEEDS_
         grace = int(rules.get("grace_days") or DEFAULT_GRACE_DAYS)
         result = _score_marketplace(
             marketplace, by_marketplace.get(marketplace, []), days.get(marketplace, []), truth, canon,
-            grace, rules.get("sale_signal", "none"),
+            grace, rules.get("sale_signal", "none"), episodes,
         )
+        result.crawl_counts = crawl_counts.get(marketplace, dict.fromkeys(CRAWL_COUNT_COLUMNS))
+        result.events_served_early = None if served_early is None else served_early.get(marketplace, 0)
         results.append(result)
         if result.first_day and result.last_day:
             views[marketplace] = CrawlerView(
@@ -393,6 +432,49 @@ def load_truth(truth_dir: Path) -> dict[tuple[str, str], dict]:
     return {(r["marketplace"], r["listing_id"]): r for r in rows if r["is_bag"]}
 
 
+def load_episodes(truth_dir: Path, truth: dict[tuple[str, str], dict]) -> dict[tuple[str, str], list[tuple]]:
+    """The truth's times on sale of its bags: (marketplace, listing_id) -> [(start, end | None)], in order."""
+    episodes: dict[tuple[str, str], list[tuple]] = {}
+    table = pq.read_table(Path(truth_dir) / "episodes.parquet", columns=["marketplace", "listing_id", "episode_no",
+                                                                           "start_date", "end_date"])
+    for row in sorted(table.to_pylist(), key=lambda r: r["episode_no"]):
+        key = (row["marketplace"], row["listing_id"])
+        if key in truth:
+            episodes.setdefault(key, []).append((row["start_date"], row["end_date"]))
+    return episodes
+
+
+def _crawl_counts(con) -> dict[str, dict[str, int | None]]:
+    """Per marketplace, the manifests' confirmation counts summed (None for a column the warehouse lacks)."""
+    columns = {d[0] for d in con.execute("select * from staging.stg_crawl_manifests limit 0").description}
+    present = [c for c in CRAWL_COUNT_COLUMNS if c in columns]
+    sums = ", ".join(f"coalesce(sum({c}), 0) as {c}" for c in present)
+    rows = _rows(con, f"select marketplace{', ' + sums if sums else ''} from staging.stg_crawl_manifests group by marketplace")
+    return {r["marketplace"]: {c: (int(r[c]) if c in present else None) for c in CRAWL_COUNT_COLUMNS} for r in rows}
+
+
+def _served_early(truth_dir: Path) -> dict[str, int] | None:
+    """Next-day events a moving sandbox served during each marketplace's crawls (None: a still market)."""
+    path = Path(truth_dir) / "served_early.parquet"
+    if not path.exists():
+        return None
+    return dict(Counter(pq.read_table(path, columns=["marketplace"]).column("marketplace").to_pylist()))
+
+
+def false_end(row: dict, episodes: list[tuple], grace: int) -> bool:
+    """Our marts end the listing (sold or withdrawn) though the truth shows it on sale: the time on
+    sale it was in when we last saw it available goes on past the end we date by more than `grace` days
+    (or is still open). A later, merely late-detected end is not this; nor is a withdrawal taken for a sale."""
+    if row["status"] not in ("sold", "withdrawn"):
+        return False
+    our_end = row["sale_date"] if row["status"] == "sold" and row["sale_date"] else row["last_seen_date"] + timedelta(days=1)
+    seen = our_end - timedelta(days=1)
+    for start, end in reversed(episodes):
+        if start <= seen:
+            return end is None or end > our_end + timedelta(days=grace)
+    return False
+
+
 def _rows(con, sql: str) -> list[dict]:
     cursor = con.execute(sql)
     names = [d[0] for d in cursor.description]
@@ -405,7 +487,7 @@ def _true_sale(row: dict | None) -> date | None:
     return None
 
 
-def _score_marketplace(marketplace, ours, days, truth, canon, grace, sale_signal) -> MarketplaceScore:
+def _score_marketplace(marketplace, ours, days, truth, canon, grace, sale_signal, episodes=None) -> MarketplaceScore:
     snapshot_days = sorted(d["snapshot_date"] for d in days)
     first_day = snapshot_days[0] if snapshot_days else None
     last_day = snapshot_days[-1] if snapshot_days else None
@@ -451,6 +533,7 @@ def _score_marketplace(marketplace, ours, days, truth, canon, grace, sale_signal
         attributes["condition"].append(r["condition"] == t["condition"])
         attributes["color"].append(r["color"] == canon.color(t["color"]))
 
+    false_ends = [r for r in ours if false_end(r, (episodes or {}).get((marketplace, r["listing_id"]), []), grace)]
     return MarketplaceScore(
         marketplace=marketplace,
         sale_signal=sale_signal,
@@ -466,6 +549,9 @@ def _score_marketplace(marketplace, ours, days, truth, canon, grace, sale_signal
         false_sales_on_incomplete_days=false_on_incomplete,
         attribute_accuracy={k: (sum(v) / len(v) if v else None) for k, v in attributes.items()},
         bags_with_model=sum(1 for r in ours if r["model"] is not None),
+        false_sales_from_shifts=sum(1 for r in false_ends if r["status"] == "sold"),
+        false_withdrawals_from_shifts=sum(1 for r in false_ends if r["status"] == "withdrawn"),
+        false_end_examples=[str(r["listing_id"]) for r in false_ends[:5]],
     )
 
 
