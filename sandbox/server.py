@@ -135,6 +135,8 @@ class SandboxServer:
         self._served: dict[str, int] = {}
         self._log: dict[str, list[tuple[str, int]]] = {}
         self._replicas: dict[str, Replica] = {m: create_replica(m, _currency(market, m)) for m in self.marketplaces}
+        for marketplace in set(DEFAULT_SOLD_PAGES) & set(self.marketplaces):  # B: the replicas' sold pages
+            self.set_sold_page(marketplace, DEFAULT_SOLD_PAGES[marketplace])
         # The ECB's euro reference rates from the market's FX, on a port of their own (faults: set_faults(FX_SITE, ...)).
         self._replicas[FX_SITE] = EcbFeedReplica(market, self._market_lock)
         self.fx_base_url: str | None = None  # http://127.0.0.1:<port>/stats/eurofxref/ once started
@@ -265,6 +267,16 @@ class SandboxServer:
             view = self._moving_days.get(marketplace)
             return view.clock if view is not None else 0.0
 
+    # ---- what a listing's own page says once it left the site (docs/marketplaces.md) -----------
+    def set_sold_page(self, marketplace: str, mode: SoldPage) -> None:
+        """`not_found`: a listing no longer for sale answers 404 on its own page (and .json/.js);
+        `shown_sold`: a sold one keeps its page, shown sold (`available: false`, the sold badge)."""
+        if mode not in SOLD_PAGE_MODES:
+            raise ValueError(f"sold_page must be one of {SOLD_PAGE_MODES}, got {mode!r}")
+        replica = self._replicas[marketplace]
+        replica.sold_page = mode
+        replica.sold_state = _SoldStates(self.market, marketplace, self._market_lock)
+
     # ---- faults ---------------------------------------------------------------------
     def set_faults(self, marketplace: str, **faults: Any) -> Faults:
         if marketplace not in self._replicas:
@@ -368,6 +380,50 @@ def _drop_page(faults: Faults, request: SandboxRequest, response: SandboxRespons
     products = json.loads(response.body)["products"]
     kept = [] if faults.drop_mode == "empty" else products[: len(products) // 2]
     return SandboxResponse.json({"products": kept}, headers={k: v for k, v in response.headers.items() if k != "Content-Type"})
+
+
+SoldPage = Literal["not_found", "shown_sold"]
+SOLD_PAGE_MODES = ("not_found", "shown_sold")
+# Per marketplace, what its replica does by default (docs/marketplaces.md says what is known).
+DEFAULT_SOLD_PAGES: dict[str, SoldPage] = {"fashionphile": "shown_sold"}
+
+
+class _SoldStates:
+    """A sold listing's last state by listing id, for replicas that keep sold pages (`shown_sold`).
+
+    Reads the market's own record of the listing (its sale), so a page never says sold for a
+    listing that was withdrawn: that one answers 404 as on every site."""
+
+    def __init__(self, market: Any, marketplace: str, lock: Any) -> None:
+        self.market, self.marketplace, self.lock = market, marketplace, lock
+        self._by_id: dict[int, Any] = {}
+        self._indexed = 0
+
+    def __call__(self, listing_id: int) -> ListingState | None:
+        with self.lock:
+            sim = self.market._sim(self.marketplace)
+            for item in sim.items[self._indexed:]:
+                self._by_id[item.listing.listing_id] = item
+            self._indexed = len(sim.items)
+            item = self._by_id.get(listing_id)
+            return None if item is None else self._sold(sim, item)
+
+    @staticmethod
+    def _sold(sim: Any, item: Any) -> ListingState | None:
+        if item.sale_date is None:
+            return None
+        price = item.sale_price if item.sale_price is not None else item.price
+        return ListingState(item.listing, sim.decimal(price), sim.decimal(item.compare_at), False)
+
+    def by_handle(self, handle: str, handle_of: Any) -> ListingState | None:
+        """The sold listing whose page is `handle` (handle_of(ListingState) -> handle)."""
+        with self.lock:
+            sim = self.market._sim(self.marketplace)
+            for item in sim.items:
+                state = self._sold(sim, item)
+                if state is not None and handle_of(state) == handle:
+                    return state
+        return None
 
 
 SEARCH_PATH = re.compile(r"^/1/indexes/[^/]+/query$")

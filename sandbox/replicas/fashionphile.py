@@ -58,7 +58,7 @@ from decimal import Decimal
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from sandbox.long_tail import long_tail_noun, site_wording
@@ -201,6 +201,16 @@ class FashionphileReplica:
 
     Registered as `fashionphile`; built by the registry with `(marketplace, currency)`.
     """
+
+    # What a listing's own page says once it left the grid (SandboxServer.set_sold_page; the
+    # server's default for Fashionphile is "shown_sold": its product pages carry a sold badge).
+    sold_page = "not_found"
+    sold_state: Any = None  # set by the server: .by_handle(handle, product_handle) -> sold ListingState
+
+    def sold_page_state(self, handle: str) -> ListingState | None:
+        if self.sold_page != "shown_sold" or self.sold_state is None:
+            return None
+        return self.sold_state.by_handle(handle, product_handle)
 
     def __init__(self, marketplace: str = MARKETPLACE, currency: str = CURRENCY, *,
                  hits_per_page: int = DEFAULT_HITS_PER_PAGE, faults: FashionphileFaults | None = None,
@@ -350,11 +360,11 @@ class FashionphileReplica:
             return self._listing_page(request, m.group(1))
         m = re.fullmatch(r"/products/([a-z0-9-]+)\.json", path)
         if m:
-            state = self.catalogue(request).by_handle.get(m.group(1))
+            state = self.catalogue(request).by_handle.get(m.group(1)) or self.sold_page_state(m.group(1))
             return SandboxResponse.json(self.product_json(state, request.day)) if state else SandboxResponse.not_found()
         m = re.fullmatch(r"/products/([a-z0-9-]+)/?", path)
         if m:
-            state = self.catalogue(request).by_handle.get(m.group(1))
+            state = self.catalogue(request).by_handle.get(m.group(1)) or self.sold_page_state(m.group(1))
             return SandboxResponse.html(self._product_page(state, request.day)) if state else _not_found_html()
         return _not_found_html()
 

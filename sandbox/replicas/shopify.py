@@ -324,17 +324,30 @@ class ShopifyReplica:
     def _product(self, request: SandboxRequest, handle: str, suffix: str) -> SandboxResponse:
         catalogue = self.catalogue(request)
         position = catalogue.by_handle.get(handle)
-        if position is None:
+        state = catalogue.states[position] if position is not None else self.sold_page_state(handle)
+        if state is None:  # no longer for sale (sold, withdrawn, unpublished): 404, as Shopify answers
             if suffix:
                 return SandboxResponse.not_found()
             return SandboxResponse.html(not_found_page(self.store_name), status=404)
-        state = catalogue.states[position]
         record = self.product_record(state, catalogue.day)
         if suffix == ".json":
             return SandboxResponse.json({"product": self.single_product_record(record)})
         if suffix == ".js":
             return SandboxResponse.json(self.ajax_product_record(record, state))
         return self.product_page(request, record, state)
+
+    # What a listing's own page says once it left the catalogue (SandboxServer.set_sold_page):
+    # "not_found" (default) -> 404; "shown_sold" -> a sold listing keeps its page, shown sold.
+    sold_page = "not_found"
+    sold_state: Any = None  # listing id -> its sold ListingState, or None (set by the server)
+
+    def sold_page_state(self, handle: str) -> ListingState | None:
+        if self.sold_page != "shown_sold" or self.sold_state is None:
+            return None
+        for listing_id, known in list(self._handle_cache.items()):
+            if known == handle:
+                return self.sold_state(listing_id)
+        return None
 
     def product_page(self, request: SandboxRequest, record: dict[str, Any], state: ListingState) -> SandboxResponse:
         """A plain storefront product page (server-rendered, as Shopify themes do)."""
