@@ -10,9 +10,9 @@
 
     SandboxServer(market, moving=True, seconds_per_request=30.0)  # the market moves while it is crawled
 
-With `moving=True` every request a marketplace answers (robots.txt aside) runs its virtual clock
-`seconds_per_request` further, and the next day's events that fall due are applied before the
-answer (sandbox/moving.py; docs/sandbox-market.md, "The moving market"). `set_day(D + 1)` then
+With `moving=True` every request a marketplace answers (robots.txt and page assets aside) runs
+its virtual clock `seconds_per_request` further, and the next day's events that fall due are
+applied before the next answer (sandbox/moving.py; docs/sandbox-market.md, "The moving market"). `set_day(D + 1)` then
 serves the full end-of-(D + 1) state. `served_events()` and `moving_counts()` tell what moved.
 
 Each site gets its own port (their paths overlap). Faults (see `Faults`) let completeness
@@ -236,17 +236,25 @@ class SandboxServer:
         value = self._seconds_per_request
         return float(value.get(marketplace, SECONDS_PER_REQUEST) if isinstance(value, dict) else value)
 
-    def _tick(self, marketplace: str, day: date) -> tuple[Sequence[ListingState], int]:
-        """Run the marketplace's clock one request further; the states to serve and their version."""
+    def _moving_day(self, marketplace: str, day: date) -> MovingDay:
+        """The marketplace's moving state for `day` (call with _moving_lock held)."""
+        view = self._moving_days.get(marketplace)
+        if view is None or view.day != day:
+            states = self.states(marketplace, day)
+            with self._market_lock:
+                events = self.market.intraday_events(marketplace, day + timedelta(days=1))
+            view = self._moving_days[marketplace] = MovingDay(marketplace, day, states, events)
+        return view
+
+    def _served_now(self, marketplace: str, day: date) -> tuple[Sequence[ListingState], int]:
         with self._moving_lock:
-            view = self._moving_days.get(marketplace)
-            if view is None or view.day != day:
-                states = self.states(marketplace, day)
-                with self._market_lock:
-                    events = self.market.intraday_events(marketplace, day + timedelta(days=1))
-                view = self._moving_days[marketplace] = MovingDay(marketplace, day, states, events)
-            view.advance(self.seconds_per_request(marketplace))
+            view = self._moving_day(marketplace, day)
             return view.states, view.version
+
+    def _tick(self, marketplace: str, day: date) -> None:
+        """A request was answered: run the marketplace's clock on and apply the events now due."""
+        with self._moving_lock:
+            self._moving_day(marketplace, day).advance(self.seconds_per_request(marketplace))
 
     def served_events(self, marketplace: str | None = None) -> list[ServedEvent]:
         """Events of a next day that crawls met early, oldest first (the truth keeps their real day)."""
@@ -313,8 +321,9 @@ class SandboxServer:
         path = unquote(split.path)
         day = self._day
         load_states, version = (lambda: self.states(marketplace, day)), 0
-        if self.moving and marketplace != FX_SITE and path != "/robots.txt":
-            moving_states, version = self._tick(marketplace, day)
+        moving = self.moving and marketplace != FX_SITE
+        if moving:
+            moving_states, version = self._served_now(marketplace, day)
             load_states = lambda: moving_states  # noqa: E731
         request = SandboxRequest(
             path=path,
@@ -334,6 +343,8 @@ class SandboxServer:
                 response = _drop_page(faults, request, response)
         with self._state_lock:
             self._log.setdefault(marketplace, []).append((raw_path, response.status))
+        if moving and _paces_a_crawl(path, response):
+            self._tick(marketplace, day)  # the market moves on between this request and the next
         return response
 
     def _replica_answer(self, marketplace: str, request: SandboxRequest) -> SandboxResponse:
@@ -359,6 +370,13 @@ class SandboxServer:
             headers = {"cf-mitigated": "challenge"} if faults.challenge == "cloudflare" else {}
             return SandboxResponse.html(page, status=code, headers=headers)
         return None
+
+
+def _paces_a_crawl(path: str, response: SandboxResponse) -> bool:
+    """Requests that take a crawl's politeness delay; robots.txt and a page's scripts, styles and
+    images (a browser fetches them with the page) do not run a moving market's clock."""
+    content_type = response.headers.get("Content-Type", "")
+    return path != "/robots.txt" and not content_type.startswith(("image/", "text/css", "application/javascript"))
 
 
 def _error_response(status: int, retry_after: int) -> SandboxResponse:
