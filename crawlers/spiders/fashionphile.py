@@ -23,6 +23,12 @@ Completeness: page 1 gives the result total (`.ais-Stats`) and the last page
 incomplete when a page could not be rendered, a challenge page was served ("blocked"), the
 page never rendered (no browser), or fewer distinct listings were collected than the total.
 Sold-out cards become items with available=False (observed sales).
+
+Disappearances (MarketplaceSpider, at the end of the walk): each listing of the last complete
+snapshot that no card showed today gets one plain-HTTP request to its product page
+`/products/<handle>` (no browser): a page with the listing -> an item (marked recovered, or
+available=False under the sold badge), 404 or a redirect -> confirmed absent, anything else ->
+failed (the day is then incomplete).
 """
 
 from __future__ import annotations
@@ -39,7 +45,7 @@ from crawlers import browser
 from crawlers.completeness import add_expected_count, count_blocked, mark_incomplete
 from crawlers.middlewares import BlockedError
 from crawlers.parsers import fashionphile as fp
-from crawlers.spiders.shopify import MarketplaceSpider
+from crawlers.spiders.shopify import CONFIRMATION_GONE_STATUSES, MarketplaceSpider
 
 DEFAULT_COLLECTIONS = ("handbags",)
 RENDER_TIMEOUT_MS = 20_000
@@ -169,6 +175,9 @@ class FashionphileSpider(MarketplaceSpider):
         if result.unparsed_cards:
             self.crawler.stats.inc_value("fashionphile/unparsed_cards", result.unparsed_cards)
         for item in result.items:
+            if item.listing_id in self.seen_ids[collection]:
+                # The same card on two pages of one walk: the grid moved while it was paged.
+                self.crawler.stats.inc_value("radar/shifts_detected", start=0)
             self.seen_ids[collection].add(item.listing_id)
             if item.listing_id in self.yielded_ids:
                 self.crawler.stats.inc_value("fashionphile/duplicate_cards")
@@ -247,8 +256,44 @@ class FashionphileSpider(MarketplaceSpider):
         self.crawler.stats.inc_value("fashionphile/enrich_failed")
         return failure.request.cb_kwargs["item"]
 
+    # -- disappearances ---------------------------------------------------------------------
+    def seen_listing_ids(self) -> set[str]:
+        return self.yielded_ids
+
+    def confirmation_request(self, listing_id: str, handle: str) -> scrapy.Request:
+        return scrapy.Request(
+            f"{self.base_url}/products/{handle}",
+            callback=self.parse_confirmation,
+            errback=self.confirmation_failed,
+            cb_kwargs={"listing_id": listing_id},
+            meta={"playwright": False, "radar_expect": "html", "dont_redirect": True,
+                  "handle_httpstatus_list": list(CONFIRMATION_GONE_STATUSES)},
+            dont_filter=True,
+        )
+
+    def parse_confirmation(self, response: Response, listing_id: str) -> Iterator[Any]:
+        if response.status in CONFIRMATION_GONE_STATUSES:
+            self.confirmed(listing_id, None)
+            return
+        item = fp.parse_product_page(response, url=response.url, base_url=self.base_url,
+                                     snapshot_date=self.snapshot_date, status=response.status)
+        if item is None:
+            self.confirmation_failed_for(listing_id, f"not a product page at {response.url}")
+            return
+        if item.listing_id != listing_id:  # the handle now shows another listing: ours is gone
+            self.confirmed(listing_id, None)
+            return
+        if listing_id in self.yielded_ids:
+            return
+        self.yielded_ids.add(listing_id)
+        confirmed = self.confirmed(listing_id, item)
+        if confirmed is not None:
+            yield confirmed
+
     # -- completeness ----------------------------------------------------------------------
     def closed(self, reason: str) -> None:
+        # Listings recovered by confirmation fill gaps the grid left (docs/architecture.md, the tolerance).
+        recovered = self.crawler.stats.get_value("radar/listings_recovered") or 0
         for collection in self.collections:
             expected = self.expected.get(collection)
             got = len(self.seen_ids[collection])
@@ -260,7 +305,7 @@ class FashionphileSpider(MarketplaceSpider):
             missing = sorted(set(range(1, last + 1)) - self.pages_done[collection] - self.pages_failed[collection])
             if missing:
                 mark_incomplete(self.crawler, f"fashionphile/{collection}: pages never parsed {missing[:20]}")
-            if expected is not None and got < expected:
+            if expected is not None and got + recovered < expected:
                 mark_incomplete(self.crawler, f"fashionphile/{collection}: collected {got} of {expected} listings")
             self.crawler.stats.set_value(f"fashionphile/{collection}/collected", got)
             self.crawler.stats.set_value(f"fashionphile/{collection}/pages", len(self.pages_done[collection]))
