@@ -17,7 +17,15 @@ final as (
         finish_reason,
         nullif(trim(incomplete_reasons), '') as incomplete_reasons,
         started_at,
-        finished_at
+        finished_at,
+        shifts_detected,
+        pages_refetched,
+        expected_count_after,
+        confirmations_requested,
+        listings_recovered,
+        disappearances_confirmed,
+        sales_confirmed,
+        confirmations_failed
     from source
 )
 
