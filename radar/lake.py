@@ -106,9 +106,9 @@ FX_RATE_SCHEMA = pa.schema(
 
 @dataclass(frozen=True)
 class LastSnapshot:
-    """What the last complete snapshot of a marketplace showed for sale (Lake.last_complete_listings)."""
+    """The listings a crawl must account for (Lake.listings_to_confirm)."""
 
-    snapshot_date: date
+    snapshot_date: date  # the last complete snapshot
     handles: dict[str, str]  # listing id -> handle
 
 
@@ -190,23 +190,38 @@ class Lake:
             seen.update(table.column("listing_id").to_pylist())
         return seen
 
-    def last_complete_listings(self, marketplace: str, before: date, lookback_days: int = 14) -> LastSnapshot | None:
-        """The newest complete snapshot before `before` (at most `lookback_days` old): its listings
-        shown for sale, id -> handle (raw_attributes["handle"], "" when it has none). None if there is none."""
+    def listings_to_confirm(self, marketplace: str, before: date, lookback_days: int = 14) -> LastSnapshot | None:
+        """What a crawl on `before` must account for: the listings shown for sale in the newest
+        complete snapshot before it (at most `lookback_days` old) and in any snapshot after that
+        one (incomplete ones), id -> handle (raw_attributes["handle"], "" when it has none).
+        None when there is no complete snapshot to start from."""
         days = [d for d in self.snapshot_dates(marketplace) if 0 < (before - d).days <= lookback_days]
-        for day in reversed(days):
-            manifest = self.read_manifest(marketplace, day)
-            path = self.partition_path(marketplace, day) + "/" + DATA_FILE
-            if not (manifest and manifest.get("complete")) or not self.exists(path):
-                continue
-            table = pq.read_table(path, filesystem=self.filesystem, columns=["listing_id", "available", "raw_attributes"])
-            handles: dict[str, str] = {}
-            for listing_id, available, raw in zip(*(table.column(c).to_pylist() for c in table.column_names)):
-                if available is False:
-                    continue  # shown sold that day: an observed sale already, nothing to confirm
-                handles[listing_id] = str(json.loads(raw or "{}").get("handle") or "")
-            return LastSnapshot(day, handles)
+        for index in range(len(days) - 1, -1, -1):
+            manifest = self.read_manifest(marketplace, days[index])
+            if manifest and manifest.get("complete"):
+                handles: dict[str, str] = {}
+                for day in days[index:]:  # the complete one first; a later sighting wins
+                    for_sale, shown_sold = self._handles_for_sale(marketplace, day)
+                    for listing_id in shown_sold:  # an observed sale already: nothing to confirm
+                        handles.pop(listing_id, None)
+                    handles.update(for_sale)
+                return LastSnapshot(days[index], handles)
         return None
+
+    def _handles_for_sale(self, marketplace: str, day: date) -> tuple[dict[str, str], set[str]]:
+        """(id -> handle of the listings shown for sale, ids shown sold) in one day's partition."""
+        path = self.partition_path(marketplace, day) + "/" + DATA_FILE
+        if not self.exists(path):
+            return {}, set()
+        table = pq.read_table(path, filesystem=self.filesystem, columns=["listing_id", "available", "raw_attributes"])
+        for_sale: dict[str, str] = {}
+        shown_sold: set[str] = set()
+        for listing_id, available, raw in zip(*(table.column(c).to_pylist() for c in table.column_names)):
+            if available is False:
+                shown_sold.add(listing_id)
+            else:
+                for_sale[listing_id] = str(json.loads(raw or "{}").get("handle") or "")
+        return for_sale, shown_sold
 
     def previous_manifests(self, marketplace: str, before: date, limit: int = 7) -> list[dict[str, Any]]:
         """Manifests of the last `limit` snapshot days before `before`, newest first."""

@@ -23,7 +23,7 @@ the marketplace's config entry (crawlers/marketplaces.yaml) and applies its poli
    did not see gets one request to `/products/<handle>.js` (MarketplaceSpider: still listed ->
    an item marked recovered, shown sold -> an item with available=False, 404 / redirect ->
    confirmed absent, no answer -> failed); then the counts are judged: unique products plus
-   recovered listings must reach max(products_count before, after) (docs/architecture.md).
+   recovered listings must reach min(products_count before, after) (docs/architecture.md).
 
 Stats: `radar/expected_count` (sum of the crawled collections' products_count),
 `radar/expected_count_after` (the same, read at the end), `radar/received_count` (unique
@@ -167,7 +167,7 @@ class MarketplaceSpider(scrapy.Spider):
             stats.set_value("radar/confirmations_skipped", "walk incomplete")
             return []
         try:
-            last = self.lake().last_complete_listings(self.name, self.snapshot_date, settings.lookback_days)
+            last = self.lake().listings_to_confirm(self.name, self.snapshot_date, settings.lookback_days)
         except Exception as exc:  # noqa: BLE001 - an unreadable lake must not lose today's walk
             mark_incomplete(self.crawler, f"disappearances not confirmed: the lake could not be read ({exc})")
             return []
@@ -545,9 +545,11 @@ class ShopifySpider(MarketplaceSpider):
     def judge_counts(self) -> list[Request]:
         """Unique products (plus listings recovered by confirmation) against the counts before and after.
 
-        A collection is whole when its unique products reach max(products_count before, after)
-        (within the paging cap); the listings recovered are a pool that may fill any collection's
-        gap (docs/architecture.md: the tolerance, and why it is safe).
+        A collection is whole when its unique products reach min(products_count before, after)
+        (within the paging cap): the counts differ by what was published and removed during the
+        walk, and a gap larger than that churn is a hole. The listings recovered by confirmation
+        are a pool that may fill any collection's gap (docs/architecture.md: the tolerance, and
+        why it is safe: every listing seen before that the walk missed was asked on its own page).
         """
         recovered = self.crawler.stats.get_value("radar/listings_recovered") or 0
         gaps: list[tuple[str, int, str]] = []
@@ -555,7 +557,7 @@ class ShopifySpider(MarketplaceSpider):
             counts = [c for c in (shard.products_count, shard.products_count_after) if c is not None]
             if not counts:
                 continue
-            expected = min(max(counts), self.cap)
+            expected = min(min(counts), self.cap)
             if shard.received < expected:
                 gaps.append((shard.handle, expected - shard.received,
                              f"collection {shard.handle}: received {shard.received} of {expected} products "
@@ -563,7 +565,7 @@ class ShopifySpider(MarketplaceSpider):
         for umbrella in self.umbrellas.values():
             found = len(umbrella.bag_ids)
             self.crawler.stats.set_value(f"radar/sharded/{umbrella.handle}/bags_found", found)
-            expected = max(c for c in (umbrella.products_count, umbrella.products_count_after) if c is not None)
+            expected = min(c for c in (umbrella.products_count, umbrella.products_count_after) if c is not None)
             if found < expected:
                 gaps.append((umbrella.handle, expected - found,
                              f"collection {umbrella.handle}: its shards hold {found} of {expected} bags; "
