@@ -208,6 +208,8 @@ removable_phrases as (
     union all
     select '*' as brand, alias as phrase, 'fragment' as kind from model_sizes where brand = '*'
     union all
+    select '*' as brand, alias as phrase, 'size' as kind from model_sizes where brand = '*'
+    union all
     select brand, phrase, 'fragment' as kind from title_words where kind in ('filler', 'descriptor')
     ) as phrases
 ),
@@ -240,6 +242,7 @@ texts_searchable as (
         filler.pattern as filler_pattern,
         generic.pattern as generic_pattern,
         noun.pattern as noun_pattern,
+        size.pattern as size_pattern,
         fragment.pattern as fragment_pattern
     from texts_branded
     left join brand_patterns as filler
@@ -251,6 +254,9 @@ texts_searchable as (
     left join brand_patterns as noun
         on texts_branded.brand = noun.brand
         and noun.kind = 'noun'
+    left join brand_patterns as size
+        on texts_branded.brand = size.brand
+        and size.kind = 'size'
     left join brand_patterns as fragment
         on texts_branded.brand = fragment.brand
         and fragment.kind = 'fragment'
@@ -345,10 +351,14 @@ accessory_candidates as (
 texts_unaliased as (
     select
         texts_searchable.*,
-        -- the site's model without fillers and a trailing category noun ("Vintage Coussin Bag")
+        -- the site's model without fillers, size words and a trailing category noun
+        -- ("Vintage Coussin Bag", "Popincourt Long Handbag"): the words a title fragment keeps
         trim(regexp_replace(
             trim(regexp_replace(
-                regexp_replace(texts_searchable.site_model_text, '\b(' || texts_searchable.filler_pattern || ')\b', ' '),
+                regexp_replace(
+                    regexp_replace(texts_searchable.site_model_text, '\b(' || texts_searchable.filler_pattern || ')\b', ' '),
+                    '\b(' || texts_searchable.size_pattern || ')\b', ' '
+                ),
                 ' +', ' '
             )),
             '( (' || texts_searchable.generic_pattern || '))+$', ''
