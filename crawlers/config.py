@@ -11,6 +11,7 @@ A bad file raises ConfigError naming the file and the offending key.
 
 from __future__ import annotations
 
+import math
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -62,6 +63,15 @@ class Confirmations(_Strict):
     enabled: bool = True
     max_confirmations: int = Field(3000, ge=0)  # past it: the first N are asked, the day is incomplete
     lookback_days: int = Field(14, ge=1, le=60)  # how old the last complete snapshot may be
+    # A walk short of the counts by more than the site could have moved (the two counts' difference,
+    # the shifts met, and this allowance: max(min_gap, gap_share of the count)) is broken, not moved:
+    # it is incomplete and nothing is confirmed (an incomplete day never makes a sale).
+    gap_share: float = Field(0.01, ge=0, le=1)
+    min_gap: int = Field(5, ge=0)
+
+    def allowed_gap(self, count_before: int, count_after: int | None, shifts: int) -> int:
+        after = count_before if count_after is None else count_after
+        return max(self.min_gap, math.ceil(self.gap_share * min(count_before, after))) + abs(count_before - after) + shifts
 
 
 class BagFilter(_Strict):

@@ -257,6 +257,24 @@ class FashionphileSpider(MarketplaceSpider):
         return failure.request.cb_kwargs["item"]
 
     # -- disappearances ---------------------------------------------------------------------
+    def idle_phases(self) -> list[Any]:
+        return [self.judge_grid_gaps, self.confirm_disappearances, self.judge_confirmations]
+
+    def judge_grid_gaps(self) -> list[scrapy.Request]:
+        """A grid short of its total by more than the site could have moved is a broken walk:
+        incomplete, so its listings are not asked one by one."""
+        shifts = self.crawler.stats.get_value("radar/shifts_detected") or 0
+        for collection in self.collections:
+            expected = self.expected.get(collection)
+            if expected is None:
+                continue
+            gap = expected - len(self.seen_ids[collection])
+            allowed = self.market.confirmations.allowed_gap(expected, None, shifts)
+            if gap > allowed:
+                mark_incomplete(self.crawler, f"fashionphile/{collection}: {gap} of {expected} listings missing from "
+                                              f"the grid, more than the site moved during the walk (allowed {allowed})")
+        return []
+
     def seen_listing_ids(self) -> set[str]:
         return self.yielded_ids
 

@@ -238,6 +238,7 @@ class Shard:
     pages_ok: int = 0
     failed_pages: list[int] = field(default_factory=list)
     finished: bool = False
+    broken: bool = False  # short of its counts by more than the site could have moved
 
     @property
     def received(self) -> int:
@@ -269,7 +270,27 @@ class ShopifySpider(MarketplaceSpider):
         self.seen_ids: set[str] = set()
 
     def idle_phases(self) -> list[Any]:
-        return [self.audit_and_repair, self.confirm_disappearances, self.judge_counts, self.judge_confirmations]
+        return [self.audit_and_repair, self.judge_walk_gaps, self.confirm_disappearances, self.judge_counts,
+                self.judge_confirmations]
+
+    def judge_walk_gaps(self) -> list[Request]:
+        """A collection short of its counts by more than the site could have moved is a broken walk
+        (a page answered short or empty): incomplete, so no listing of it is asked one by one."""
+        settings = self.market.confirmations
+        shifts = self.crawler.stats.get_value("radar/shifts_detected") or 0
+        for shard in self.shards.values():
+            if shard.products_count is None:
+                continue
+            after = shard.products_count_after
+            expected = min(shard.products_count, after if after is not None else shard.products_count, self.cap)
+            gap = expected - shard.received
+            allowed = settings.allowed_gap(shard.products_count, after, shifts)
+            if gap > allowed:
+                shard.broken = True
+                mark_incomplete(self.crawler, f"collection {shard.handle}: received {shard.received} of {expected} "
+                                              f"products, {gap} missing: more than the site moved during the walk "
+                                              f"(allowed {allowed})")
+        return []
 
     def seen_listing_ids(self) -> set[str]:
         return self.seen_ids
@@ -555,7 +576,7 @@ class ShopifySpider(MarketplaceSpider):
         gaps: list[tuple[str, int, str]] = []
         for shard in self.shards.values():
             counts = [c for c in (shard.products_count, shard.products_count_after) if c is not None]
-            if not counts:
+            if not counts or shard.broken:
                 continue
             expected = min(min(counts), self.cap)
             if shard.received < expected:
