@@ -27,6 +27,7 @@ from sandbox.replicas.fashionphile import product_handle
 from sandbox.server import SandboxServer
 from tests.conftest_browser import chromium, run_crawl  # noqa: F401 (fixture)
 from tests.test_models_support import query, transform, write_fx_rates
+from tests.test_s3_lake import s3_endpoint, s3_lake  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parent.parent
 REBAG = "crawlers.spiders.rebag.RebagSpider"
@@ -268,3 +269,31 @@ def test_fashionphile_disappearances_are_confirmed_on_product_pages(tmp_path, ma
     assert by_id[hidden]["raw_attributes"]["recovered"] == "true" and by_id[hidden]["available"] is True
     assert by_id[hidden]["price"] and by_id[hidden]["condition_raw"] and by_id[hidden]["brand_raw"]
     assert all(by_id[i]["available"] is False for i in truth["sold"])
+
+
+def test_s3_manifests_of_both_ages_keep_the_new_counts(s3_lake):
+    """On S3 the dataset takes the declared schema, not the first file's: an old manifest (no
+    movement counts) found first must not hide a newer one's counts."""
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from radar.lake import MANIFEST_SCHEMA, listings_to_table, publish_partition
+    from radar.settings import get_settings
+    from transformations.sources import register_raw_sources_duckdb
+
+    lake, _ = s3_lake
+    empty = listings_to_table([])
+    publish_partition(lake, "rebag", DAY, empty, {"complete": True, "item_count": 0})
+    old_schema = pa.schema([f for f in MANIFEST_SCHEMA if f.name in ("item_count", "expected_count", "complete",
+                                                                     "finish_reason", "incomplete_reasons")])
+    old_row = pa.table({"item_count": [0], "expected_count": [0], "complete": [True], "finish_reason": ["finished"],
+                        "incomplete_reasons": [""]}, schema=old_schema)
+    pq.write_table(old_row, lake.manifest_table_path("rebag", DAY) + "/manifest.parquet", filesystem=lake.filesystem)
+    publish_partition(lake, "rebag", DAY + timedelta(days=1), empty,
+                      {"complete": True, "item_count": 0, "listings_recovered": 2, "shifts_detected": 1})
+    con = duckdb.connect()
+    register_raw_sources_duckdb(con, get_settings())
+    rows = con.execute("select snapshot_date, listings_recovered, shifts_detected from raw.crawl_manifests "
+                       "order by snapshot_date").fetchall()
+    assert rows == [(DAY, None, None), (DAY + timedelta(days=1), 2, 1)]

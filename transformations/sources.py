@@ -61,6 +61,9 @@ def _raw_source(name: str, lake_dir: str, schema: pa.Schema, partitions=PARTITIO
     return RawSource(name, lake_dir, columns, partitions)
 
 
+_ARROW_SCHEMAS = {"raw.listings": RAW_LISTING_SCHEMA, "raw.crawl_manifests": MANIFEST_SCHEMA,
+                  "raw.fx_rates": FX_RATE_SCHEMA}
+
 RAW_SOURCES = (
     _raw_source("raw.listings", LISTINGS_DIR, RAW_LISTING_SCHEMA),
     _raw_source("raw.crawl_manifests", MANIFESTS_DIR, MANIFEST_SCHEMA),
@@ -113,9 +116,12 @@ def _register_s3_dataset(con, settings: RadarSettings, source: RawSource) -> tup
     partitioning = pads.partitioning(
         pa.schema([(name, arrow_types[trino_type]) for name, trino_type in source.partition_columns]), flavor="hive"
     )
+    # The declared schema, not the first file's: a column newer files have (e.g. the manifests'
+    # movement counts) must not vanish when an older file is found first; older files read NULL.
+    declared = pa.schema([*_ARROW_SCHEMAS[source.name], *partitioning.schema])
     try:
         dataset = pads.dataset(f"{bucket_prefix}/{source.lake_dir}", filesystem=s3_filesystem(settings),
-                               format="parquet", partitioning=partitioning)
+                               format="parquet", partitioning=partitioning, schema=declared)
     except (FileNotFoundError, OSError):
         return None, set()
     if not dataset.files:
