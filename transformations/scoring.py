@@ -505,9 +505,12 @@ def _score_marketplace(marketplace, ours, days, truth, canon, grace, sale_signal
         t = truth[(marketplace, r["listing_id"])]
         if r["days_to_sell"] is not None:
             errors.append(abs(r["days_to_sell"] - (t["sale_date"] - t["listed_date"]).days))
+    # A bag already shown sold at our first look has only an upper bound for its date (the first
+    # day), not a date an incomplete snapshot made: it is not counted here, whether day 1 was complete or not.
     false_on_incomplete = sum(
         1 for r in predicted
-        if r["sale_date"] in incomplete and _true_sale(truth.get((marketplace, r["listing_id"]))) != r["sale_date"]
+        if r["sale_date"] in incomplete and r.get("status_rule") != "first_seen_as_sold"
+        and _true_sale(truth.get((marketplace, r["listing_id"]))) != r["sale_date"]
     )
 
     eligible = []
