@@ -59,12 +59,18 @@ def test_production_code_never_reads_the_long_tail():
 
 
 def test_about_a_quarter_to_a_third_of_bags_have_no_seeded_model_on_every_marketplace(market):
+    """Measured against today's seeds: every alias an analyst adds for a long-tail model shrinks
+    it (Hermès 24/24 and Haut à Courroies were seeded from it, so Hermès-heavy Madison is lowest);
+    the overall share stays a quarter to a third, and no marketplace is anywhere near closed."""
     canon = Canonicaliser()
+    total = unseeded_total = 0
     for marketplace in market.profiles:
         bags = bags_created(market, marketplace)
         unseeded = sum(1 for b in bags if canon.seeded_model(b.brand, b.model) is None)
         assert len(bags) > 1000, marketplace
-        assert 0.25 <= unseeded / len(bags) <= 0.40, (marketplace, unseeded / len(bags))
+        assert 0.20 <= unseeded / len(bags) <= 0.40, (marketplace, unseeded / len(bags))
+        total, unseeded_total = total + len(bags), unseeded_total + unseeded
+    assert 0.25 <= unseeded_total / total <= 0.35, unseeded_total / total
 
 
 def test_the_long_tail_share_is_a_market_parameter():

@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from transformations.scoring import MODEL_COVERAGE_TARGET, Canonicaliser, score
+from sandbox.truth import EPISODES_SCHEMA
 
 FIRST = date(2026, 9, 1)
 LAST = date(2026, 9, 30)
@@ -48,11 +49,22 @@ def _truth_table(rows) -> pa.Table:
     return pa.table(columns)
 
 
+def _episodes_table(rows) -> pa.Table:
+    """One time on sale per bag, as the truth writes it (EPISODES_SCHEMA of sandbox/truth.py)."""
+    return pa.table({
+        "marketplace": [r[0] for r in rows], "listing_id": [r[1] for r in rows], "episode_no": [1] * len(rows),
+        "start_date": [FIRST + timedelta(days=1)] * len(rows),
+        "end_date": [FIRST + timedelta(days=1 + r[6]) if r[6] is not None else None for r in rows],
+        "end_reason": ["sold" if r[6] is not None else None for r in rows],
+    }, schema=EPISODES_SCHEMA)
+
+
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("open_world")
     (data_dir / "truth").mkdir()
     pq.write_table(_truth_table(LISTINGS), data_dir / "truth" / "listings.parquet")
+    pq.write_table(_episodes_table(LISTINGS), data_dir / "truth" / "episodes.parquet")
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
     con.execute("create schema marts; create schema intermediate")
     con.execute("create table intermediate.int_marketplace_snapshots (marketplace varchar, snapshot_date date, is_complete boolean)")

@@ -446,6 +446,11 @@ def load_episodes(truth_dir: Path, truth: dict[tuple[str, str], dict]) -> dict[t
 
 def _crawl_counts(con) -> dict[str, dict[str, int | None]]:
     """Per marketplace, the manifests' confirmation counts summed (None for a column the warehouse lacks)."""
+    found = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'staging' and table_name = 'stg_crawl_manifests'"
+    ).fetchone()[0]
+    if not found:  # a warehouse built without the manifests' staging: every count is n/a
+        return {}
     columns = {d[0] for d in con.execute("select * from staging.stg_crawl_manifests limit 0").description}
     present = [c for c in CRAWL_COUNT_COLUMNS if c in columns]
     sums = ", ".join(f"coalesce(sum({c}), 0) as {c}" for c in present)
