@@ -105,6 +105,7 @@ class FashionphileSpider(MarketplaceSpider):
         self.pages_done: dict[str, set[int]] = {}
         self.pages_failed: dict[str, set[int]] = {}
         self.seen_ids: dict[str, set[str]] = {}
+        self.counts_after: dict[str, int] = {}  # the search's total on the last page answered
         self.yielded_ids: set[str] = set()
 
     @classmethod
@@ -172,6 +173,9 @@ class FashionphileSpider(MarketplaceSpider):
         self.pages_done[collection].add(page)
         if page == 1:
             yield from self.first_page(collection, result)
+        elif result.results_count is not None:
+            # every page reports the search's total: the last one answered is the count "after"
+            self.counts_after[collection] = result.results_count
         if result.unparsed_cards:
             self.crawler.stats.inc_value("fashionphile/unparsed_cards", result.unparsed_cards)
         for item in result.items:
@@ -268,8 +272,11 @@ class FashionphileSpider(MarketplaceSpider):
             expected = self.expected.get(collection)
             if expected is None:
                 continue
-            gap = expected - len(self.seen_ids[collection])
-            allowed = self.market.confirmations.allowed_gap(expected, None, shifts)
+            after = self.counts_after.get(collection)
+            if after is not None:
+                self.crawler.stats.inc_value("radar/expected_count_after", after, start=0)
+            gap = min(expected, expected if after is None else after) - len(self.seen_ids[collection])
+            allowed = self.market.confirmations.allowed_gap(expected, after, shifts)
             if gap > allowed:
                 mark_incomplete(self.crawler, f"fashionphile/{collection}: {gap} of {expected} listings missing from "
                                               f"the grid, more than the site moved during the walk (allowed {allowed})")
@@ -323,7 +330,12 @@ class FashionphileSpider(MarketplaceSpider):
             missing = sorted(set(range(1, last + 1)) - self.pages_done[collection] - self.pages_failed[collection])
             if missing:
                 mark_incomplete(self.crawler, f"fashionphile/{collection}: pages never parsed {missing[:20]}")
-            if expected is not None and got + recovered < expected:
-                mark_incomplete(self.crawler, f"fashionphile/{collection}: collected {got} of {expected} listings")
+            # the tolerance (docs/architecture.md): listings on sale through the whole walk number at
+            # most min(count before, count after); a listing published or sold during it may be missed
+            after = self.counts_after.get(collection)
+            floor = expected if expected is None or after is None else min(expected, after)
+            if floor is not None and got + recovered < floor:
+                mark_incomplete(self.crawler, f"fashionphile/{collection}: collected {got} of {floor} listings "
+                                              f"(results {expected} before, {after} after)")
             self.crawler.stats.set_value(f"fashionphile/{collection}/collected", got)
             self.crawler.stats.set_value(f"fashionphile/{collection}/pages", len(self.pages_done[collection]))
