@@ -37,9 +37,7 @@ between the limit and the truth is what no crawler can close.
 from __future__ import annotations
 
 import csv
-import re
 import statistics
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -47,6 +45,8 @@ from pathlib import Path
 
 import duckdb
 import pyarrow.parquet as pq
+
+from radar.text import alias_words
 
 SEEDS_DIR = Path(__file__).resolve().parent / "seeds"
 DEFAULT_GRACE_DAYS = 2
@@ -315,13 +315,6 @@ def _fmt(value: float | None, digits: int = 3) -> str:
 # ------------------------------------------------------------------ canonical names
 
 
-def _norm(text: str | None) -> str:
-    if not text:
-        return ""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", " ", folded.lower()).strip()
-
-
 class Canonicaliser:
     """The truth's brand/model/size/colour names mapped through the seeds, as the SQL does."""
 
@@ -333,8 +326,8 @@ class Canonicaliser:
         for row in read("model_aliases"):
             self.models.setdefault(row["brand"], []).append((row["alias"], row["model"]))
             names = self.seeded.setdefault(row["brand"], {})
-            names.setdefault(_norm(row["alias"]), row["model"])
-            names.setdefault(_norm(row["model"]), row["model"])
+            names.setdefault(alias_words(row["alias"]), row["model"])
+            names.setdefault(alias_words(row["model"]), row["model"])
         self.sizes: dict[tuple[str, str], list[tuple[str, str]]] = {}
         for row in read("model_sizes"):
             self.sizes.setdefault((row["brand"], row["model"]), []).append((row["alias"], row["size"]))
@@ -343,12 +336,12 @@ class Canonicaliser:
 
     @staticmethod
     def _longest(text: str, aliases: list[tuple[str, str]]) -> str | None:
-        padded = f" {_norm(text)} "
+        padded = f" {alias_words(text)} "
         found = [(len(alias), value) for alias, value in aliases if f" {alias} " in padded]
         return max(found)[1] if found else None
 
     def brand(self, brand: str | None) -> str | None:
-        return self.brands.get(_norm(brand), brand)
+        return self.brands.get(alias_words(brand), brand)
 
     def model(self, brand: str | None, model: str | None) -> str | None:
         return self._longest(model or "", self.models.get(self.brand(brand) or "", [])) or model
@@ -357,7 +350,7 @@ class Canonicaliser:
         """The seed's model when the whole name is one of the brand's aliases (or seed models);
         None for a model the seeds do not name, even one with a seeded name inside it
         ("Neverfull Pochette" is not the Neverfull)."""
-        return self.seeded.get(self.brand(brand) or "", {}).get(_norm(model))
+        return self.seeded.get(self.brand(brand) or "", {}).get(alias_words(model))
 
     def true_model(self, brand: str | None, model: str | None) -> tuple[str | None, str | None]:
         """A truth row's model identity: (brand, the seed's model or else the truth's own name)."""
@@ -370,7 +363,7 @@ class Canonicaliser:
         return self._longest(size, self.sizes.get(key, [])) or self._longest(size, self.sizes.get(("*", "*"), [])) or size
 
     def color(self, color: str | None) -> str | None:
-        return self.colors.get(_norm(color), color)
+        return self.colors.get(alias_words(color), color)
 
 
 # ------------------------------------------------------------------ scoring

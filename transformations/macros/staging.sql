@@ -40,3 +40,18 @@
         product_type,
         scraped_at
 {%- endmacro -%}
+
+
+{#- Every staging.stg_*__listings model (the dedicated ones + stg_shopify_stores__listings),
+    unioned: `marketplaces` is dedicated_staging_marketplaces + ['shopify_stores'], `day_filter`
+    the model's between_days('snapshot_date'). int_listings_unioned and int_listings_rejected
+    read the same rows through it. -#}
+{%- macro staging_listings_union(marketplaces, day_filter) -%}
+{%- for marketplace in marketplaces %}
+    select * from staging.stg_{{ marketplace }}__listings
+    where {{ day_filter }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+{%- endfor %}
+{%- endmacro -%}

@@ -7,21 +7,11 @@
 
 with
 
-{% for marketplace in sources %}
-stg_{{ marketplace }} as (
-    select * from staging.stg_{{ marketplace }}__listings
-    where {{ between_days('snapshot_date') }}
-),
-
-{% endfor %}
 -- per-marketplace rules (max_price); the '*' defaults for a marketplace the seed does not list
 {{ marketplace_rules_ctes() }}
 
 listings as (
-{% for marketplace in sources %}
-    select * from stg_{{ marketplace }}
-    {% if not loop.last %}union all{% endif %}
-{% endfor %}
+{{ staging_listings_union(sources, between_days('snapshot_date')) }}
 ),
 
 judged as (

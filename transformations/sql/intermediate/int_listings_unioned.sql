@@ -20,36 +20,37 @@ with
 -- per-marketplace rules (max_price of the row rules); the '*' defaults for a marketplace not listed
 {{ marketplace_rules_ctes() }}
 
--- a row breaking a row rule (macros/row_rules.sql) is in intermediate.int_listings_rejected instead
-{% for marketplace in sources %}
-stg_{{ marketplace }} as (
-    select
-        listings.marketplace,
-        listings.listing_id,
-        listings.snapshot_date,
-        listings.url,
-        listings.title,
-        listings.brand_raw,
-        listings.model_raw,
-        listings.size_raw,
-        listings.color_raw,
-        listings.material_raw,
-        listings.condition_raw,
-        listings.price,
-        listings.currency,
-        listings.compare_at_price,
-        listings.is_available,
-        listings.published_at,
-        listings.estimated_retail_price
-    from staging.stg_{{ marketplace }}__listings as listings
-    left join marketplaces
-        on listings.marketplace = marketplaces.marketplace
-    cross join marketplace_defaults
-    where {{ between_days('listings.snapshot_date') }}
-        and {{ row_rejection_rule('listings') }} is null
+staged as (
+{{ staging_listings_union(sources, between_days('snapshot_date')) }}
 ),
 
-{% endfor %}
+-- a row breaking a row rule (macros/row_rules.sql) is in intermediate.int_listings_rejected instead
+listings as (
+    select
+        staged.marketplace,
+        staged.listing_id,
+        staged.snapshot_date,
+        staged.url,
+        staged.title,
+        staged.brand_raw,
+        staged.model_raw,
+        staged.size_raw,
+        staged.color_raw,
+        staged.material_raw,
+        staged.condition_raw,
+        staged.price,
+        staged.currency,
+        staged.compare_at_price,
+        staged.is_available,
+        staged.published_at,
+        staged.estimated_retail_price
+    from staged
+    left join marketplaces
+        on staged.marketplace = marketplaces.marketplace
+    cross join marketplace_defaults
+    where {{ row_rejection_rule('staged') }} is null
+),
+
 brand_aliases as (
     select * from seeds.brand_aliases
 ),
@@ -84,13 +85,6 @@ fx_rates as (
     from intermediate.int_fx_usd_daily
     where currency <> 'USD'
         and {{ between_days('price_date') }}
-),
-
-listings as (
-{% for marketplace in sources %}
-    select * from stg_{{ marketplace }}
-    {% if not loop.last %}union all{% endif %}
-{% endfor %}
 ),
 
 -- Matching runs once per distinct wording, not once per listing-day.
