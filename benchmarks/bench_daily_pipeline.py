@@ -28,6 +28,9 @@ from radar.settings import get_settings  # noqa: E402
 from sandbox.market import DEFAULT_PROFILES, Market  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
 
+# The sandbox replicas listen on 127.0.0.1: the one place crawls may reach loopback.
+os.environ.setdefault("RADAR_ALLOW_PRIVATE_TARGETS", "true")
+
 
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB

@@ -27,6 +27,9 @@ sys.path.insert(0, str(REPO))
 from crawlers.browser import browser_problem  # noqa: E402
 from sandbox.replicas.fashionphile import FashionphileReplica, sample_states, serve  # noqa: E402
 
+# The sandbox replicas listen on 127.0.0.1: the one place crawls may reach loopback.
+os.environ.setdefault("RADAR_ALLOW_PRIVATE_TARGETS", "true")
+
 
 def _children() -> dict[int, list[int]]:
     tree: dict[int, list[int]] = {}

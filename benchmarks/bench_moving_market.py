@@ -22,6 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sandbox.market import DEFAULT_PROFILES, Market  # noqa: E402
 from sandbox.server import SandboxServer  # noqa: E402
+import os
+
+# The sandbox replicas listen on 127.0.0.1: the one place crawls may reach loopback.
+os.environ.setdefault("RADAR_ALLOW_PRIVATE_TARGETS", "true")
 
 START = date(2026, 9, 1)
 

@@ -151,6 +151,8 @@ def _point_settings_at(data_dir: Path) -> None:
     os.environ["RADAR_LAKE_URL"] = str(data_dir / "lake")
     os.environ["RADAR_WAREHOUSE_PATH"] = str(data_dir / "warehouse.duckdb")
     os.environ["RADAR_ENGINE"] = "duckdb"
+    # The replicas listen on 127.0.0.1: the sandbox is the one place crawls may reach loopback.
+    os.environ["RADAR_ALLOW_PRIVATE_TARGETS"] = "true"
     # Keep the progress bar readable: the demo prints incomplete snapshots itself.
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "CRITICAL")
     get_settings.cache_clear()

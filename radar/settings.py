@@ -36,6 +36,10 @@ class RadarSettings(BaseSettings):
     trino_raw_catalog: str = Field("hive", description="Catalog of the external tables over the raw lake (Hive)")
     slack_webhook_url: SecretStr | None = None
     browser_path: str | None = Field(None, description="Chromium executable for scrapy-playwright")
+    allow_private_targets: bool = Field(
+        False,
+        description="Sandbox and tests only: let crawls reach loopback/private addresses (the local replicas)",
+    )
     ecb_base_url: str = Field(
         "https://www.ecb.europa.eu/stats/eurofxref/",
         description="Where the ECB's euro reference rates are fetched (eurofxref-hist-90d.xml, eurofxref-hist.zip)",

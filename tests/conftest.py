@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+# The sandbox replicas live on 127.0.0.1: the one place crawls may reach a loopback address.
+os.environ.setdefault("RADAR_ALLOW_PRIVATE_TARGETS", "true")
 
 import pytest
 
