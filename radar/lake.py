@@ -13,11 +13,12 @@ import dataclasses
 import json
 import logging
 import os
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from decimal import Decimal
-from typing import Any, Iterable
+from decimal import Context, Decimal, InvalidOperation
+from typing import Any, Iterable, Mapping
 
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
@@ -61,6 +62,9 @@ RAW_LISTING_SCHEMA = pa.schema(
         ("product_type", pa.string()),
         ("raw_attributes", pa.string()),  # JSON object: readable by Trino json functions and DuckDB
         ("scraped_at", UTC_TIMESTAMP),
+        # The crawl that wrote the partition (StagedPartition sets it on every row; NULL in files
+        # written before it existed): the SQL trusts a manifest row only with its own crawl's data.
+        ("crawl_id", pa.string()),
     ]
 )
 
@@ -83,6 +87,7 @@ MANIFEST_SCHEMA = pa.schema(
         ("disappearances_confirmed", pa.int64()),
         ("sales_confirmed", pa.int64()),
         ("confirmations_failed", pa.int64()),
+        ("crawl_id", pa.string()),  # the crawl whose data this row describes (NULL in older manifests)
     ]
 )
 
@@ -91,6 +96,21 @@ MOVEMENT_FIELDS = (
     "shifts_detected", "pages_refetched", "expected_count_after", "confirmations_requested",
     "listings_recovered", "disappearances_confirmed", "sales_confirmed", "confirmations_failed",
 )
+
+# What a raw listing value must be to be stored (listing_value_problem). Money: decimal(12,2)
+# holds |value| < 10^10 (the seeds' max_price is 1.4 million); the SQL's business rules (price 0,
+# absurd prices) stay in SQL. Counts: int64. Text: identifiers are short, free text is bounded
+# so that one broken page cannot fill a Parquet page.
+MONEY_LIMIT = Decimal(10) ** (MONEY.precision - MONEY.scale)
+_MONEY_QUANTUM = Decimal(1).scaleb(-MONEY.scale)
+_MONEY_CONTEXT = Context(prec=MONEY.precision + 10)
+INT64_MAX = 2**63 - 1
+MAX_ID_LENGTH = 256
+MAX_TEXT_LENGTH = 100_000
+_ID_FIELDS = frozenset({"listing_id", "variant_id", "sku", "currency"})
+# The manifest's integer fields (MANIFEST_SCHEMA int64 columns).
+MANIFEST_COUNT_FIELDS = ("item_count", "expected_count", *MOVEMENT_FIELDS)
+_SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 # One row per currency and ECB publication day of one fetch; fetch_date and feed come from the path.
@@ -123,14 +143,22 @@ class Lake:
     filesystem: pafs.FileSystem
     root: str  # path inside the filesystem: "/abs/dir" or "bucket/prefix"
     url: str
+    # Where the S3 API is (radar.lease takes its leases with conditional S3 requests); unused locally.
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
 
     @classmethod
     def from_url(cls, url: str, settings: RadarSettings | None = None) -> "Lake":
         settings = settings or get_settings()
         if url.startswith("s3://"):
-            return cls(s3_filesystem(settings), url.removeprefix("s3://").rstrip("/"), url)
+            return cls(s3_filesystem(settings), url.removeprefix("s3://").rstrip("/"), url,
+                       settings.s3_endpoint_url, settings.s3_region)
         path = os.path.abspath(url.removeprefix("file://"))
         return cls(pafs.LocalFileSystem(), path, url)
+
+    @property
+    def is_s3(self) -> bool:
+        return isinstance(self.filesystem, pafs.S3FileSystem)
 
     def path(self, *parts: str) -> str:
         return "/".join([self.root, *parts])
@@ -239,13 +267,37 @@ def s3_filesystem(settings: RadarSettings) -> pafs.S3FileSystem:
     )
 
 
+class BadValue(ValueError):
+    """A listing value the raw schema cannot hold; `reason` names it (`price_out_of_range`)."""
+
+    def __init__(self, reason: str, value: Any = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.value = value
+
+
+def listing_value_problem(record: Mapping[str, Any]) -> str | None:
+    """Why this record cannot be stored in RAW_LISTING_SCHEMA (`<field>_unparsable`,
+    `<field>_out_of_range`, `<field>_too_long`), or None. Only what cannot be stored: a price of
+    0 or of 5 million is kept and judged by the SQL's row rules."""
+    for name in RAW_LISTING_SCHEMA.names:
+        try:
+            _to_arrow_value(name, record.get(name))
+        except BadValue as problem:
+            return problem.reason
+    return None
+
+
 def listings_to_table(items: Iterable[ListingItem | dict[str, Any]]) -> pa.Table:
-    """Arrow table in RAW_LISTING_SCHEMA; raises LakeError naming the field that does not fit."""
+    """Arrow table in RAW_LISTING_SCHEMA; raises LakeError naming the record and the value that does not fit."""
     columns: dict[str, list[Any]] = {name: [] for name in RAW_LISTING_SCHEMA.names}
     for item in items:
         record = dataclasses.asdict(item) if dataclasses.is_dataclass(item) else dict(item)
         for name in RAW_LISTING_SCHEMA.names:
-            columns[name].append(_to_arrow_value(name, record.get(name)))
+            try:
+                columns[name].append(_to_arrow_value(name, record.get(name)))
+            except BadValue as problem:
+                raise LakeError(f"listing {str(record.get('listing_id'))[:80]!r} does not fit the raw schema: {problem.reason}") from None
     try:
         return pa.table(columns, schema=RAW_LISTING_SCHEMA)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
@@ -253,18 +305,82 @@ def listings_to_table(items: Iterable[ListingItem | dict[str, Any]]) -> pa.Table
 
 
 def _to_arrow_value(name: str, value: Any) -> Any:
+    """One value as RAW_LISTING_SCHEMA stores it; BadValue when it cannot be."""
     if value is None:
         return None
+    kind = RAW_LISTING_SCHEMA.field(name).type
     if name == "raw_attributes":
-        return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
-    if isinstance(RAW_LISTING_SCHEMA.field(name).type, pa.Decimal128Type):
-        return Decimal(str(value)).quantize(Decimal("0.01"))
-    if isinstance(value, datetime):
-        return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        if not isinstance(value, Mapping):
+            raise BadValue(f"{name}_unparsable", value)
+        try:
+            text = json.dumps({str(k): v for k, v in value.items()}, sort_keys=True, ensure_ascii=False, default=str)
+        except (TypeError, ValueError, RecursionError):
+            raise BadValue(f"{name}_unparsable", value) from None
+        return _valid_text(name, text, MAX_TEXT_LENGTH)
+    if pa.types.is_string(kind):
+        if not isinstance(value, str):
+            raise BadValue(f"{name}_unparsable", value)
+        return _valid_text(name, value, MAX_ID_LENGTH if name in _ID_FIELDS else MAX_TEXT_LENGTH)
+    if isinstance(kind, pa.Decimal128Type):
+        return to_money(value, name)
+    if pa.types.is_timestamp(kind):
+        if not isinstance(value, datetime):
+            raise BadValue(f"{name}_unparsable", value)
+        try:
+            return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        except (OverflowError, ValueError):
+            raise BadValue(f"{name}_out_of_range", value) from None
+    if pa.types.is_boolean(kind) and not isinstance(value, bool):
+        raise BadValue(f"{name}_unparsable", value)
     return value
 
 
+def to_money(value: Any, name: str = "price") -> Decimal:
+    """A money value as decimal(12,2) holds it (rounded half-even to cents); BadValue
+    `<name>_unparsable` (not a finite number) or `<name>_out_of_range` (|value| >= 10^10)."""
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int, float, str)):
+        raise BadValue(f"{name}_unparsable", value)
+    try:
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        raise BadValue(f"{name}_unparsable", value) from None
+    if not amount.is_finite():
+        raise BadValue(f"{name}_unparsable", value)
+    if abs(amount) >= MONEY_LIMIT:
+        raise BadValue(f"{name}_out_of_range", value)
+    rounded = amount.quantize(_MONEY_QUANTUM, context=_MONEY_CONTEXT)
+    if abs(rounded) >= MONEY_LIMIT:  # 9999999999.995 rounds up to 10^10
+        raise BadValue(f"{name}_out_of_range", value)
+    return rounded
+
+
+def _valid_text(name: str, text: str, limit: int) -> str:
+    if len(text) > limit:
+        raise BadValue(f"{name}_too_long", text[:80])
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (JSON "\\ud800"): UTF-8 cannot hold it
+        return _SURROGATES.sub("\ufffd", text)
+    return text
+
+
+def count_problem(value: Any) -> str | None:
+    """Why `value` is no count an int64 column can hold ("not an integer", "out of range"), or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        return "not an integer"
+    if not 0 <= value <= INT64_MAX:
+        return "out of range"
+    return None
+
+
 def manifest_to_table(manifest: dict[str, Any]) -> pa.Table:
+    """The manifest's crawl_manifests row; LakeError naming a field MANIFEST_SCHEMA cannot hold."""
+    for name in MANIFEST_COUNT_FIELDS:
+        value = manifest.get(name)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or abs(value) > INT64_MAX):
+            raise LakeError(f"manifest field {name}={str(value)[:40]} does not fit int64")
     row = {
         "item_count": manifest.get("item_count"),
         "expected_count": manifest.get("expected_count"),
@@ -274,8 +390,12 @@ def manifest_to_table(manifest: dict[str, Any]) -> pa.Table:
         "finished_at": _parse_timestamp(manifest.get("finished_at")),
         "incomplete_reasons": "; ".join(manifest.get("incomplete_reasons") or []),
         **{name: manifest.get(name) for name in MOVEMENT_FIELDS},
+        "crawl_id": manifest.get("crawl_id"),
     }
-    return pa.table({k: [v] for k, v in row.items()}, schema=MANIFEST_SCHEMA)
+    try:
+        return pa.table({k: [v] for k, v in row.items()}, schema=MANIFEST_SCHEMA)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError, ValueError) as error:
+        raise LakeError(f"the manifest does not fit the crawl_manifests schema: {error}") from error
 
 
 def _parse_timestamp(value: str | None) -> datetime | None:

@@ -26,7 +26,7 @@ def crawler(tmp_path):
 
 @pytest.mark.parametrize(
     "change, reason",
-    [({"price": Decimal("NaN")}, "unparseable_price"), ({"price": None}, "missing_price"),
+    [({"price": Decimal("NaN")}, "price_unparsable"), ({"price": None}, "missing_price"),
      ({"url": ""}, "missing_url"), ({"currency": "DOLLARS"}, "bad_currency")],
 )
 def test_validation_drops_bad_items_with_a_reason(change, reason):

@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from crawlers.items import ListingItem
+from radar.lake import count_problem
 
 
 class NotShopifyJSON(ValueError):
@@ -50,8 +51,12 @@ class CollectionPage:
         return self.data.get("handle")
 
     def products_count(self) -> int | None:
+        """The count, or None when there is none or it is no count (negative, not an integer,
+        beyond int64: the spider then marks the snapshot incomplete, "products_count unavailable")."""
         value = self.data.get("products_count")
-        return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
+        if isinstance(value, str) and re.fullmatch(r"[0-9]{1,19}", value.strip()):
+            value = int(value)
+        return value if isinstance(value, int) and count_problem(value) is None else None
 
 
 class ProductsPage:
@@ -130,35 +135,41 @@ class AjaxProductPage:
 
 
 def cents_to_money(value: Any) -> str | None:
-    """Integer cents (the .js shape) -> the feed's "9115.00"; None stays None."""
-    if value is None or value == "":
+    """Integer cents (the .js shape) -> the feed's "9115.00"; None stays None, so does a value
+    that is no number."""
+    amount = to_decimal(value)
+    if amount is None:
         return None
-    try:
-        return f"{Decimal(str(value)) / 100:.2f}"
-    except InvalidOperation:
-        return None
+    amount = amount.scaleb(-2)
+    return f"{amount:.2f}" if abs(amount) < 10**15 else str(amount)  # an absurd one stays short text
 
 
 def to_decimal(value: Any) -> Decimal | None:
-    if value is None or value == "":
+    """A finite Decimal from the feed's text or number; None when there is none or it is no
+    number ("", "abc", "NaN", "Infinity", true). Range is not judged here: the lake writer
+    drops what the raw schema cannot hold (price_out_of_range)."""
+    if value is None or value == "" or isinstance(value, bool) or not isinstance(value, (str, int, float, Decimal)):
         return None
     try:
-        return Decimal(str(value).replace(",", "").strip())
+        amount = Decimal(str(value).replace(",", "").strip())
     except InvalidOperation:
         return None
+    return amount if amount.is_finite() else None
 
 
 def to_utc(value: str | None) -> datetime | None:
     """ISO-8601 with offset ("2026-08-15T03:55:12-04:00") -> aware UTC datetime."""
     if not value:
         return None
+    if not isinstance(value, str):
+        return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=timezone.utc)
+        return parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError):  # not a timestamp, or one UTC cannot hold ("0001-01-01T00:00+05:00")
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 def html_to_text(body_html: str | None) -> str:
@@ -212,6 +223,42 @@ def bag_filter_keeps(product: dict[str, Any], bag_filter: Any) -> bool:
     return bool(product_type) and product_type in {t.lower() for t in bag_filter.product_types_any}
 
 
+# ---------------------------------------------------------------- product shape
+
+_PRODUCT_TEXT_KEYS = ("title", "handle", "vendor", "product_type", "body_html", "published_at", "created_at")
+_VARIANT_TEXT_KEYS = ("title", "option1", "option2", "option3", "sku")
+
+
+def check_product_shape(product: Any) -> None:
+    """Raise NotShopifyJSON naming the first key whose value has the wrong JSON type (a title
+    that is a number, variants that are not a list of objects, ...), so every field method can
+    trust its input: a product parses into an item or fails with this one named error."""
+    if not isinstance(product, dict) or product.get("id") is None:
+        raise NotShopifyJSON("product without id")
+    product_id = product["id"]
+    if isinstance(product_id, bool) or not isinstance(product_id, int | str):
+        raise NotShopifyJSON(f"product id {str(product_id)[:40]!r} is not a number or text")
+    where = f"product {str(product_id)[:40]}"
+    for key in _PRODUCT_TEXT_KEYS:
+        if product.get(key) is not None and not isinstance(product[key], str):
+            raise NotShopifyJSON(f"{where}: `{key}` is not text")
+    if product.get("tags") is not None and not isinstance(product["tags"], str | list):
+        raise NotShopifyJSON(f"{where}: `tags` is neither a list nor text")
+    if product.get("options") is not None and not isinstance(product["options"], list):
+        raise NotShopifyJSON(f"{where}: `options` is not a list")
+    variants = product.get("variants")
+    if variants is None:
+        return
+    if not isinstance(variants, list) or not all(isinstance(v, dict) for v in variants):
+        raise NotShopifyJSON(f"{where}: `variants` is not a list of objects")
+    for variant in variants:
+        for key in _VARIANT_TEXT_KEYS:
+            if variant.get(key) is not None and not isinstance(variant[key], str):
+                raise NotShopifyJSON(f"{where}: variant `{key}` is not text")
+        if variant.get("id") is not None and (isinstance(variant["id"], bool) or not isinstance(variant["id"], int | str)):
+            raise NotShopifyJSON(f"{where}: variant `id` is not a number or text")
+
+
 # ---------------------------------------------------------------- product page object
 
 
@@ -227,8 +274,7 @@ class ShopifyProduct:
         currency = currency or self.default_currency
         if not currency:
             raise ValueError(f"{type(self).__name__} needs a currency")
-        if not isinstance(product, dict) or product.get("id") is None:
-            raise NotShopifyJSON("product without id")
+        check_product_shape(product)
         self.product = product
         self.base_url = base_url.rstrip("/")
         self.currency_code = currency
@@ -285,9 +331,11 @@ class ShopifyProduct:
 
     # -- commerce
     def price(self) -> Decimal:
-        price = to_decimal(self.variant.get("price"))
+        raw = self.variant.get("price")
+        price = to_decimal(raw)
         if price is None:
-            raise NotShopifyJSON(f"product {self.product.get('id')} has no variant price")
+            problem = "has no variant price" if raw in (None, "") else f"has a price that is no number: {str(raw)[:40]!r}"
+            raise NotShopifyJSON(f"product {self.product.get('id')} {problem}")
         return price
 
     def currency(self) -> str:
@@ -295,7 +343,7 @@ class ShopifyProduct:
 
     def compare_at_price(self) -> Decimal | None:
         value = to_decimal(self.variant.get("compare_at_price"))
-        return value if value and value > 0 else None
+        return value if value is not None and value > 0 else None
 
     def available(self) -> bool:
         variants = self.product.get("variants") or []
