@@ -18,3 +18,16 @@ def prefect_harness():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+# Property tests (hypothesis): deterministic in CI and locally, moderate example counts.
+try:
+    from hypothesis import HealthCheck, settings as _hypothesis_settings
+
+    _hypothesis_settings.register_profile(
+        "radar", derandomize=True, max_examples=150, deadline=None, print_blob=True,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
+    _hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "radar"))
+except ImportError:  # the test extra installs it; the fuzz tests import it and fail loudly without it
+    pass
