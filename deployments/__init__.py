@@ -1,6 +1,6 @@
 """Everything a Prefect server needs before `prefect --no-prompt deploy --all` can run the pipeline.
 
-    python -m deployments.setup_blocks        # blocks, Trino variable, work pool, browser-crawl limit
+    python -m deployments.setup_blocks        # blocks (secrets included), work pool, browser-crawl limit
     python -m deployments.setup_automations   # Slack alerts for failed, crashed and stuck runs
     python -m deployments                     # both, in that order
 
@@ -13,6 +13,7 @@ from radar.settings import (  # noqa: F401  (the flows read the same names)
     S3_BUCKET_BLOCK,
     SLACK_BLOCK,
     TRINO_PASSWORD_BLOCK,
+    TRINO_URL_BLOCK,
     TRINO_URL_VARIABLE,
 )
 

@@ -41,10 +41,12 @@ TERMINAL_EVENTS = {
 # Only runs of our flows: flow-run events carry their flow as a related resource.
 OUR_FLOWS = {"prefect.resource.role": "flow", "prefect.resource.name": FLOW_NAMES}
 
-RUN_DETAILS = """Flow: {{ flow.name }}
+# Only what cannot carry a secret: names, the state's name and time, a link or the run id. Never the
+# state message or the parameters, which can hold what a user typed (an error's text, a URL); the
+# flow's own hook posts the detailed message, and the run's page has the rest.
+RUN_DETAILS = """Flow: {{ flow.name }}{% if deployment %} (deployment {{ deployment.name }}){% endif %}
 Run: {{ flow_run.name }}
-State: {{ flow_run.state.name }}{% if flow_run.state.message %}: {{ flow_run.state.message }}{% endif %}
-Parameters: {{ flow_run.parameters }}
+State: {{ flow_run.state.name }} at {{ flow_run.state.timestamp }}
 {% if flow_run|ui_url %}Link: {{ flow_run|ui_url }}{% else %}Flow run id: {{ flow_run.id }}{% endif %}"""
 
 

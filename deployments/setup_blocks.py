@@ -5,8 +5,9 @@
   (without them the block uses the default AWS chain, e.g. an instance role); region from
   RADAR_S3_REGION; endpoint from RADAR_S3_ENDPOINT_URL (an S3-compatible server).
 - `slack-webhook/radar-alerts` (prefect_slack) from RADAR_SLACK_WEBHOOK_URL.
-- `secret/radar-trino-password` from RADAR_TRINO_PASSWORD, and the variable `radar_trino_url`
-  from RADAR_TRINO_URL (not a secret: user@host:port/catalog/schema).
+- `secret/radar-trino-url` from RADAR_TRINO_URL (a secret: it may carry user:password@) and
+  `secret/radar-trino-password` from RADAR_TRINO_PASSWORD. The plain variable `radar_trino_url`
+  that older versions created is deleted.
 - the `radar-process` work pool (type process), created when missing, never overwritten.
 - the tag concurrency limit `browser-crawl` = 1.
 
@@ -31,10 +32,11 @@ from deployments import (  # noqa: E402
     S3_BUCKET_BLOCK,
     SLACK_BLOCK,
     TRINO_PASSWORD_BLOCK,
+    TRINO_URL_BLOCK,
     TRINO_URL_VARIABLE,
     WORK_POOL,
 )
-from radar.settings import RadarSettings  # noqa: E402
+from radar.settings import RadarSettings, get_settings  # noqa: E402
 
 Say = Callable[[str], None]
 
@@ -104,12 +106,12 @@ def setup_trino(settings: RadarSettings, say: Say) -> None:
     from prefect.blocks.system import Secret
     from prefect.variables import Variable
 
-    if settings.trino_url:
-        existed = Variable.get(TRINO_URL_VARIABLE) is not None
-        Variable.set(TRINO_URL_VARIABLE, settings.trino_url, tags=["resale-radar"], overwrite=True)
-        say(f"{'updated' if existed else 'created'} variable {TRINO_URL_VARIABLE}")
+    if settings.trino_url is not None:
+        _save(Secret(value=settings.trino_url.get_secret_value()), TRINO_URL_BLOCK, say)
     else:
-        say(f"skipped variable {TRINO_URL_VARIABLE}: RADAR_TRINO_URL is unset")
+        say(f"skipped block {TRINO_URL_BLOCK}: RADAR_TRINO_URL is unset")
+    if Variable.unset(TRINO_URL_VARIABLE):  # an older setup kept the URL there, in plain text
+        say(f"deleted variable {TRINO_URL_VARIABLE} (the Trino URL lives in the secret block {TRINO_URL_BLOCK})")
     if settings.trino_password is not None:
         _save(Secret(value=settings.trino_password.get_secret_value()), TRINO_PASSWORD_BLOCK, say)
     else:
@@ -152,7 +154,7 @@ def setup_concurrency_limit(say: Say) -> None:
 
 def main(say: Say = print) -> int:
     api_url = require_api_url()
-    settings = RadarSettings()  # a bad RADAR_ value stops here with pydantic's message
+    settings = get_settings()  # a bad RADAR_ value stops here: SettingsError names it, never its value
     say(f"configuring {api_url}")
     setup_s3(settings, say)
     setup_slack(settings, say)

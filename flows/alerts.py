@@ -2,7 +2,8 @@
 
 The webhook comes from the `prefect_slack.SlackWebhook` block named `radar-alerts`, else from
 RADAR_SLACK_WEBHOOK_URL. With neither, alerts go to the log only. The URL is a secret: it is
-never logged, and messages never include settings.
+never logged, and messages never include settings. RADAR_SLACK_WEBHOOK_URL is read on its own
+(radar.settings.slack_webhook_setting), so a run stopped by another bad setting is still reported.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 import urllib.request
 from typing import Any
 
-from radar.settings import SLACK_BLOCK, get_settings
+from radar.settings import SLACK_BLOCK, slack_webhook_setting
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +30,13 @@ def slack_webhook_url() -> str | None:
         block = SlackWebhook.load(SLACK_BLOCK_NAME, _sync=True)
         return block.url.get_secret_value()
     except Exception:  # no server, no block, or no such block type registered: fall back to the environment
-        secret = get_settings().slack_webhook_url
-        return secret.get_secret_value() if secret else None
+        pass
+    try:
+        secret = slack_webhook_setting()  # not get_settings(): the alert may be about another setting being invalid
+    except Exception as error:  # never raise from an alert path; the type only (a message could hold the value)
+        log.error("RADAR_SLACK_WEBHOOK_URL could not be read: %s", type(error).__name__)
+        return None
+    return secret.get_secret_value() if secret else None
 
 
 def post_to_slack(text: str, fields: dict[str, Any] | None = None) -> bool:

@@ -28,6 +28,7 @@ from deployments import (
     S3_BUCKET_BLOCK,
     SLACK_BLOCK,
     TRINO_PASSWORD_BLOCK,
+    TRINO_URL_BLOCK,
     TRINO_URL_VARIABLE,
     WORK_POOL,
 )
@@ -254,7 +255,8 @@ def test_deploy_all_then_a_worker_runs_rebuild_marts_and_automations_alert(prefe
         assert bucket.credentials.aws_client_parameters.endpoint_url == "http://127.0.0.1:9"
         assert bucket.credentials.aws_secret_access_key.get_secret_value() == "aws-secret-never-printed"
         assert password == TRINO_PASSWORD
-        assert client.read_variable_by_name(TRINO_URL_VARIABLE).value == "https://radar@trino.example:443/hive/marts"
+        assert Secret.load(TRINO_URL_BLOCK, _sync=True).get() == "https://radar@trino.example:443/hive/marts"
+        assert client.read_variable_by_name(TRINO_URL_VARIABLE) is None  # the URL is a secret, never a plain variable
         assert ("aws-credentials", AWS_CREDENTIALS_BLOCK) in created["blocks"]
         assert ("slack-incoming-webhook", SLACK_BLOCK) in created["blocks"]
         assert (f"tag:{BROWSER_CRAWL_TAG}", 1) in created["limits"]

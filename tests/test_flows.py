@@ -56,7 +56,8 @@ def test_blocks_fill_what_the_environment_leaves_unset(monkeypatch):
 
     for name in ("RADAR_TRINO_URL", "RADAR_TRINO_PASSWORD", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         monkeypatch.delenv(name, raising=False)
-    Variable.set("radar_trino_url", "https://analyst@trino.example.com:443/iceberg/radar", overwrite=True)
+    Variable.unset("radar_trino_url")  # older setups kept the URL in this plain variable: no longer read
+    Secret(value="https://analyst@trino.example.com:443/iceberg/radar").save("radar-trino-url", overwrite=True)
     Secret(value="s3cret-from-block").save("radar-trino-password", overwrite=True)
     AwsCredentials(aws_access_key_id="AKIAFROMBLOCK", aws_secret_access_key="block-secret",
                    region_name="eu-west-1").save("radar-aws", overwrite=True)
@@ -64,8 +65,8 @@ def test_blocks_fill_what_the_environment_leaves_unset(monkeypatch):
     try:
         used = apply_prefect_blocks()
         settings = get_settings()
-        assert set(used) == {"radar_trino_url", "radar-aws"}
-        assert settings.trino_url == "https://analyst@trino.example.com:443/iceberg/radar"
+        assert set(used) == {"radar-trino-url", "radar-aws"}
+        assert settings.trino_url.get_secret_value() == "https://analyst@trino.example.com:443/iceberg/radar"
         assert settings.trino_password.get_secret_value() == "from-env-wins"
         assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAFROMBLOCK" and os.environ["AWS_DEFAULT_REGION"] == "eu-west-1"
         assert "block-secret" not in repr(settings) and "from-env-wins" not in repr(settings)

@@ -12,13 +12,12 @@ import logging
 import re
 from datetime import date
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import jinja2
 from sqlglot import exp
 from sqlglot.schema import MappingSchema
 
-from radar.settings import RadarSettings
+from radar.settings import RadarSettings, trino_url_parts
 from transformations import sources
 from transformations.transpile import DUCKDB_SESSION_SETTINGS, trino_to_duckdb
 
@@ -218,7 +217,7 @@ class TrinoEngine(Engine):
         if print_only:
             return cls(None, catalog=catalog, raw_catalog=raw_catalog)
         if not settings.trino_url:
-            raise ValueError("the Trino engine needs RADAR_TRINO_URL (http(s)://user@host:port/catalog)")
+            raise ValueError("the Trino engine needs RADAR_TRINO_URL (http(s)://user@host:port/catalog/schema)")
         return cls(connect_trino(settings), catalog=catalog, raw_catalog=raw_catalog)
 
     @property
@@ -285,21 +284,20 @@ class TrinoEngine(Engine):
 
 
 def connect_trino(settings: RadarSettings):
-    """RADAR_TRINO_URL = http(s)://user@host:port[/catalog[/schema]]; password from RADAR_TRINO_PASSWORD."""
+    """RADAR_TRINO_URL = http(s)|trino://user[:password]@host:port[/catalog[/schema]] (a secret: it is
+    never logged); the password from RADAR_TRINO_PASSWORD, else from the URL (radar.settings.trino_url_parts)."""
     import trino
 
-    url = urlparse(settings.trino_url)
-    path = [p for p in url.path.split("/") if p]
-    auth = None
-    if settings.trino_password is not None:
-        auth = trino.auth.BasicAuthentication(unquote(url.username or ""), settings.trino_password.get_secret_value())
+    url = trino_url_parts(settings.trino_url.get_secret_value())
+    password = settings.trino_password.get_secret_value() if settings.trino_password is not None else url["password"]
+    auth = trino.auth.BasicAuthentication(url["user"] or "", password) if password is not None else None
     return trino.dbapi.connect(
-        host=url.hostname,
-        port=url.port or (443 if url.scheme == "https" else 8080),
-        user=unquote(url.username or "radar"),
-        catalog=path[0] if path else "iceberg",
-        schema=path[1] if len(path) > 1 else "marts",
-        http_scheme=url.scheme,
+        host=url["host"],
+        port=url["port"],
+        user=url["user"] or "radar",
+        catalog=url["catalog"] or "iceberg",
+        schema=url["schema"] or "marts",
+        http_scheme=url["http_scheme"],
         auth=auth,
         timezone="UTC",
     )
