@@ -16,10 +16,11 @@ import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlparse
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+
+from crawlers.targets import allow_private_default, check_target
 
 DEFAULT_PATH = Path(__file__).with_name("marketplaces.yaml")
 ENV_VAR = "RADAR_MARKETPLACES_CONFIG"
@@ -130,8 +131,8 @@ class MarketplaceConfig(_Strict):
 
     @field_validator("base_url")
     @classmethod
-    def _base_url_is_http(cls, value: str) -> str:
-        return validate_base_url(value)
+    def _base_url_is_a_public_http_site(cls, value: str, info: ValidationInfo) -> str:
+        return validate_base_url(value, (info.context or {}).get("allow_private"))
 
     @field_validator("product_path")
     @classmethod
@@ -190,11 +191,20 @@ class RadarCrawlConfig(_Strict):
         return {k: m for k, m in self.marketplaces.items() if m.kind == kind}
 
 
-def validate_base_url(value: str) -> str:
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or parsed.path not in ("", "/"):
-        raise ValueError(f"base_url must be http(s)://host[:port] with no path, got {value!r}")
-    return value.rstrip("/")
+def validate_base_url(value: str, allow_private: bool | None = None) -> str:
+    """A crawl's base URL: http(s)://host[:port], no path, no credentials, not a private address
+    (crawlers/targets.py; loopback/private only with RADAR_ALLOW_PRIVATE_TARGETS). Raises
+    TargetError (a ValueError) whose message never carries a password. Host names are resolved
+    when the crawl starts (MarketplaceSpider.from_crawler), not here."""
+    return check_target(value, allow_private=allow_private).rstrip("/")
+
+
+def _errors_without_values(exc: ValidationError) -> str:
+    """pydantic's errors without the input values (a base_url may carry a password)."""
+    return "; ".join(
+        f"{'.'.join(str(part) for part in error['loc']) or 'entry'}: {error['msg']}"
+        for error in exc.errors(include_url=False, include_input=False, include_context=False)
+    )
 
 
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -219,11 +229,12 @@ def config_path(path: str | os.PathLike[str] | None = None, settings: Any = None
 
 def load_config(path: str | os.PathLike[str] | None = None, settings: Any = None) -> RadarCrawlConfig:
     resolved = config_path(path, settings).resolve()
-    return _load_cached(str(resolved), resolved.stat().st_mtime_ns if resolved.exists() else 0)
+    mtime = resolved.stat().st_mtime_ns if resolved.exists() else 0
+    return _load_cached(str(resolved), mtime, allow_private_default())
 
 
 @lru_cache(maxsize=8)
-def _load_cached(path: str, _mtime: int) -> RadarCrawlConfig:
+def _load_cached(path: str, _mtime: int, allow_private: bool) -> RadarCrawlConfig:
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except FileNotFoundError:
@@ -244,9 +255,11 @@ def _load_cached(path: str, _mtime: int) -> RadarCrawlConfig:
         merged = _deep_merge(defaults, entry or {})
         merged.setdefault("title_brands", title_brands)
         try:
-            marketplaces[key] = MarketplaceConfig(key=key, **merged)
+            marketplaces[key] = MarketplaceConfig.model_validate(
+                {"key": key, **merged}, context={"allow_private": allow_private}
+            )
         except ValidationError as exc:
-            raise ConfigError(f"{path}: marketplaces.{key}: {exc}") from None
+            raise ConfigError(f"{path}: marketplaces.{key}: {_errors_without_values(exc)}") from None
         except TypeError as exc:
             raise ConfigError(f"{path}: marketplaces.{key}: {exc}") from None
     return RadarCrawlConfig(path=path, marketplaces=marketplaces)

@@ -4,6 +4,10 @@ One plain GET of one of the ECB's files under RADAR_ECB_BASE_URL (the sandbox se
 paths), parsed by crawlers.parsers.ecb, published atomically with a manifest by radar.lake.
 A failed download or a malformed feed raises FxFetchError before anything is written, so the
 partition already in the lake stays as it was.
+
+The fetch is a crawl too (crawlers/targets.py): the URL must be http(s) without credentials,
+its host must resolve to public addresses only (loopback/private with RADAR_ALLOW_PRIVATE_TARGETS,
+the sandbox and tests), and a redirect is followed only on the same site.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Literal
 import pyarrow as pa
 
 from crawlers.parsers.ecb import DAILY_XML, HIST_90D_XML, HIST_ZIP, EcbFeedError, EcbRate, parse_feed
+from crawlers.targets import TargetError, check_resolved, redact_url, same_site
 from radar.lake import FX_RATE_SCHEMA, Lake, LakeError, publish_fx_rates
 from radar.settings import RadarSettings, get_settings
 
@@ -61,6 +66,10 @@ def fetch_fx_rates(
     """Download one ECB file and publish its rates as the lake's fx_rates partition of `fetch_date`."""
     settings = settings or get_settings()
     url = feed_url(base_url or settings.ecb_base_url, feed)
+    try:
+        check_resolved(url, allow_private=settings.allow_private_targets, what="ECB URL")
+    except TargetError as error:
+        raise FxFetchError(f"{error}; the lake keeps its previous rates") from None
     content = download(url, timeout)
     try:
         rates = parse_feed(FEED_FILES[feed], content)
@@ -69,10 +78,23 @@ def fetch_fx_rates(
     return write_rates(Lake.from_url(settings.lake_url, settings), fetch_date, feed, rates, url)
 
 
+class _SameSiteRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only on the fetched URL's own site (crawlers.targets.same_site)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001 (urllib's signature)
+        if not same_site(req.full_url, newurl):
+            raise FxFetchError(
+                f"GET {redact_url(req.full_url)}: redirect to {redact_url(newurl)} refused (it leaves the site);"
+                " the lake keeps its previous rates"
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def download(url: str, timeout: float) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    opener = urllib.request.build_opener(_SameSiteRedirects)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with opener.open(request, timeout=timeout) as response:
             return response.read()
     except urllib.error.HTTPError as error:
         raise FxFetchError(f"GET {url} answered HTTP {error.code}; the lake keeps its previous rates") from error

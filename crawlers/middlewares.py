@@ -1,4 +1,15 @@
-"""Downloader middlewares: polite 429 handling and blocked/challenge detection.
+"""Downloader middlewares: the crawl stays on its site, polite 429 handling, blocked/challenge detection.
+
+TargetSiteMiddleware (50, before robots.txt and every other middleware): every request of a
+marketplace spider, including each hop of a redirect, must stay on the spider's `base_url` site
+(crawlers.targets.same_site: the same host with or without `www.`, the same port, or http ->
+https on the default ports; never credentials in the URL). Anything else is refused before it
+is sent, whatever `dont_filter` says: counted in `radar/skipped/offsite_redirect` (a redirect's
+hop) or `radar/skipped/offsite_request`, marks the snapshot incomplete (a page we could not
+read), and raises OffsiteError (an IgnoreRequest, delivered to the request's errback). A
+response whose final URL left the site (a browser that followed a redirect itself) is
+refused the same way. Scrapy's own OffsiteMiddleware does not do this: it matches domains,
+not ports, and lets `dont_filter` requests through.
 
 RetryAfterMiddleware (560): a 429 (or a 503 carrying Retry-After) pauses every request to
 that host until Retry-After has passed (capped by RADAR_RETRY_AFTER_MAX), then retries the
@@ -29,7 +40,8 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.asyncio import sleep
 
-from crawlers.completeness import count_blocked, mark_incomplete
+from crawlers.completeness import count_blocked, count_skipped, mark_incomplete
+from crawlers.targets import redact_url, same_site
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -103,6 +115,47 @@ def challenge_reason(request: Request, response: Response) -> str | None:
         if marker:
             return f"challenge page ({marker.group(0).decode('latin-1')})"
     return None
+
+
+class OffsiteError(IgnoreRequest):
+    """A request or redirect that would leave the target's site; never sent."""
+
+
+class TargetSiteMiddleware:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> TargetSiteMiddleware:
+        return cls(crawler)
+
+    def _origin(self) -> str | None:
+        return getattr(self.crawler.spider, "base_url", None) or None
+
+    def process_request(self, request: Request) -> None:
+        origin = self._origin()
+        if origin is None or same_site(origin, request.url):
+            return None
+        redirects = request.meta.get("redirect_urls") or []
+        self._refuse(origin, request.url, redirects[-1] if redirects else None)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        origin = self._origin()
+        if origin is None or response.url == request.url or same_site(origin, response.url):
+            return response
+        self._refuse(origin, response.url, request.url)
+        return response  # not reached
+
+    def _refuse(self, origin: str, url: str, redirected_from: str | None) -> None:
+        target = redact_url(url)
+        if redirected_from is not None:
+            count_skipped(self.crawler, "offsite_redirect")
+            why = f"redirect refused: {redact_url(redirected_from)} -> {target} leaves {origin}"
+        else:
+            count_skipped(self.crawler, "offsite_request")
+            why = f"request refused: {target} is not on {origin}"
+        mark_incomplete(self.crawler, why)
+        raise OffsiteError(why)
 
 
 def _is_robots(request: Request) -> bool:

@@ -42,8 +42,11 @@ RADAR_RETRY_AFTER_DEFAULT = 5.0  # 429 without a usable Retry-After
 RADAR_CHALLENGE_RETRIES = 1  # a 200 challenge page is retried this many times, then "blocked"
 
 DOWNLOADER_MIDDLEWARES = {
+    # process_request runs from low to high: TargetSite (50) refuses a request or redirect hop
+    # that leaves the target's site before robots.txt (100) or anything else sees it.
     # process_response runs from high to low: RetryAfter (560) sees a 429 before Scrapy's
     # RetryMiddleware (550); Blocked (540) sees what is left after all retries.
+    "crawlers.middlewares.TargetSiteMiddleware": 50,
     "crawlers.middlewares.RetryAfterMiddleware": 560,
     "crawlers.middlewares.BlockedResponseMiddleware": 540,
 }

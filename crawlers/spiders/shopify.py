@@ -57,6 +57,7 @@ from crawlers.config import ConfigError, MarketplaceConfig, get_marketplace, val
 from crawlers.items import ListingItem
 from crawlers.middlewares import BlockedError
 from crawlers.parsers.shopify import AjaxProductPage, CollectionPage, NotShopifyJSON, ProductsPage, ShopifyProduct
+from crawlers.targets import check_resolved
 
 MAX_SHIFT_REPAIRS = 20  # shifts per collection whose pages are fetched again
 
@@ -111,6 +112,9 @@ class MarketplaceSpider(scrapy.Spider):
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.market = cls.marketplace_config(crawler.settings)
         spider.base_url = spider._base_url_arg or spider.market.base_url
+        # Resolved once, before any request: every address of the host must be public (or the
+        # sandbox's, with RADAR_ALLOW_PRIVATE_TARGETS); a name that does not resolve stops here.
+        check_resolved(spider.base_url)
         crawler.signals.connect(spider._record_identity, signal=signals.spider_opened)
         crawler.signals.connect(spider._run_idle_phases, signal=signals.spider_idle)
         spider._idle_phases = list(spider.idle_phases())
