@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 from urllib.parse import parse_qs, urljoin, urlsplit
@@ -29,6 +29,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from parsel import Selector
 
 from crawlers.items import ListingItem
+from crawlers.parsers.shopify import check_product_shape, to_utc
+from radar.lake import count_problem
 
 MARKETPLACE = "fashionphile"
 CURRENCY = "USD"
@@ -60,8 +62,23 @@ def _selector(page: Any) -> Selector:
     if isinstance(page, Selector):
         return page
     if isinstance(page, str):
-        return Selector(text=page)
+        return Selector(text=_SURROGATES.sub("\ufffd", page))  # lxml cannot take a lone surrogate
     return page.selector
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _count(digits: str | None) -> int | None:
+    """A page or result count from its digits ("1,234" -> 1234); None for no count or one that
+    is no count the lake could store (beyond int64: the spider then says the count is missing)."""
+    if not digits:
+        return None
+    digits = digits.replace(",", "")
+    if not re.fullmatch(r"[0-9]{1,19}", digits):
+        return None
+    value = int(digits)
+    return value if count_problem(value) is None else None
 
 
 def _text(sel: Selector, css: str) -> str | None:
@@ -112,7 +129,7 @@ def results_count(page: Any) -> int | None:
     if not text:
         return None
     m = _DIGITS_RE.search(text)
-    return int(m.group(0).replace(",", "")) if m else None
+    return _count(m.group(0)) if m else None
 
 
 def last_page(page: Any) -> int | None:
@@ -124,19 +141,18 @@ def last_page(page: Any) -> int | None:
     label = item.css("[aria-label]::attr(aria-label)").get() or ""
     m = re.search(r"(\d+)\s*$", label)
     if m:
-        return int(m.group(1))
+        return _count(m.group(1))
     href = item.css("a::attr(href)").get()
     if href:
         pages = parse_qs(urlsplit(href).query).get("page")
-        if pages and pages[0].isdigit():
-            return int(pages[0])
+        if pages:
+            return _count(pages[0])
     return None
 
 
 def current_page(page: Any) -> int | None:
     """1-based page the pagination marks as selected."""
-    text = _text(_selector(page), ".ais-Pagination-item--selected")
-    return int(text) if text and text.isdigit() else None
+    return _count(_text(_selector(page), ".ais-Pagination-item--selected"))
 
 
 def cards(page: Any) -> list[Selector]:
@@ -268,9 +284,16 @@ def parse_listing_page(page: Any, *, base_url: str, snapshot_date: date, collect
 
 # -- single-product JSON (/products/<handle>.json), one function per field -------------------
 def product(data: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]:
+    """The product object of a /products/<handle>.json answer; ValueError (NotShopifyJSON) when
+    the body is no JSON or no product of the Shopify shape the field functions read."""
     if isinstance(data, (str, bytes)):
-        data = json.loads(data)
-    return data.get("product", data)  # type: ignore[union-attr]
+        try:
+            data = json.loads(data)
+        except (ValueError, RecursionError) as exc:
+            raise ValueError(f"product JSON does not parse: {str(exc)[:200]}") from None
+    prod = data.get("product", data) if isinstance(data, dict) else data
+    check_product_shape(prod)
+    return prod
 
 
 def _variant(prod: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -307,7 +330,7 @@ def product_tags(prod: Mapping[str, Any]) -> list[str]:
     """Single-product JSON has tags as one comma-separated string (often "")."""
     tags = prod.get("tags") or ""
     if isinstance(tags, list):
-        return [t.strip() for t in tags if t.strip()]
+        return [str(t).strip() for t in tags if t is not None and str(t).strip()]
     return [t.strip() for t in str(tags).split(",") if t.strip()]
 
 
@@ -334,11 +357,8 @@ def product_sku(prod: Mapping[str, Any]) -> str | None:
 
 
 def product_published_at(prod: Mapping[str, Any]) -> datetime | None:
-    value = prod.get("published_at")
-    if not value:
-        return None
-    ts = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return ts.astimezone(timezone.utc) if ts.tzinfo else ts.replace(tzinfo=timezone.utc)
+    """UTC; None when absent or no timestamp UTC can hold."""
+    return to_utc(prod.get("published_at"))
 
 
 def enrich_item(item: ListingItem, data: Mapping[str, Any] | str | bytes) -> ListingItem:
@@ -347,17 +367,16 @@ def enrich_item(item: ListingItem, data: Mapping[str, Any] | str | bytes) -> Lis
     The card stays the source of price, condition and availability (the JSON has no
     `available`); the JSON's compare_at_price fills a gap the card left.
     """
-    prod = product(data)
-    item.published_at = product_published_at(prod) or item.published_at
-    item.variant_id = product_variant_id(prod) or item.variant_id
-    item.sku = product_sku(prod) or item.sku
-    item.product_type = product_type(prod) or item.product_type
-    if item.compare_at_price is None:
-        compare = product_compare_at_price(prod)
-        if compare is not None and compare > item.price:
-            item.compare_at_price = compare
-    item.brand_raw = item.brand_raw or product_brand(prod)
-    tags = product_tags(prod)
+    prod = product(data)  # raises ValueError before the item is touched: never half enriched
+    published_at, variant_id, sku, kind = product_published_at(prod), product_variant_id(prod), product_sku(prod), product_type(prod)
+    compare, brand, tags = product_compare_at_price(prod), product_brand(prod), product_tags(prod)
+    item.published_at = published_at or item.published_at
+    item.variant_id = variant_id or item.variant_id
+    item.sku = sku or item.sku
+    item.product_type = kind or item.product_type
+    if item.compare_at_price is None and compare is not None and compare > item.price:
+        item.compare_at_price = compare
+    item.brand_raw = item.brand_raw or brand
     if tags:
         item.raw_attributes["tags"] = ",".join(tags)
     return item

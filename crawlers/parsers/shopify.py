@@ -34,8 +34,8 @@ def _load_json(body: bytes | str) -> Any:
         raise NotShopifyJSON(f"expected JSON, got {stripped[:80]!r}")
     try:
         return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NotShopifyJSON(f"invalid JSON: {exc}") from None
+    except (ValueError, RecursionError) as exc:  # also an int of 4,300+ digits, arrays nested 1,000 deep
+        raise NotShopifyJSON(f"invalid JSON: {str(exc)[:200]}") from None
 
 
 class CollectionPage:
@@ -112,7 +112,7 @@ class AjaxProductPage:
                 "price": cents_to_money(variant.get("price", data.get("price"))),
                 "compare_at_price": cents_to_money(variant.get("compare_at_price")),
             })
-        options = data.get("options") or []
+        options = data.get("options") if isinstance(data.get("options"), list) else []
         return {
             "id": data["id"],
             "title": data.get("title"),
