@@ -14,9 +14,10 @@ import json
 import logging
 import os
 import re
+import socket
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any, Iterable, Mapping
 
@@ -407,23 +408,40 @@ class PublishResult:
     published: bool
     path: str
     reason: str  # why it was, or was not, published
+    crawl_id: str = ""  # the crawl's id, in its data rows, _manifest.json and crawl_manifests row
+
+
+STAGING_DIR = "_tmp"
+STAGING_MARKER = "_staging.json"
+# Staging untouched for this long belongs to a crawl that died on another machine (a crawl writes
+# its batches as it goes; a dead one on this machine is swept at once): sweep_staging removes it.
+STALE_STAGING_AFTER = timedelta(days=1)
 
 
 class StagedPartition:
-    """A day's listings written aside under _tmp/ in batches, so a crawl's memory stays bounded;
-    published (or set aside) in one step by publish_staged()."""
+    """A day's listings written aside under _tmp/<crawl id>/ in batches, so a crawl's memory stays
+    bounded; published (or set aside) in one step by publish_staged(). Every row carries the
+    crawl id (column crawl_id), and so do the manifests. _tmp/<crawl id>/_staging.json says whose
+    staging it is (host, pid), so sweep_staging can tell a killed crawl's from a running one's."""
 
     def __init__(self, lake: Lake, schema: pa.Schema = RAW_LISTING_SCHEMA) -> None:
         self.lake = lake
         self.schema = schema
-        self.directory = lake.path("_tmp", uuid.uuid4().hex)
+        self.crawl_id = uuid.uuid4().hex
+        self.directory = lake.path(STAGING_DIR, self.crawl_id)
         self.row_count = 0
         self._writer: pq.ParquetWriter | None = None
 
     def write(self, table: pa.Table) -> None:
+        if "crawl_id" in self.schema.names:
+            table = _with_crawl_id(table, self.crawl_id)
         try:
             if self._writer is None:
                 self.lake.filesystem.create_dir(self.directory, recursive=True)
+                marker = {"crawl_id": self.crawl_id, "host": socket.gethostname(), "pid": os.getpid(),
+                          "started_at": datetime.now(timezone.utc).isoformat()}
+                with self.lake.filesystem.open_output_stream(self.directory + "/" + STAGING_MARKER) as stream:
+                    stream.write(json.dumps(marker).encode())
                 self._writer = pq.ParquetWriter(
                     self.directory + "/" + DATA_FILE, self.schema, filesystem=self.lake.filesystem, compression="zstd"
                 )
@@ -443,59 +461,172 @@ class StagedPartition:
         except OSError as error:
             raise LakeError(f"writing {self.directory} failed: {error}") from error
 
+    def discard(self) -> None:
+        """Remove this staging (a crawl that will not publish it); never raises."""
+        try:
+            if self._writer is not None:
+                self._writer.close()
+        except Exception:  # noqa: BLE001 - the file goes away anyway
+            pass
+        try:
+            if self.lake.exists(self.directory):
+                self.lake.filesystem.delete_dir(self.directory)
+        except OSError as error:
+            log.warning("could not remove %s (the next publish sweeps it): %s", self.directory, error)
+
+
+def _with_crawl_id(table: pa.Table, crawl_id: str) -> pa.Table:
+    column = pa.array([crawl_id] * table.num_rows, pa.string())
+    if "crawl_id" in table.column_names:
+        return table.set_column(table.column_names.index("crawl_id"), "crawl_id", column)
+    return table.append_column("crawl_id", column)
+
 
 def publish_partition(
     lake: Lake, marketplace: str, snapshot_date: date, table: pa.Table, manifest: dict[str, Any]
 ) -> PublishResult:
     """Publish a whole day held in memory (see publish_staged)."""
     staged = StagedPartition(lake)
-    staged.write(table)
+    try:
+        staged.write(table)
+    except BaseException:
+        staged.discard()
+        raise
     return publish_staged(staged, marketplace, snapshot_date, manifest)
 
 
 def publish_staged(staged: StagedPartition, marketplace: str, snapshot_date: date, manifest: dict[str, Any]) -> PublishResult:
     """Publish one crawl's day: data first, manifests last, so a reader that finds a manifest finds its data.
 
+    One writer at a time: the day's lease (radar.lease) is taken first; a crawl that finds it held
+    raises LeaseHeldError (a LakeError naming the holder and its expiry) and publishes nothing.
     Rerunning a day replaces it. An incomplete crawl never replaces a complete one: it is kept
     aside under raw/_rejected/ for inspection, and the good partition stays. A failure before
-    the move leaves the published day untouched.
+    the move leaves the published day untouched. The crawl id goes into every data row,
+    _manifest.json and the crawl_manifests row, so the SQL trusts a manifest only beside its own
+    crawl's data (staging.stg_crawl_manifests). Whatever happens, the crawl's staging is gone
+    afterwards, and so is the stale staging of killed crawls (sweep_staging).
     """
+    from radar.lease import hold, owner_id
+
     lake = staged.lake
-    staged.finish(manifest)
+    manifest = {**manifest, "crawl_id": staged.crawl_id}
     final_dir = lake.partition_path(marketplace, snapshot_date)
-    existing = lake.read_manifest(marketplace, snapshot_date)
+    scope = f"listings/marketplace={marketplace}/snapshot_date={snapshot_date.isoformat()}"
     try:
-        if existing and existing.get("complete") and not manifest.get("complete"):
-            rejected = lake.path("raw/_rejected", marketplace, snapshot_date.isoformat(), uuid.uuid4().hex)
-            _move_files(lake, staged.directory, rejected)
-            return PublishResult(False, rejected, "kept the existing complete snapshot; this incomplete crawl was set aside")
-        _replace_dir(lake, staged.directory, final_dir)
-        manifest_dir = lake.manifest_table_path(marketplace, snapshot_date)
-        lake.filesystem.create_dir(manifest_dir, recursive=True)
-        pq.write_table(manifest_to_table(manifest), manifest_dir + "/manifest.parquet", filesystem=lake.filesystem)
-    except OSError as error:
-        raise LakeError(f"publishing {final_dir} failed: {error}") from error
-    return PublishResult(True, final_dir, "published")
+        staged.finish(manifest)
+        with hold(lake, scope, owner_id(staged.crawl_id)) as lease:
+            existing = lake.read_manifest(marketplace, snapshot_date)
+            try:
+                if existing and existing.get("complete") and not manifest.get("complete"):
+                    rejected = lake.path("raw/_rejected", marketplace, snapshot_date.isoformat(), staged.crawl_id)
+                    _move_files(lake, staged.directory, rejected)
+                    return PublishResult(False, rejected, "kept the existing complete snapshot; this incomplete crawl "
+                                         "was set aside", staged.crawl_id)
+                row = manifest_to_table(manifest)  # before anything moves: a manifest that does not fit stops here
+                lease.renew()
+                _replace_dir(lake, staged.directory, final_dir)
+                lease.renew()
+                manifest_dir = lake.manifest_table_path(marketplace, snapshot_date)
+                lake.filesystem.create_dir(manifest_dir, recursive=True)
+                pq.write_table(row, manifest_dir + "/manifest.parquet", filesystem=lake.filesystem)
+            except OSError as error:
+                raise LakeError(f"publishing {final_dir} failed: {error}") from error
+        return PublishResult(True, final_dir, "published", staged.crawl_id)
+    finally:
+        staged.discard()
+        _sweep_quietly(lake)
 
 
 def publish_fx_rates(lake: Lake, fetch_date: date, feed: str, table: pa.Table, manifest: dict[str, Any]) -> PublishResult:
     """Publish one fetch of the exchange rates as raw/fx_rates/fetch_date=<d>/feed=<f>/ (data,
     then its manifest), replacing that day's fetch of that feed (so the daily 90-day file never
-    replaces a backfill's whole history); a failure before the move leaves it untouched."""
+    replaces a backfill's whole history); a failure before the move leaves it untouched. One
+    writer at a time, as publish_staged: a fetch that finds the lease held raises LeaseHeldError."""
+    from radar.lease import hold, owner_id
+
     if table.num_rows == 0:
         raise LakeError(f"no exchange rates to publish for fetch_date={fetch_date} feed={feed}")
     staged = StagedPartition(lake, FX_RATE_SCHEMA)
-    try:
-        staged.write(table.select(FX_RATE_SCHEMA.names).cast(FX_RATE_SCHEMA))
-    except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError) as error:
-        raise LakeError(f"exchange rates do not fit {FX_RATE_SCHEMA}: {error}") from error
-    staged.finish(manifest)
     final_dir = lake.fx_rates_path(fetch_date, feed)
     try:
-        _replace_dir(lake, staged.directory, final_dir)
-    except OSError as error:
-        raise LakeError(f"publishing {final_dir} failed: {error}") from error
-    return PublishResult(True, final_dir, "published")
+        try:
+            staged.write(table.select(FX_RATE_SCHEMA.names).cast(FX_RATE_SCHEMA))
+        except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError) as error:
+            raise LakeError(f"exchange rates do not fit {FX_RATE_SCHEMA}: {error}") from error
+        staged.finish({**manifest, "fetch_id": staged.crawl_id})
+        scope = f"fx_rates/fetch_date={fetch_date.isoformat()}/feed={feed}"
+        with hold(lake, scope, owner_id(staged.crawl_id)) as lease:
+            try:
+                lease.renew()
+                _replace_dir(lake, staged.directory, final_dir)
+            except OSError as error:
+                raise LakeError(f"publishing {final_dir} failed: {error}") from error
+        return PublishResult(True, final_dir, "published", staged.crawl_id)
+    finally:
+        staged.discard()
+        _sweep_quietly(lake)
+
+
+def sweep_staging(lake: Lake, older_than: timedelta = STALE_STAGING_AFTER, now: datetime | None = None) -> list[str]:
+    """Remove the staging no crawl will publish: _tmp/<id>/ of a crawl that died on this machine
+    (its _staging.json names this host and a process that is gone), and any _tmp/<id>/ whose
+    files were all last written more than `older_than` ago (a crawl that died elsewhere).
+    Returns the directories removed. Every publish runs it (publish_staged, publish_fx_rates)."""
+    now = now or datetime.now(timezone.utc)
+    base = lake.path(STAGING_DIR)
+    if not lake.exists(base):
+        return []
+    swept = []
+    for entry in lake.filesystem.get_file_info(pafs.FileSelector(base)):
+        if entry.type != pafs.FileType.Directory:
+            continue
+        files = [i for i in lake.filesystem.get_file_info(pafs.FileSelector(entry.path, recursive=True))
+                 if i.type == pafs.FileType.File]
+        if _staging_owner_is_dead(lake, entry.path) or _idle_since(entry, files) <= now - older_than:
+            lake.filesystem.delete_dir(entry.path)
+            swept.append(entry.path)
+            log.info("swept stale staging %s (%d files)", entry.path, len(files))
+    return swept
+
+
+def _idle_since(directory: pafs.FileInfo, files: list[pafs.FileInfo]) -> datetime:
+    times = [i.mtime for i in [directory, *files] if i.mtime is not None]
+    if not times:
+        return datetime.min.replace(tzinfo=timezone.utc)  # nothing written, nothing to lose
+    latest = max(times)
+    return latest if latest.tzinfo else latest.replace(tzinfo=timezone.utc)
+
+
+def _staging_owner_is_dead(lake: Lake, directory: str) -> bool:
+    marker = _read_json_quietly(lake, directory + "/" + STAGING_MARKER)
+    if not marker or marker.get("host") != socket.gethostname() or not isinstance(marker.get("pid"), int):
+        return False  # another machine's crawl (or an older one): only its age tells
+    pid = marker["pid"]
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, another user's
+        return False
+    return False
+
+
+def _read_json_quietly(lake: Lake, path: str) -> dict[str, Any] | None:
+    try:
+        found = lake._read_json(path)
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
+def _sweep_quietly(lake: Lake) -> None:
+    try:
+        sweep_staging(lake)
+    except OSError as error:  # housekeeping never fails a publish
+        log.warning("sweeping %s failed: %s", lake.path(STAGING_DIR), error)
 
 
 def _move_files(lake: Lake, source_dir: str, target_dir: str) -> None:

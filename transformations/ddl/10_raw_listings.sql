@@ -1,5 +1,7 @@
 -- raw.listings: the crawlers' Parquet, one partition per marketplace and snapshot day
 -- (radar/lake.py RAW_LISTING_SCHEMA; partition columns come from the path and go last).
+-- crawl_id: added by issue 11; a table created before needs
+-- `alter table ... add column crawl_id varchar` once (older files read NULL).
 -- Timestamps are UTC; timestamp(3) is the Hive connector's default precision.
 create table if not exists {{ raw_catalog }}.raw.listings (
     listing_id varchar,
@@ -22,6 +24,7 @@ create table if not exists {{ raw_catalog }}.raw.listings (
     product_type varchar,
     raw_attributes varchar,
     scraped_at timestamp(3),
+    crawl_id varchar,
     marketplace varchar,
     snapshot_date date
 )
