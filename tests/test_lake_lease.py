@@ -388,3 +388,36 @@ def test_staging_idle_for_a_day_is_swept_and_fresh_staging_of_another_host_is_ke
     swept = sweep_staging(lake, now=now + timedelta(days=1, hours=1))
     assert sorted(Path(p).name for p in swept) == ["fresh", "old"]
     assert files_under(lake, "_tmp") == []
+
+
+# ------------------------------------------------------------------ the crawl that loses
+
+
+def test_a_crawl_that_finds_the_day_leased_reports_a_write_error_and_leaves_nothing(tmp_path):
+    """The lake writer's spider_closed reports the lost lease as radar/write_error (the flow fails
+    the task on it, flows/crawling.py), with the holder's name; nothing is published or staged."""
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    from crawlers.pipelines import LakeWriterPipeline
+
+    class RebagLikeSpider(Spider):
+        name = "rebag"
+        snapshot_date = DAY
+
+    crawler = get_crawler(RebagLikeSpider, {"RADAR_LAKE_URL": str(tmp_path / "lake"), "RADAR_LAKE_BATCH_SIZE": 2})
+    crawler.spider = RebagLikeSpider.from_crawler(crawler)
+    crawler.stats.open_spider()
+    writer = LakeWriterPipeline.from_crawler(crawler)
+    for listing_id in ("1", "2", "3"):
+        writer.process_item({"listing_id": listing_id, "url": f"https://x.test/{listing_id}", "title": "Birkin",
+                             "price": Decimal("10.00"), "currency": "USD", "available": True}, crawler.spider)
+    lake = Lake.from_url(str(tmp_path / "lake"))
+    assert len(files_under(lake, "_tmp")) == 2  # the first batch is staged (and its _staging.json)
+    with Lease(lake, SCOPE, owner="other-crawl:77:x"):
+        writer.spider_closed(crawler.spider, "finished")
+    error = crawler.stats.get_value("radar/write_error")
+    assert error and "other-crawl:77:x" in error and "valid until" in error
+    assert crawler.stats.get_value("radar/published") is None
+    assert lake.read_manifest("rebag", DAY) is None
+    assert files_under(lake, "_tmp") == []
