@@ -59,6 +59,10 @@ EXTENSIONS = {
     "crawlers.extensions.CrawlReport": 500,
 }
 
+# Every address Scrapy connects to passes the crawl-target rule (crawlers/targets.py), not only
+# the one the spider checked at its start: a name that re-resolves to a private address is refused.
+TWISTED_DNS_RESOLVER = "crawlers.resolver.PublicAddressResolver"
+
 # Shopify JSON is never cached: each snapshot must be what the site showed that day.
 HTTPCACHE_ENABLED = False
 COOKIES_ENABLED = False

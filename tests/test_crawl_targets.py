@@ -282,9 +282,10 @@ def servers() -> Iterator[list[Counting]]:
         server.close()
 
 
-def scrapy_crawl(tmp_path: Path, spider: str, base_url: str, *, allow_private: bool) -> dict:
+def scrapy_crawl(tmp_path: Path, spider: str, base_url: str, *, allow_private: bool,
+                 pythonpath: str = str(ROOT)) -> dict:
     lake, log, report = tmp_path / "lake", tmp_path / "scrapy.log", tmp_path / "report.json"
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "RADAR_LAKE_URL": str(lake),
+    env = {**os.environ, "PYTHONPATH": pythonpath, "RADAR_LAKE_URL": str(lake),
            "RADAR_ALLOW_PRIVATE_TARGETS": "true" if allow_private else "false"}
     env.pop("RADAR_MARKETPLACES_CONFIG", None)
     command = [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"base_url={base_url}",
@@ -388,3 +389,37 @@ def test_the_ecb_fetch_refuses_private_targets_credentials_and_cross_host_redire
     assert front.hits == ["/stats/eurofxref/eurofxref-hist-90d.xml"]
     assert other.hits == []
     assert not lake.exists() or not any(lake.rglob("*.parquet"))
+
+
+REBINDING = '''
+import socket
+
+_getaddrinfo, _gethostbyname = socket.getaddrinfo, socket.gethostbyname
+
+
+def getaddrinfo(host, *args, **kwargs):  # the spider's check at the start: a public address
+    return _getaddrinfo("93.184.216.34" if host == "rebind.test" else host, *args, **kwargs)
+
+
+def gethostbyname(host):  # Scrapy's resolver when it connects: the name now says 127.0.0.1
+    return "127.0.0.1" if host == "rebind.test" else _gethostbyname(host)
+
+
+socket.getaddrinfo, socket.gethostbyname = getaddrinfo, gethostbyname
+'''
+
+
+def test_a_name_that_re_resolves_to_loopback_is_refused_when_scrapy_connects(tmp_path, servers):
+    """DNS rebinding: public at the start, 127.0.0.1 at connect time (a sitecustomize stands in for DNS)."""
+    site = Counting()
+    servers.append(site)
+    fake_dns = tmp_path / "fake_dns"
+    fake_dns.mkdir()
+    (fake_dns / "sitecustomize.py").write_text(REBINDING)
+    port = site.url.rsplit(":", 1)[1]
+    result = scrapy_crawl(tmp_path, "rebag", f"http://rebind.test:{port}", allow_private=False,
+                          pythonpath=f"{fake_dns}{os.pathsep}{ROOT}")
+    assert site.hits == []
+    manifest = result["report"]["radar/manifest"]
+    assert manifest["complete"] is False
+    assert "rebind.test resolves to 127.0.0.1 is a loopback address" in result["log"]
