@@ -6,8 +6,9 @@ INSTALLED := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DAYS ?= 21
 DATA_DIR ?= data
+TRINO := $(PYTHON) ops/trino/trino.py
 
-.PHONY: install browser demo test benchmarks clean
+.PHONY: install browser demo test benchmarks clean trino trino-install trino-status trino-stop
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,11 +25,26 @@ install: $(INSTALLED) browser
 demo: install
 	$(BIN)/radar demo --days $(DAYS) --data-dir $(DATA_DIR)
 
-test: install
-	$(BIN)/python -m pytest
+# The suite runs against a local Trino (tests/test_trino_*.py): started first, its URL exported.
+test: install trino
+	url="$$($(TRINO) url)" && TRINO_URL="$$url" $(BIN)/python -m pytest
 
 benchmarks: install
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# A single-node Trino on 127.0.0.1 (docs/operations.md, "A local Trino"): fetched with Maven into
+# .trino/ once, started if not running; prints its RADAR_TRINO_URL. Needs Java 24+ (TRINO_JAVA_HOME).
+trino:
+	$(TRINO) start
+
+trino-install:
+	$(TRINO) install
+
+trino-status:
+	$(TRINO) status
+
+trino-stop:
+	$(TRINO) stop
 
 clean:
 	rm -rf $(VENV) $(DATA_DIR) .pytest_cache

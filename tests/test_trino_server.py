@@ -1,0 +1,199 @@
+"""The project's own Trino (ops/trino/trino.py, `make trino`): a real single-node server on 127.0.0.1
+with the catalogs the pipeline uses, `iceberg` for the models and `hive` for the raw lake's
+external tables, both on a file metastore and the local file system (docs/operations.md).
+
+Marked `trino`; CI runs it (`make test` starts the server first) and it fails there, never skips,
+when the server cannot start.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+
+import jinja2
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from radar.lake import DATA_FILE, LISTINGS_DIR, MANIFEST_FILE, RAW_LISTING_SCHEMA
+from tests.trino_fixtures import SCRIPT, trino_home, trino_server  # noqa: F401
+from transformations.engines import DDL_DIR
+
+pytestmark = pytest.mark.trino
+
+EXPECTED_VERSION = "476"
+
+
+def run(cursor, sql: str) -> list[list]:
+    cursor.execute(sql)
+    return cursor.fetchall()
+
+
+@pytest.fixture
+def cursor(trino_server):  # noqa: F811
+    connection = trino_server.connect()
+    yield connection.cursor()
+    connection.close()
+
+
+@pytest.fixture
+def scratch_schema(cursor):
+    """A schema of its own in the shared metastore (the server outlives the test), dropped after."""
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    yield name
+    # Both catalogs list every table of the shared metastore; hive redirects Iceberg tables.
+    for (table,) in run(cursor, f"select table_name from hive.information_schema.tables where table_schema = '{name}'"):
+        run(cursor, f'drop table if exists hive.{name}."{table}"')
+    run(cursor, f"drop schema if exists hive.{name}")
+    shutil.rmtree(trino_home() / "metastore" / name, ignore_errors=True)  # the file metastore keeps empty folders
+
+
+def test_the_server_answers_on_loopback_with_one_coordinator(trino_server, cursor):  # noqa: F811
+    with urllib.request.urlopen(f"{trino_server.url}/v1/info", timeout=10) as answer:
+        info = json.loads(answer.read())
+    assert info["starting"] is False
+    assert info["coordinator"] is True
+    assert info["nodeVersion"]["version"] == EXPECTED_VERSION
+    assert trino_server.url.startswith("http://127.0.0.1:")
+    nodes = run(cursor, "select node_version, coordinator, state from system.runtime.nodes")
+    assert nodes == [[EXPECTED_VERSION, True, "active"]]
+    catalogs = {row[0] for row in run(cursor, "show catalogs")}
+    assert {"iceberg", "hive", "system"} <= catalogs
+
+
+def test_starting_again_reuses_the_running_server(trino_server):  # noqa: F811
+    started = time.monotonic()
+    again = subprocess.run([sys.executable, str(SCRIPT), "start", "--home", str(trino_home())],
+                           capture_output=True, text=True, timeout=120, check=True)
+    assert again.stdout.strip() == trino_server.radar_trino_url
+    assert "already running" in again.stderr
+    state = json.loads((trino_home() / "state.json").read_text())
+    assert (state["pid"], state["port"]) == (trino_server.pid, trino_server.port)
+    assert time.monotonic() - started < 30  # no install, no second JVM
+
+
+def test_the_url_command_prints_a_radar_trino_url(trino_server):  # noqa: F811
+    from radar.settings import RadarSettings
+    from transformations.engines import connect_trino
+
+    url = subprocess.run([sys.executable, str(SCRIPT), "url", "--home", str(trino_home())],
+                         capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+    assert url == f"http://radar@127.0.0.1:{trino_server.port}/iceberg/marts"
+    connection = connect_trino(RadarSettings(trino_url=url))  # the project's own client reads it
+    try:
+        cursor = connection.cursor()
+        assert run(cursor, "select current_user, current_catalog, current_schema") == [["radar", "iceberg", "marts"]]
+    finally:
+        connection.close()
+
+
+def test_an_iceberg_table_is_created_written_and_read_back(cursor, scratch_schema):
+    table = f"iceberg.{scratch_schema}.prices"
+    run(cursor, f"create schema iceberg.{scratch_schema}")
+    run(cursor, f"create table {table} (listing_id varchar, price decimal(12,2), snapshot_date date, "
+                f"scraped_at timestamp(6) with time zone) with (partitioning = array['snapshot_date'])")
+    run(cursor, f"insert into {table} values "
+                f"('a1', decimal '1360.00', date '2026-09-05', timestamp '2026-09-05 06:01:02.123456 UTC'), "
+                f"('a2', decimal '99.99', date '2026-09-06', timestamp '2026-09-06 06:00:00 UTC')")
+    snapshots = f'select count(*) from iceberg.{scratch_schema}."prices$snapshots"'
+    before = run(cursor, snapshots)[0][0]
+    run(cursor, f"insert into {table} values ('a1', decimal '1290.00', date '2026-09-06', "
+                f"timestamp '2026-09-06 06:00:01 UTC')")
+    assert run(cursor, snapshots) == [[before + 1]]  # an Iceberg table: one snapshot per commit
+
+    rows = run(cursor, f"select listing_id, price, snapshot_date, scraped_at from {table} order by snapshot_date, listing_id")
+    assert [r[:3] for r in rows] == [
+        ["a1", Decimal("1360.00"), date(2026, 9, 5)],
+        ["a1", Decimal("1290.00"), date(2026, 9, 6)],
+        ["a2", Decimal("99.99"), date(2026, 9, 6)],
+    ]
+    assert rows[0][3] == datetime(2026, 9, 5, 6, 1, 2, 123456, tzinfo=timezone.utc)
+    files = run(cursor, f'select file_path from iceberg.{scratch_schema}."prices$files"')
+    assert len(files) == 3  # one file per partition and insert, under the file metastore's directory
+    assert all(path.startswith(f"local://{trino_home()}/metastore/{scratch_schema}/prices-") for (path,) in files)
+    # CREATE OR REPLACE swaps the table in one commit (what publishing a model will use).
+    run(cursor, f"create or replace table {table} as select listing_id, price, snapshot_date, scraped_at "
+                f"from {table} where listing_id = 'a2'")
+    assert run(cursor, snapshots) == [[before + 2]]
+    assert run(cursor, f"select listing_id from {table}") == [["a2"]]
+
+
+def write_raw_partition(lake: Path, marketplace: str, day: date, rows: list[dict]) -> Path:
+    """One day of raw listings as radar/lake.py lays it out: the Parquet file and its _manifest.json."""
+    partition = lake / LISTINGS_DIR / f"marketplace={marketplace}" / f"snapshot_date={day.isoformat()}"
+    partition.mkdir(parents=True)
+    columns = {field.name: [row.get(field.name) for row in rows] for field in RAW_LISTING_SCHEMA}
+    pq.write_table(pa.Table.from_pydict(columns, schema=RAW_LISTING_SCHEMA), partition / DATA_FILE)
+    (partition / MANIFEST_FILE).write_text(json.dumps({"item_count": len(rows), "complete": True}))
+    return partition
+
+
+def listing(listing_id: str, price: str, scraped_at: datetime) -> dict:
+    return {"listing_id": listing_id, "url": f"https://example.test/products/{listing_id}",
+            "title": "Hermès Birkin 30 Togo", "price": Decimal(price), "currency": "USD",
+            "available": True, "scraped_at": scraped_at, "raw_attributes": json.dumps({"handle": listing_id})}
+
+
+def raw_listings_ddl(schema: str, lake: Path) -> str:
+    """The project's own DDL for raw.listings (transformations/ddl/10_raw_listings.sql), in a scratch
+    schema, over a local lake: Trino's local file system names it local:///<absolute path>."""
+    text = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(
+        (DDL_DIR / "10_raw_listings.sql").read_text()).render(raw_catalog="hive", lake_url=f"local://{lake}")
+    statement = next(s for s in re.split(r";[ \t]*(?:\n|$)", text) if "create table" in s.lower())
+    assert "hive.raw.listings" in statement
+    return statement.replace("hive.raw.listings", f"hive.{schema}.listings")
+
+
+def test_a_hive_external_table_reads_the_raw_lake_after_a_partition_sync(cursor, scratch_schema, tmp_path):
+    lake = tmp_path / "lake"
+    seen = datetime(2026, 9, 5, 6, 0, 1, 250000, tzinfo=timezone.utc)
+    write_raw_partition(lake, "rebag", date(2026, 9, 5), [listing("r1", "1360.00", seen), listing("r2", "850.50", seen)])
+    write_raw_partition(lake, "fashionphile", date(2026, 9, 5), [listing("f1", "2100.00", seen)])
+    table = f"hive.{scratch_schema}.listings"
+    run(cursor, f"create schema hive.{scratch_schema}")
+    run(cursor, raw_listings_ddl(scratch_schema, lake))
+
+    assert run(cursor, f"select count(*) from {table}") == [[0]]  # no partition registered yet
+    run(cursor, f"call hive.system.sync_partition_metadata('{scratch_schema}', 'listings', 'FULL')")
+    rows = run(cursor, f"select marketplace, snapshot_date, listing_id, price, scraped_at, "
+                       f"json_extract_scalar(raw_attributes, '$.handle') from {table} order by listing_id")
+    assert rows == [
+        ["fashionphile", date(2026, 9, 5), "f1", Decimal("2100.00"), datetime(2026, 9, 5, 6, 0, 1, 250000), "f1"],
+        ["rebag", date(2026, 9, 5), "r1", Decimal("1360.00"), datetime(2026, 9, 5, 6, 0, 1, 250000), "r1"],
+        ["rebag", date(2026, 9, 5), "r2", Decimal("850.50"), datetime(2026, 9, 5, 6, 0, 1, 250000), "r2"],
+    ]
+
+    # A new day is a new directory: invisible until the next sync, which also forgets removed days.
+    write_raw_partition(lake, "rebag", date(2026, 9, 6), [listing("r1", "1290.00", seen)])
+    assert run(cursor, f"select count(*) from {table} where snapshot_date = date '2026-09-06'") == [[0]]
+    for path in (lake / LISTINGS_DIR / "marketplace=fashionphile" / "snapshot_date=2026-09-05").iterdir():
+        path.unlink()
+    (lake / LISTINGS_DIR / "marketplace=fashionphile" / "snapshot_date=2026-09-05").rmdir()
+    run(cursor, f"call hive.system.sync_partition_metadata('{scratch_schema}', 'listings', 'FULL')")
+    partitions = run(cursor, f'select marketplace, snapshot_date from hive.{scratch_schema}."listings$partitions" '
+                             f"order by 1, 2")
+    assert partitions == [["rebag", date(2026, 9, 5)], ["rebag", date(2026, 9, 6)]]
+    assert run(cursor, f"select price from {table} where snapshot_date = date '2026-09-06'") == [[Decimal("1290.00")]]
+
+
+def test_the_catalogs_share_one_file_metastore_and_redirect_to_each_other(cursor, scratch_schema):
+    """One metastore serves both catalogs, as production's Glue does: a schema made through hive is
+    seen by iceberg, and a table of the other kind is read through its own connector."""
+    run(cursor, f"create schema hive.{scratch_schema}")
+    assert [scratch_schema] in run(cursor, "show schemas from iceberg")
+    assert (trino_home() / "metastore" / f".{scratch_schema}.trinoSchema").exists()
+    run(cursor, f"create table iceberg.{scratch_schema}.model as select 1 as n")
+    run(cursor, f"create table hive.{scratch_schema}.raw_rows as select 2 as n")
+    assert run(cursor, f"select n from hive.{scratch_schema}.model") == [[1]]
+    assert run(cursor, f"select n from iceberg.{scratch_schema}.raw_rows") == [[2]]
+    assert run(cursor, f"select count(*) from iceberg.{scratch_schema}.\"model$snapshots\"")[0][0] >= 1
