@@ -1,6 +1,7 @@
 """The project's own Trino (ops/trino/trino.py, `make trino`): a real single-node server on 127.0.0.1
 with the catalogs the pipeline uses, `iceberg` for the models and `hive` for the raw lake's
-external tables, both on a file metastore and the local file system (docs/operations.md).
+external tables, both on a file metastore, reading the local file system and the S3 stand-in
+started beside it (docs/operations.md, "A local Trino").
 
 Marked `trino`; CI runs it (`make test` starts the server first) and it fails there, never skips,
 when the server cannot start.
@@ -18,10 +19,10 @@ import urllib.request
 import uuid
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from pathlib import Path
 
 import jinja2
 import pyarrow as pa
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
 
@@ -128,13 +129,14 @@ def test_an_iceberg_table_is_created_written_and_read_back(cursor, scratch_schem
     assert run(cursor, f"select listing_id from {table}") == [["a2"]]
 
 
-def write_raw_partition(lake: Path, marketplace: str, day: date, rows: list[dict]) -> Path:
+def write_raw_partition(filesystem: pafs.FileSystem, lake: str, marketplace: str, day: date, rows: list[dict]) -> str:
     """One day of raw listings as radar/lake.py lays it out: the Parquet file and its _manifest.json."""
-    partition = lake / LISTINGS_DIR / f"marketplace={marketplace}" / f"snapshot_date={day.isoformat()}"
-    partition.mkdir(parents=True)
+    partition = f"{lake}/{LISTINGS_DIR}/marketplace={marketplace}/snapshot_date={day.isoformat()}"
+    filesystem.create_dir(partition)
     columns = {field.name: [row.get(field.name) for row in rows] for field in RAW_LISTING_SCHEMA}
-    pq.write_table(pa.Table.from_pydict(columns, schema=RAW_LISTING_SCHEMA), partition / DATA_FILE)
-    (partition / MANIFEST_FILE).write_text(json.dumps({"item_count": len(rows), "complete": True}))
+    pq.write_table(pa.Table.from_pydict(columns, schema=RAW_LISTING_SCHEMA), f"{partition}/{DATA_FILE}", filesystem=filesystem)
+    with filesystem.open_output_stream(f"{partition}/{MANIFEST_FILE}") as out:
+        out.write(json.dumps({"item_count": len(rows), "complete": True}).encode())
     return partition
 
 
@@ -144,46 +146,77 @@ def listing(listing_id: str, price: str, scraped_at: datetime) -> dict:
             "available": True, "scraped_at": scraped_at, "raw_attributes": json.dumps({"handle": listing_id})}
 
 
-def raw_listings_ddl(schema: str, lake: Path) -> str:
+def raw_listings_ddl(schema: str, lake_url: str) -> str:
     """The project's own DDL for raw.listings (transformations/ddl/10_raw_listings.sql), in a scratch
-    schema, over a local lake: Trino's local file system names it local:///<absolute path>."""
+    schema. A local lake is local:///<absolute path> to Trino's local file system."""
     text = jinja2.Environment(undefined=jinja2.StrictUndefined).from_string(
-        (DDL_DIR / "10_raw_listings.sql").read_text()).render(raw_catalog="hive", lake_url=f"local://{lake}")
+        (DDL_DIR / "10_raw_listings.sql").read_text()).render(raw_catalog="hive", lake_url=lake_url)
     statement = next(s for s in re.split(r";[ \t]*(?:\n|$)", text) if "create table" in s.lower())
     assert "hive.raw.listings" in statement
     return statement.replace("hive.raw.listings", f"hive.{schema}.listings")
 
 
-def test_a_hive_external_table_reads_the_raw_lake_after_a_partition_sync(cursor, scratch_schema, tmp_path):
-    lake = tmp_path / "lake"
+def check_raw_listings_after_partition_syncs(cursor, schema: str, filesystem: pafs.FileSystem, lake: str, lake_url: str):
     seen = datetime(2026, 9, 5, 6, 0, 1, 250000, tzinfo=timezone.utc)
-    write_raw_partition(lake, "rebag", date(2026, 9, 5), [listing("r1", "1360.00", seen), listing("r2", "850.50", seen)])
-    write_raw_partition(lake, "fashionphile", date(2026, 9, 5), [listing("f1", "2100.00", seen)])
-    table = f"hive.{scratch_schema}.listings"
-    run(cursor, f"create schema hive.{scratch_schema}")
-    run(cursor, raw_listings_ddl(scratch_schema, lake))
+    write_raw_partition(filesystem, lake, "rebag", date(2026, 9, 5), [listing("r1", "1360.00", seen), listing("r2", "850.50", seen)])
+    write_raw_partition(filesystem, lake, "fashionphile", date(2026, 9, 5), [listing("f1", "2100.00", seen)])
+    table = f"hive.{schema}.listings"
+    run(cursor, f"create schema hive.{schema}")
+    run(cursor, raw_listings_ddl(schema, lake_url))
 
     assert run(cursor, f"select count(*) from {table}") == [[0]]  # no partition registered yet
-    run(cursor, f"call hive.system.sync_partition_metadata('{scratch_schema}', 'listings', 'FULL')")
+    run(cursor, f"call hive.system.sync_partition_metadata('{schema}', 'listings', 'FULL')")
     rows = run(cursor, f"select marketplace, snapshot_date, listing_id, price, scraped_at, "
                        f"json_extract_scalar(raw_attributes, '$.handle') from {table} order by listing_id")
+    at = datetime(2026, 9, 5, 6, 0, 1, 250000)  # timestamp(3), UTC
     assert rows == [
-        ["fashionphile", date(2026, 9, 5), "f1", Decimal("2100.00"), datetime(2026, 9, 5, 6, 0, 1, 250000), "f1"],
-        ["rebag", date(2026, 9, 5), "r1", Decimal("1360.00"), datetime(2026, 9, 5, 6, 0, 1, 250000), "r1"],
-        ["rebag", date(2026, 9, 5), "r2", Decimal("850.50"), datetime(2026, 9, 5, 6, 0, 1, 250000), "r2"],
+        ["fashionphile", date(2026, 9, 5), "f1", Decimal("2100.00"), at, "f1"],
+        ["rebag", date(2026, 9, 5), "r1", Decimal("1360.00"), at, "r1"],
+        ["rebag", date(2026, 9, 5), "r2", Decimal("850.50"), at, "r2"],
     ]
 
     # A new day is a new directory: invisible until the next sync, which also forgets removed days.
-    write_raw_partition(lake, "rebag", date(2026, 9, 6), [listing("r1", "1290.00", seen)])
+    write_raw_partition(filesystem, lake, "rebag", date(2026, 9, 6), [listing("r1", "1290.00", seen)])
     assert run(cursor, f"select count(*) from {table} where snapshot_date = date '2026-09-06'") == [[0]]
-    for path in (lake / LISTINGS_DIR / "marketplace=fashionphile" / "snapshot_date=2026-09-05").iterdir():
-        path.unlink()
-    (lake / LISTINGS_DIR / "marketplace=fashionphile" / "snapshot_date=2026-09-05").rmdir()
-    run(cursor, f"call hive.system.sync_partition_metadata('{scratch_schema}', 'listings', 'FULL')")
-    partitions = run(cursor, f'select marketplace, snapshot_date from hive.{scratch_schema}."listings$partitions" '
-                             f"order by 1, 2")
+    filesystem.delete_dir(f"{lake}/{LISTINGS_DIR}/marketplace=fashionphile/snapshot_date=2026-09-05")
+    run(cursor, f"call hive.system.sync_partition_metadata('{schema}', 'listings', 'FULL')")
+    partitions = run(cursor, f'select marketplace, snapshot_date from hive.{schema}."listings$partitions" order by 1, 2')
     assert partitions == [["rebag", date(2026, 9, 5)], ["rebag", date(2026, 9, 6)]]
     assert run(cursor, f"select price from {table} where snapshot_date = date '2026-09-06'") == [[Decimal("1290.00")]]
+
+
+def test_a_hive_external_table_reads_a_local_raw_lake_after_a_partition_sync(cursor, scratch_schema, tmp_path):
+    lake = str(tmp_path / "lake")
+    check_raw_listings_after_partition_syncs(cursor, scratch_schema, pafs.LocalFileSystem(), lake, f"local://{lake}")
+
+
+def test_a_hive_external_table_reads_a_raw_lake_on_the_s3_stand_in(trino_server, cursor, scratch_schema):  # noqa: F811
+    bucket = f"lake-{scratch_schema.replace('_', '-')}"
+    s3 = trino_server.s3_client()
+    s3.create_bucket(Bucket=bucket)
+    host_port = trino_server.s3_endpoint.removeprefix("http://")
+    filesystem = pafs.S3FileSystem(endpoint_override=host_port, scheme="http", access_key="testing",
+                                   secret_key="testing", region="us-east-1")
+    try:
+        check_raw_listings_after_partition_syncs(cursor, scratch_schema, filesystem, f"{bucket}/radar",
+                                                 f"s3://{bucket}/radar")
+    finally:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for obj in page.get("Contents", []):
+                s3.delete_object(Bucket=bucket, Key=obj["Key"])
+        s3.delete_bucket(Bucket=bucket)
+
+
+def test_a_file_uri_location_reads_nothing_so_local_lakes_need_local_uris(cursor, scratch_schema, tmp_path):
+    """Trino 476 has no file system for file:// here: the table is created and the partitions are
+    listed, but no row is read. The engine must hand Trino local:///<path> for a local lake."""
+    lake = str(tmp_path / "lake")
+    seen = datetime(2026, 9, 5, 6, 0, 1, tzinfo=timezone.utc)
+    write_raw_partition(pafs.LocalFileSystem(), lake, "rebag", date(2026, 9, 5), [listing("r1", "1360.00", seen)])
+    run(cursor, f"create schema hive.{scratch_schema}")
+    run(cursor, raw_listings_ddl(scratch_schema, f"file://{lake}"))
+    run(cursor, f"call hive.system.sync_partition_metadata('{scratch_schema}', 'listings', 'FULL')")
+    assert run(cursor, f"select count(*) from hive.{scratch_schema}.listings") == [[0]]
 
 
 def test_the_catalogs_share_one_file_metastore_and_redirect_to_each_other(cursor, scratch_schema):

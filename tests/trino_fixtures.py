@@ -29,6 +29,13 @@ class TrinoServer:
     pid: int
     version: str
     home: Path
+    s3_endpoint: str  # the S3 stand-in (moto's server) both catalogs read s3:// from
+
+    def s3_client(self):
+        import boto3
+
+        return boto3.client("s3", endpoint_url=self.s3_endpoint, region_name="us-east-1",
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
 
     def connect(self, catalog: str = "iceberg", schema: str = "information_schema"):
         import trino
@@ -60,6 +67,7 @@ def trino_server():
         unavailable(f"the local Trino did not start (python ops/trino/trino.py start):\n{started.stderr[-4000:]}")
     state = json.loads((trino_home() / "state.json").read_text())
     yield TrinoServer(url=state["url"], radar_trino_url=state["radar_trino_url"], port=state["port"],
-                      pid=state["pid"], version=state["version"], home=trino_home())
+                      pid=state["pid"], version=state["version"], home=trino_home(),
+                      s3_endpoint=state["s3_endpoint"])
     if not already_running:
         script("stop", timeout=120)

@@ -7,10 +7,12 @@
     python ops/trino/trino.py status    # URL, pid and the JVM's resident memory
     python ops/trino/trino.py stop
 
+Beside Trino it starts an S3 stand-in, moto's server from the project's virtualenv, on another
+loopback port: both catalogs read and write s3:// (that endpoint) as well as local:///<absolute path>.
 Everything lives in one folder (default `.trino/` at the repository root, or TRINO_HOME): the
-server, the rendered etc/, the node's data and logs (data/var/log/server.log), the file metastore
-and the Iceberg tables (metastore/), and state.json (pid, port, URL) that tests read. Starting a
-running server again only prints its URL. Standard library only: it runs before the virtualenv.
+server, the rendered etc/, the node's data and logs (data/var/log/server.log, moto.log), the file
+metastore and the Iceberg tables (metastore/), and state.json (pids, ports, URLs) that tests read.
+Starting a running server again only prints its URL. Standard library only.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ DEFAULT_JAVA_HOME = "/usr/lib/jvm/temurin-25-jdk-amd64"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES = Path(__file__).resolve().parent / "etc"
 USER = "radar"
+S3_KEY = "radar-local"  # moto's server takes any key: no credential
 START_TIMEOUT_S = 240
 
 
@@ -165,7 +168,9 @@ def info(port: int) -> dict | None:
         return None
 
 
-def alive(pid: int) -> bool:
+def alive(pid: int | None) -> bool:
+    if not pid:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -178,7 +183,7 @@ def alive(pid: int) -> bool:
 def running(home: Path) -> dict | None:
     """The state of a server that answers and has finished starting, else None."""
     state = read_state(home)
-    if state and alive(state["pid"]):
+    if state and alive(state["pid"]) and alive(state.get("s3_pid")):
         answer = info(state["port"])
         if answer and not answer.get("starting", True):
             return state
@@ -191,7 +196,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def render_etc(home: Path, port: int, heap: str, query_memory: str) -> Path:
+def render_etc(home: Path, port: int, heap: str, query_memory: str, s3_endpoint: str) -> Path:
     etc = home / "etc"
     shutil.rmtree(etc, ignore_errors=True)
     values = {
@@ -200,6 +205,9 @@ def render_etc(home: Path, port: int, heap: str, query_memory: str) -> Path:
         "query_memory": query_memory,
         "data_dir": str(home / "data"),
         "metastore_dir": str(home / "metastore"),
+        "s3_endpoint": s3_endpoint,
+        "s3_access_key": S3_KEY,
+        "s3_secret_key": S3_KEY,
     }
     for template in TEMPLATES.rglob("*"):
         if template.is_file():
@@ -208,6 +216,36 @@ def render_etc(home: Path, port: int, heap: str, query_memory: str) -> Path:
             out.write_text(string.Template(template.read_text()).substitute(values))
     (home / "metastore").mkdir(parents=True, exist_ok=True)
     return etc
+
+
+def moto_server() -> str:
+    """moto's S3 server from the project's virtualenv (the test extras), or TRINO_MOTO_SERVER."""
+    for candidate in (os.environ.get("TRINO_MOTO_SERVER"), REPO_ROOT / ".venv" / "bin" / "moto_server",
+                      Path(sys.executable).parent / "moto_server", shutil.which("moto_server")):
+        if candidate and Path(candidate).exists():
+            return str(candidate)
+    raise TrinoError("moto_server (the S3 stand-in) is not installed: run `make install` first")
+
+
+def start_s3(home: Path) -> tuple[int, int]:
+    """Start the S3 stand-in on a free loopback port; returns (pid, port) once it answers."""
+    port = free_port()
+    log_dir = home / "data" / "var" / "log"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    with open(log_dir / "moto.log", "ab") as log:
+        process = subprocess.Popen([moto_server(), "-H", "127.0.0.1", "-p", str(port)], stdout=log,
+                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise TrinoError(f"moto_server exited ({process.returncode}): see {log_dir / 'moto.log'}")
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).close()
+            return process.pid, port
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.2)
+    process.kill()
+    raise TrinoError(f"moto_server did not answer on port {port} within 30 s")
 
 
 def launcher_env(java: Path) -> dict[str, str]:
@@ -233,11 +271,15 @@ def start(home: Path, *, port: int | None = None, heap: str = "2G", query_memory
         if state:
             return {**state, "already_running": True}
         stale = read_state(home)
-        if stale and alive(stale["pid"]):  # started by someone else and still starting: wait for it
+        if stale and alive(stale["pid"]) and alive(stale.get("s3_pid")):  # another shell is starting it
             return {**wait_until_up(home, stale, timeout), "already_running": True}
+        if stale:  # half of it died: start both anew
+            end_processes(stale)
         server = install(home, maven_repo=maven_repo)
         port = port or int(os.environ.get("TRINO_PORT") or 0) or free_port()
-        etc = render_etc(home, port, heap, query_memory)
+        s3_pid, s3_port = start_s3(home)
+        s3_endpoint = f"http://127.0.0.1:{s3_port}"
+        etc = render_etc(home, port, heap, query_memory, s3_endpoint)
         data = home / "data"
         data.mkdir(parents=True, exist_ok=True)
         pid_file = data / "var" / "run" / "launcher.pid"
@@ -248,6 +290,7 @@ def start(home: Path, *, port: int | None = None, heap: str = "2G", query_memory
             env=launcher_env(java), capture_output=True, text=True, check=False,
         )
         if done.returncode != 0 or not pid_file.exists():
+            end_processes({"s3_pid": s3_pid})
             raise TrinoError(f"Trino's launcher failed (exit {done.returncode}): {done.stdout}{done.stderr}\n{server_log(home)}")
         state = {
             "pid": int(pid_file.read_text().strip()),
@@ -255,6 +298,8 @@ def start(home: Path, *, port: int | None = None, heap: str = "2G", query_memory
             "url": f"http://127.0.0.1:{port}",
             "radar_trino_url": radar_url(port),
             "version": VERSION,
+            "s3_pid": s3_pid,
+            "s3_endpoint": s3_endpoint,
             "home": str(home),
             "java_home": str(java),
         }
@@ -269,6 +314,7 @@ def wait_until_up(home: Path, state: dict, timeout: float) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if not alive(state["pid"]):
+            end_processes(state)
             state_path(home).unlink(missing_ok=True)
             raise TrinoError(f"Trino (pid {state['pid']}) exited while starting:\n{server_log(home)}")
         answer = info(state["port"])
@@ -278,21 +324,28 @@ def wait_until_up(home: Path, state: dict, timeout: float) -> dict:
     raise TrinoError(f"Trino did not finish starting within {timeout:.0f} s on port {state['port']}:\n{server_log(home)}")
 
 
-def stop(home: Path, timeout: float = 60) -> bool:
-    """End the server of this folder; False if none was running."""
+def stop(home: Path) -> bool:
+    """End the server of this folder and its S3 stand-in; False if none was running."""
     with locked(home):
         state = read_state(home)
-        if not state or not alive(state["pid"]):
-            state_path(home).unlink(missing_ok=True)
-            return False
-        os.kill(state["pid"], signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while alive(state["pid"]) and time.monotonic() < deadline:
-            time.sleep(0.5)
-        if alive(state["pid"]):
-            os.kill(state["pid"], signal.SIGKILL)
+        was_running = bool(state) and alive(state["pid"])
+        if state:
+            end_processes(state)
         state_path(home).unlink(missing_ok=True)
-        return True
+        return was_running
+
+
+def end_processes(state: dict, timeout: float = 60) -> None:
+    """SIGTERM (Trino shuts down gracefully), then SIGKILL after the timeout; only the recorded pids."""
+    pids = [state[key] for key in ("pid", "s3_pid") if state.get(key) and alive(state[key])]
+    for pid in pids:
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    for pid in pids:
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
 
 
 def rss_mb(pid: int) -> float | None:
@@ -339,7 +392,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 rss = rss_mb(state["pid"])
                 print(f"Trino {state['version']} at {state['url']} pid {state['pid']} RSS {rss:.0f} MB; "
-                      f"RADAR_TRINO_URL={state['radar_trino_url']}")
+                      f"S3 stand-in at {state['s3_endpoint']}; RADAR_TRINO_URL={state['radar_trino_url']}")
     except TrinoError as error:
         print(f"trino: {error}", file=sys.stderr)
         return 1
