@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import urllib.request
 from typing import Any
 
@@ -39,13 +40,25 @@ def slack_webhook_url() -> str | None:
     return secret.get_secret_value() if secret else None
 
 
+# `user:password@` in any URL inside a message (an error's text can quote one): replaced by `***@`.
+_URL_CREDENTIALS = re.compile(r"(?<=://)[^\s/?#@'\"]+@")
+
+
+def without_url_credentials(text: str) -> str:
+    return _URL_CREDENTIALS.sub("***@", text)
+
+
 def post_to_slack(text: str, fields: dict[str, Any] | None = None) -> bool:
-    """Post a message; returns whether it was delivered. Never raises: an alert must not fail a run."""
+    """Post a message; returns whether it was delivered. Never raises: an alert must not fail a run.
+    Credentials in URLs quoted by the message are masked first (a second net: settings and crawl
+    targets already refuse or hide them)."""
+    text = without_url_credentials(text)
+    fields = {k: without_url_credentials(v) if isinstance(v, str) else v for k, v in (fields or {}).items()}
     url = slack_webhook_url()
     if not url:
         log.warning("Slack alert not sent (no webhook configured): %s", text)
         return False
-    payload = {"text": text, "blocks": _blocks(text, fields or {})}
+    payload = {"text": text, "blocks": _blocks(text, fields)}
     request = urllib.request.Request(url, data=json.dumps(payload).encode(), headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:

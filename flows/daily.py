@@ -152,24 +152,33 @@ def _crawl_all(
 
 
 def _notify_failure(flow, flow_run_, state) -> None:
-    """on_failure hook: post the flow, its parameters, the error and a link to the run."""
-    from prefect.settings import PREFECT_UI_URL
+    """on_failure hook: post the flow, its date and marketplaces, the error and a link to the run.
 
-    params = flow_run_.parameters or {}
-    ui = PREFECT_UI_URL.value()
-    run_url = f"{ui}/runs/flow-run/{flow_run_.id}" if ui else None
+    It reads no RadarSettings (the failure may be a bad setting: the Slack webhook is read on its
+    own) and never raises: whatever goes wrong building the details, a shorter alert still goes out.
+    """
     error = state.message or "unknown error"
-    text, fields = failure_message(
-        flow.name, run_url, error,
-        date=str(params.get("snapshot_date") or params.get("start_date") or ""),
-        marketplace=", ".join(params.get("marketplaces") or []) or "all",
-        step=_failing_step(error),
-    )
+    try:
+        from prefect.settings import PREFECT_UI_URL
+
+        params = flow_run_.parameters or {}
+        ui = PREFECT_UI_URL.value()
+        run_url = f"{ui}/runs/flow-run/{flow_run_.id}" if ui else None
+        text, fields = failure_message(
+            flow.name, run_url, error,
+            date=str(params.get("snapshot_date") or params.get("start_date") or ""),
+            marketplace=", ".join(params.get("marketplaces") or []) or "all",
+            step=_failing_step(error),
+        )
+    except Exception as problem:  # noqa: BLE001 - an alert must still go out
+        text, fields = failure_message(flow.name, None, error, run_id=str(flow_run_.id), note=type(problem).__name__)
     if post_to_slack(text, fields):
         record_alert_posted(flow.name, flow_run_.id, flow_run_.flow_id)
 
 
 def _failing_step(error: str) -> str:
+    if "invalid settings" in error.lower():
+        return "settings"
     if "crawl" in error.lower():
         return "crawl"
     if "audit" in error.lower() or "transform" in error.lower() or "model" in error.lower():
