@@ -32,9 +32,10 @@ test: install trino
 benchmarks: install
 	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
-# A single-node Trino on 127.0.0.1 (docs/operations.md, "A local Trino"): fetched with Maven into
-# .trino/ once, started if not running; prints its RADAR_TRINO_URL. Needs Java 24+ (TRINO_JAVA_HOME).
-trino:
+# A single-node Trino on 127.0.0.1 and its S3 stand-in (docs/operations.md, "A local Trino"): fetched
+# with Maven into .trino/ once, started if not running; prints its RADAR_TRINO_URL. Needs Java 24+
+# (TRINO_JAVA_HOME, default the machine's Java 25) and the virtualenv (moto's S3 server).
+trino: $(INSTALLED)
 	$(TRINO) start
 
 trino-install:

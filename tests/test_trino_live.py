@@ -1,25 +1,25 @@
-"""Against a real Trino cluster: only when TRINO_URL is set (no Trino can run on these machines).
+"""Against a real Trino: the project's local server (ops/trino/trino.py, started by `make test`,
+which exports its URL as TRINO_URL), or any cluster at TRINO_URL.
 
-TRINO_URL=http://user@host:8080/iceberg  runs the trap queries on Trino itself, so the values
-the DuckDB transpilation tests expect are checked against the engine they imitate.
-With RADAR_LAKE_URL=s3://... as well (a lake Trino's Hive catalog can read), it also runs the
-staging models end to end on Trino.
+The trap queries run on Trino itself, so the values the DuckDB transpilation tests expect are
+checked against the engine they imitate. The staging models then run end to end on Trino over a
+lake on S3: the local server's S3 stand-in, or the s3:// RADAR_LAKE_URL of another cluster.
+Without TRINO_URL the local server is started (tests/trino_fixtures.py): where it cannot start,
+these tests fail in CI (CI=true) and skip elsewhere.
 """
 
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import date, datetime, timezone
 from decimal import Decimal
 
 import pytest
 
 from radar.settings import RadarSettings
+from tests.trino_fixtures import trino_server  # noqa: F401
 
-pytestmark = [
-    pytest.mark.trino,
-    pytest.mark.skipif(not os.environ.get("TRINO_URL"), reason="needs a Trino cluster at TRINO_URL"),
-]
+pytestmark = pytest.mark.trino
 
 FACTS = (
     "(select date '2024-01-10' as day, timestamp '2024-01-05 13:04:05' as seen_at, "
@@ -47,8 +47,14 @@ TRAPS = [
 
 
 @pytest.fixture(scope="module")
-def trino_settings() -> RadarSettings:
-    return RadarSettings(trino_url=os.environ["TRINO_URL"], lake_url=os.environ.get("RADAR_LAKE_URL", "data/lake"))
+def trino_url(request) -> str:
+    """TRINO_URL, or the local server's RADAR_TRINO_URL (started if needed)."""
+    return os.environ.get("TRINO_URL") or request.getfixturevalue("trino_server").radar_trino_url
+
+
+@pytest.fixture(scope="module")
+def trino_settings(trino_url) -> RadarSettings:
+    return RadarSettings(trino_url=trino_url, lake_url=os.environ.get("RADAR_LAKE_URL", "data/lake"))
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +72,62 @@ def test_trino_gives_the_values_the_duckdb_tests_expect(cursor, sql, expected):
     assert tuple(cursor.fetchall()[0]) == expected
 
 
-@pytest.mark.skipif(not os.environ.get("RADAR_LAKE_URL", "").startswith("s3://"),
-                    reason="the end-to-end run needs a lake on S3 that Trino can read")
-def test_staging_models_run_on_trino(trino_settings):
+LIVE_BUCKET = "radar-trino-live"  # one fixed lake: the raw tables keep the location they were created with
+DAY = date(2026, 9, 5)
+
+
+@pytest.fixture
+def s3_lake_settings(request, trino_url, trino_settings, monkeypatch):
+    """Settings whose lake Trino reads: the local server's S3 stand-in with one Rebag day in it,
+    or another cluster's s3:// RADAR_LAKE_URL as it is."""
+    if os.environ.get("TRINO_URL") and not os.environ.get("RADAR_LAKE_URL", "").startswith("s3://"):
+        if request.getfixturevalue("trino_server").radar_trino_url != trino_url:
+            pytest.skip("TRINO_URL names another cluster: the end-to-end run needs RADAR_LAKE_URL=s3://... it can read")
+    if os.environ.get("RADAR_LAKE_URL", "").startswith("s3://") and os.environ.get("TRINO_URL"):
+        yield trino_settings
+        return
+    from crawlers.items import ListingItem
+    from radar.lake import Lake, listings_to_table, publish_partition
+
+    server = request.getfixturevalue("trino_server")
+    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"}.items():
+        monkeypatch.setenv(name, value)
+    s3 = server.s3_client()
+    s3.create_bucket(Bucket=LIVE_BUCKET)
+    settings = RadarSettings(trino_url=trino_url, lake_url=f"s3://{LIVE_BUCKET}/lake", s3_endpoint_url=server.s3_endpoint)
+    lake = Lake.from_url(settings.lake_url, settings)
+    items = [
+        ListingItem(marketplace="rebag", listing_id=str(n), snapshot_date=DAY,
+                    url=f"https://shop.rebag.com/products/bag-{n}", title="Hermes Birkin 30 Togo", brand_raw="Hermes",
+                    model_raw="birkin", size_raw="30", color_raw="gold", material_raw="togo", condition_raw="Excellent",
+                    price=Decimal(price), currency="USD", compare_at_price=None, available=True,
+                    published_at=datetime(2026, 8, 15, 7, 55, 12, tzinfo=timezone.utc), estimated_retail_price=None,
+                    raw_attributes={"handle": f"bag-{n}"})
+        for n, price in ((1, "9115.10"), (2, "1360.00"))
+    ]
+    manifest = {"item_count": 2, "expected_count": 2, "complete": True, "incomplete_reasons": [],
+                "finish_reason": "finished", "started_at": "2026-09-05T01:00:00+00:00",
+                "finished_at": "2026-09-05T01:05:00+00:00"}
+    assert publish_partition(lake, "rebag", DAY, listings_to_table(items), manifest).published
+    yield settings
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=LIVE_BUCKET):
+        for obj in page.get("Contents", []):
+            s3.delete_object(Bucket=LIVE_BUCKET, Key=obj["Key"])
+
+
+def test_staging_models_run_on_trino(s3_lake_settings, cursor):
     from transformations.runner import run_transformations
 
-    result = run_transformations(trino_settings, dialect="trino",
+    result = run_transformations(s3_lake_settings, dialect="trino",
                                  select=["staging.stg_crawl_manifests", "staging.stg_rebag__listings"])
     assert {m.name for m in result.models} == {"staging.stg_crawl_manifests", "staging.stg_rebag__listings"}
     assert result.documentation_problems == {}
+    if not s3_lake_settings.lake_url.startswith(f"s3://{LIVE_BUCKET}/"):
+        return  # another cluster's lake: its contents are unknown here
+    cursor.execute("select listing_id, price from iceberg.staging.stg_rebag__listings "
+                   "where snapshot_date = date '2026-09-05' order by listing_id")
+    assert [tuple(r) for r in cursor.fetchall()] == [("1", Decimal("9115.10")), ("2", Decimal("1360.00"))]
+    cursor.execute("select is_complete, item_count from iceberg.staging.stg_crawl_manifests "
+                   "where marketplace = 'rebag' and snapshot_date = date '2026-09-05'")
+    assert cursor.fetchall() == [[True, 2]]
