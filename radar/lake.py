@@ -5,6 +5,8 @@ Layout (docs/architecture.md):
     raw/listings/marketplace=<m>/snapshot_date=<d>/part-0.parquet + _manifest.json
     raw/crawl_manifests/marketplace=<m>/snapshot_date=<d>/manifest.parquet
     raw/fx_rates/fetch_date=<d>/feed=<f>/part-0.parquet + _manifest.json   (the ECB's euro reference rates)
+    _tmp/<crawl id>/                 a crawl's staging until it publishes (stale ones swept: sweep_staging)
+    _leases/<partition>.json         who is publishing a partition, until when (radar/lease.py)
 """
 
 from __future__ import annotations
