@@ -10,6 +10,7 @@ when the server cannot start.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ import urllib.request
 import uuid
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import jinja2
 import pyarrow as pa
@@ -230,3 +232,27 @@ def test_the_catalogs_share_one_file_metastore_and_redirect_to_each_other(cursor
     assert run(cursor, f"select n from hive.{scratch_schema}.model") == [[1]]
     assert run(cursor, f"select n from iceberg.{scratch_schema}.raw_rows") == [[2]]
     assert run(cursor, f"select count(*) from iceberg.{scratch_schema}.\"model$snapshots\"")[0][0] >= 1
+
+
+def script_in(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(SCRIPT), *args, "--home", str(home)], capture_output=True,
+                          text=True, timeout=120, check=False, env={**os.environ, **env})
+
+
+def test_a_java_older_than_24_fails_loudly_before_anything_is_fetched(tmp_path):
+    java17 = Path("/usr/lib/jvm/java-17-openjdk-amd64")
+    for java_home, said in ((tmp_path / "no-jdk", "no bin/java"), (java17, "Java 17")):
+        if said == "Java 17" and not java17.exists():
+            continue  # only where Debian's Java 17 lies (the dev and CI machines)
+        done = script_in(tmp_path / "home", "start", TRINO_JAVA_HOME=str(java_home))
+        assert done.returncode == 1
+        assert "needs Java 24+" in done.stderr and said in done.stderr
+        assert not (tmp_path / "home" / "state.json").exists()
+        assert not list((tmp_path / "home").glob("trino-server-*"))
+
+
+def test_a_failed_maven_fetch_fails_loudly_and_installs_nothing(tmp_path):
+    done = script_in(tmp_path / "home", "install", "--maven-repo-local", "/dev/null/repository")
+    assert done.returncode == 1
+    assert "Maven failed" in done.stderr and "io.trino:trino-server-core:476:tar.gz" in done.stderr
+    assert not list((tmp_path / "home").glob("trino-server-*"))

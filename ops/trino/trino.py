@@ -68,8 +68,10 @@ def state_path(home: Path) -> Path:
 # -- Java -------------------------------------------------------------------------------------
 
 def java_home() -> Path:
-    """TRINO_JAVA_HOME, else the machine's Java 25, else JAVA_HOME; it must be Java 24 or newer."""
-    candidates = [os.environ.get("TRINO_JAVA_HOME"), DEFAULT_JAVA_HOME, os.environ.get("JAVA_HOME")]
+    """TRINO_JAVA_HOME when set (and nothing else), else the machine's Java 25, else JAVA_HOME;
+    it must be Java 24 or newer."""
+    explicit = os.environ.get("TRINO_JAVA_HOME")
+    candidates = [explicit] if explicit else [DEFAULT_JAVA_HOME, os.environ.get("JAVA_HOME")]
     seen = []
     for candidate in filter(None, candidates):
         java = Path(candidate) / "bin" / "java"
@@ -105,27 +107,30 @@ def install(home: Path, *, maven_repo: str | None = None) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     downloads = home / "downloads"
     shutil.rmtree(downloads, ignore_errors=True)
+    repository = Path(maven_repo or Path.home() / ".m2" / "repository")
+    archives = {}
     for artifact, kind in ARTIFACTS:
         coordinate = f"io.trino:{artifact}:{VERSION}:{kind}"
-        command = [mvn, "-B", "-q", "dependency:copy", f"-Dartifact={coordinate}", f"-DoutputDirectory={downloads}"]
-        if maven_repo:
-            command.append(f"-Dmaven.repo.local={maven_repo}")
         started = time.monotonic()
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
-            raise TrinoError(f"Maven could not fetch {coordinate} (exit {done.returncode}):\n{tail}")
-        print(f"fetched {coordinate} in {time.monotonic() - started:.1f} s", file=sys.stderr)
+        maven(mvn, "dependency:get", "-Dtransitive=false", f"-Dartifact={coordinate}", maven_repo=maven_repo)
+        archive = repository / "io" / "trino" / artifact / VERSION / f"{artifact}-{VERSION}.{kind}"
+        if not archive.exists():  # a local repository set elsewhere (settings.xml): ask Maven for a copy
+            maven(mvn, "dependency:copy", f"-Dartifact={coordinate}", f"-DoutputDirectory={downloads}", maven_repo=maven_repo)
+            archive = downloads / archive.name
+        archives[artifact] = archive
+        print(f"fetched {coordinate} ({archive.stat().st_size / 1e6:.0f} MB) in {time.monotonic() - started:.1f} s",
+              file=sys.stderr)
     staging = home / f"trino-server-{VERSION}.partial"
     shutil.rmtree(staging, ignore_errors=True)
-    with tarfile.open(downloads / f"trino-server-core-{VERSION}.tar.gz") as archive:
+    shutil.rmtree(home / "unpack", ignore_errors=True)
+    with tarfile.open(archives["trino-server-core"]) as archive:
         # The "tar" filter where this Python has it (3.11.4+): no absolute paths, no links out.
         archive.extractall(home / "unpack", **({"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}))
     (home / "unpack" / f"trino-server-core-{VERSION}").rename(staging)
     shutil.rmtree(home / "unpack")
     for artifact, kind in ARTIFACTS[1:]:
         plugin = artifact.removeprefix("trino-")
-        with zipfile.ZipFile(downloads / f"{artifact}-{VERSION}.{kind}") as archive:
+        with zipfile.ZipFile(archives[artifact]) as archive:
             archive.extractall(staging / "plugin")
         (staging / "plugin" / f"{artifact}-{VERSION}").rename(staging / "plugin" / plugin)
     for launcher in (staging / "bin").rglob("launcher"):
@@ -135,6 +140,14 @@ def install(home: Path, *, maven_repo: str | None = None) -> Path:
     (target / ".installed").write_text(json.dumps({"version": VERSION, "artifacts": [a for a, _ in ARTIFACTS]}))
     shutil.rmtree(downloads, ignore_errors=True)
     return target
+
+
+def maven(mvn: str, goal: str, *args: str, maven_repo: str | None) -> None:
+    command = [mvn, "-B", "-q", goal, *args] + ([f"-Dmaven.repo.local={maven_repo}"] if maven_repo else [])
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        tail = "\n".join((done.stdout + done.stderr).strip().splitlines()[-15:])
+        raise TrinoError(f"Maven failed (exit {done.returncode}): {' '.join(command)}\n{tail}")
 
 
 # -- start / stop -----------------------------------------------------------------------------
