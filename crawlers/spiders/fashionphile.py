@@ -47,6 +47,11 @@ from crawlers.middlewares import BlockedError
 from crawlers.parsers import fashionphile as fp
 from crawlers.spiders.shopify import CONFIRMATION_GONE_STATUSES, MarketplaceSpider
 
+# A grid's last page may exceed what its result count needs at page 1's size by this much (churn).
+SPARE_GRID_PAGES = 2
+# Without a result count, the most grid pages one collection walk believes (about 100,000 bags).
+MAX_GRID_PAGES = 2000
+
 DEFAULT_COLLECTIONS = ("handbags",)
 RENDER_TIMEOUT_MS = 20_000
 MAX_RENDER_ATTEMPTS = 3
@@ -213,9 +218,27 @@ class FashionphileSpider(MarketplaceSpider):
         last = result.last_page
         if last is None and result.state == fp.OK:
             mark_incomplete(self.crawler, f"fashionphile/{collection}: no last page in the pagination")
+        last = self.sane_last_page(collection, last, total, len(result.items))
         self.last_pages[collection] = last or 1
         for page in range(2, (last or 1) + 1):
             yield self.listing_request(collection, page)
+
+    def sane_last_page(self, collection: str, last: int | None, total: int | None, cards: int) -> int | None:
+        """The pagination's last page, unless it cannot be true: more pages than the search's total
+        needs at page 1's size (a page or two of churn allowed), or, without a total, more than
+        MAX_GRID_PAGES. Then the walk stops at what the total implies and the day is incomplete:
+        a bad number on one page never queues millions of requests."""
+        if last is None:
+            return None
+        if total is not None and cards > 0:
+            plausible = -(-total // cards) + SPARE_GRID_PAGES
+        else:
+            plausible = MAX_GRID_PAGES
+        if last <= plausible:
+            return last
+        mark_incomplete(self.crawler, f"fashionphile/{collection}: the pagination's last page {last} is beyond "
+                        f"the {plausible} pages the result count allows; walked {plausible}")
+        return plausible
 
     def retry_or_fail(self, meta: dict[str, Any], reason: str) -> Iterator[scrapy.Request]:
         collection, page, attempt = meta["collection"], meta["page"], meta.get("attempt", 1)
