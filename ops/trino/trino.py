@@ -84,7 +84,7 @@ def java_home() -> Path:
         seen.append(f"{candidate}: Java {major}")
     raise TrinoError(
         f"Trino {VERSION} needs Java {MIN_JAVA}+ and none was found ({'; '.join(seen) or 'nothing set'}). "
-        f"Install a JDK 25 (Debian: apt-get install temurin-25-jdk, or any JDK 25) and set TRINO_JAVA_HOME."
+        f"Install a JDK 24+ (the project's machines carry Temurin 25 in {DEFAULT_JAVA_HOME}) and set TRINO_JAVA_HOME to it."
     )
 
 
