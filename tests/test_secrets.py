@@ -3,10 +3,13 @@
 Unique random strings are planted in RADAR_TRINO_URL's password, RADAR_TRINO_PASSWORD, the path of
 RADAR_SLACK_WEBHOOK_URL and AWS_SECRET_ACCESS_KEY. Then, against a real Prefect server:
 
-1. `radar run` with an invalid RADAR_TRINO_URL (it carries the password) fails at start, and its
-   failure hook still posts the alert to Slack, naming the bad setting without its value;
+1. `radar run` with an invalid RADAR_TRINO_URL (it carries the password) fails at start; the daily
+   flow, run as a deployment runs it, fails at start too, and its failure hook still posts the
+   alert to Slack, naming the bad setting without its value;
 2. the daily flow crawls the sandbox (Rebag, a small market) into a local lake and fails in the
-   transform (RADAR_ENGINE=trino, the URL valid, the cluster unreachable): the hook posts again.
+   transform (RADAR_ENGINE=trino, the URL valid, the cluster unreachable): the hook posts again;
+3. `radar crawl` with a marketplaces config whose Rebag base_url carries `user:password@` is
+   refused at start (crawlers/config.py); so is the crawl-marketplaces flow, whose hook posts.
 
 Every captured output, log file, lake file (manifests, Parquet bytes), Slack body and the Prefect
 server's database is searched for each secret: none may appear. The search is shown to work on each
@@ -50,9 +53,28 @@ with SandboxServer(Market(seed=3, start_date=day, scale=0.05), ["rebag"]) as san
 print("the flow did not fail")
 """
 
+# A flow called as a deployment's worker calls it: no CLI in front.
+FLOW_RUN = """
+import sys
+from datetime import date
+
+from flows import daily
+
+try:
+    if sys.argv[1] == "daily":
+        daily.daily_market_snapshot(date(2026, 9, 5), ["rebag"])
+    else:
+        daily.crawl_marketplaces(None, ["rebag"])
+except Exception as error:
+    print("the flow failed as planned:", type(error).__name__)
+    sys.exit(3)
+print("the flow did not fail")
+"""
+
 
 def _planted() -> dict[str, str]:
-    return {name: f"planted{name}{secrets.token_hex(12)}" for name in ("trinourlpw", "trinopw", "slackpath", "awssecret")}
+    return {name: f"planted{name}{secrets.token_hex(12)}"
+            for name in ("trinourlpw", "trinopw", "slackpath", "awssecret", "crawlurlpw")}
 
 
 def _dump(database: Path) -> str:
@@ -98,15 +120,20 @@ def test_planted_secrets_appear_in_no_output_log_lake_file_alert_or_prefect_data
     }
     outputs = []
 
+    def run(args: list[str], timeout: float = 300, **env: str) -> subprocess.CompletedProcess:
+        completed = subprocess.run(args, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout,
+                                   env=prefect_server.env(**{**common, **env}))
+        outputs.extend([completed.stdout, completed.stderr])
+        return completed
+
     # 1. An invalid setting carrying a secret: the run stops at start and the hook still alerts.
-    bad = subprocess.run(
-        [sys.executable, "-m", "radar.cli", "run", "--date", "2026-09-05", "--marketplaces", "rebag"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=300,
-        env=prefect_server.env(**common, RADAR_TRINO_URL=f"ftp://analyst:{planted['trinourlpw']}@127.0.0.1:1/iceberg/x"),
-    )
-    outputs += [bad.stdout, bad.stderr]
+    bad_trino_url = f"ftp://analyst:{planted['trinourlpw']}@127.0.0.1:1/iceberg/x"
+    bad = run([sys.executable, "-m", "radar.cli", "run", "--date", "2026-09-05", "--marketplaces", "rebag"],
+              RADAR_TRINO_URL=bad_trino_url)
     assert bad.returncode != 0, bad.stdout + bad.stderr
     assert "RADAR_TRINO_URL must start with http://, https:// or trino://" in bad.stderr, bad.stderr[-3000:]
+    flow = run([sys.executable, "-c", FLOW_RUN, "daily"], RADAR_TRINO_URL=bad_trino_url)
+    assert flow.returncode == 3 and "SettingsError" in flow.stdout, flow.stdout[-3000:] + flow.stderr[-3000:]
     alert = slack_receiver.wait_for(":red_circle: *daily-market-snapshot* failed", "invalid settings: RADAR_TRINO_URL",
                                     "*step*\\nsettings")
 
@@ -114,30 +141,38 @@ def test_planted_secrets_appear_in_no_output_log_lake_file_alert_or_prefect_data
     crawl_log = tmp_path / "logs" / "scrapy-rebag.log"
     crawl_log.parent.mkdir()
     trino_url = f"https://analyst:{planted['trinourlpw']}@127.0.0.1:{free_port()}/iceberg/radar"
-    run = subprocess.run(
-        [sys.executable, "-c", SANDBOX_RUN, str(crawl_log)],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=600,
-        env=prefect_server.env(**common, RADAR_ENGINE="trino", RADAR_TRINO_URL=trino_url),
-    )
-    outputs += [run.stdout, run.stderr]
-    assert run.returncode == 3 and "the flow failed as planned" in run.stdout, run.stdout[-3000:] + run.stderr[-3000:]
+    sandbox = run([sys.executable, "-c", SANDBOX_RUN, str(crawl_log)], timeout=600,
+                  RADAR_ENGINE="trino", RADAR_TRINO_URL=trino_url)
+    assert sandbox.returncode == 3 and "the flow failed as planned" in sandbox.stdout, sandbox.stdout[-3000:] + sandbox.stderr[-3000:]
     slack_receiver.wait_for(":red_circle: *daily-market-snapshot* failed", "2026-09-01", "rebag")
+
+    # 3. Credentials in a crawl target (the marketplaces config) are refused before any request.
+    config = tmp_path / "marketplaces.yaml"
+    original = (REPO_ROOT / "crawlers" / "marketplaces.yaml").read_text()
+    assert "base_url: https://shop.rebag.com\n" in original
+    config.write_text(original.replace("base_url: https://shop.rebag.com\n",
+                                       f"base_url: https://buyer:{planted['crawlurlpw']}@shop.rebag.com\n", 1))
+    crawl = run([sys.executable, "-m", "radar.cli", "crawl", "--marketplaces", "rebag"], RADAR_MARKETPLACES_CONFIG=str(config))
+    assert crawl.returncode != 0 and "credentials" in crawl.stderr, crawl.stderr[-3000:]
+    flow = run([sys.executable, "-c", FLOW_RUN, "crawl"], RADAR_MARKETPLACES_CONFIG=str(config))
+    assert flow.returncode == 3 and "the flow failed as planned" in flow.stdout, flow.stdout[-3000:] + flow.stderr[-3000:]
+    slack_receiver.wait_for(":red_circle: *crawl-marketplaces* failed", "credentials")
 
     # What is searched, and that each place holds what a leak would sit beside.
     database = prefect_server.home / "prefect.db"
-    failed_runs = _wait_for_failed_runs_recorded(database, runs=2)
+    failed_runs = _wait_for_failed_runs_recorded(database, runs=3)
     dump = _dump(database)
     assert "RADAR_TRINO_URL must start with" in dump  # the first run's state message and logs are stored
     lake_files = [p for p in (tmp_path / "lake").rglob("*") if p.is_file()]
     assert any(p.name == "_manifest.json" for p in lake_files) and any(p.suffix == ".parquet" for p in lake_files)
     assert json.loads(next(p for p in lake_files if p.name == "_manifest.json").read_text())["item_count"] > 0
     assert crawl_log.stat().st_size > 0 and "Spider closed" in crawl_log.read_text()
-    assert len(slack_receiver.messages) >= 2 and "RADAR_TRINO_URL" in alert
+    assert len(slack_receiver.messages) >= 3 and "RADAR_TRINO_URL" in alert
 
     places = {"captured output": "\n".join(outputs), "slack bodies": "\n".join(slack_receiver.texts()),
               "prefect database (rows)": dump}
     searched_files = [p for root in (tmp_path, prefect_server.home, prefect_server.log_path.parent)
-                      for p in root.rglob("*") if p.is_file()]
+                      for p in root.rglob("*") if p.is_file() and p != config]  # config: the test's own input
     assert database in searched_files and prefect_server.log_path in searched_files and crawl_log in searched_files
     leaks = []
     for name, secret in planted.items():
