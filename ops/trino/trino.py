@@ -193,10 +193,26 @@ def alive(pid: int | None) -> bool:
     return True
 
 
+def ours(state: dict, key: str) -> bool:
+    """The recorded process is alive and still the one this folder started (a pid can be reused):
+    Trino's JVM names this folder's data dir, the S3 stand-in its port."""
+    pid = state.get(key)
+    if not alive(pid):
+        return False
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return False
+    if key == "pid":
+        return bool(state.get("home")) and f"-Dnode.data-dir={state['home']}/data" in command
+    endpoint = state.get("s3_endpoint")
+    return bool(endpoint) and "moto_server" in command and f"-p {endpoint.rsplit(':', 1)[-1]}" in command
+
+
 def running(home: Path) -> dict | None:
     """The state of a server that answers and has finished starting, else None."""
     state = read_state(home)
-    if state and alive(state["pid"]) and alive(state.get("s3_pid")):
+    if state and ours(state, "pid") and ours(state, "s3_pid"):
         answer = info(state["port"])
         if answer and not answer.get("starting", True):
             return state
@@ -284,7 +300,7 @@ def start(home: Path, *, port: int | None = None, heap: str = "2G", query_memory
         if state:
             return {**state, "already_running": True}
         stale = read_state(home)
-        if stale and alive(stale["pid"]) and alive(stale.get("s3_pid")):  # another shell is starting it
+        if stale and ours(stale, "pid") and ours(stale, "s3_pid"):  # another shell is starting it
             return {**wait_until_up(home, stale, timeout), "already_running": True}
         if stale:  # half of it died: start both anew
             end_processes(stale)
@@ -303,7 +319,7 @@ def start(home: Path, *, port: int | None = None, heap: str = "2G", query_memory
             env=launcher_env(java), capture_output=True, text=True, check=False,
         )
         if done.returncode != 0 or not pid_file.exists():
-            end_processes({"s3_pid": s3_pid})
+            end_processes({"s3_pid": s3_pid, "s3_endpoint": s3_endpoint})
             raise TrinoError(f"Trino's launcher failed (exit {done.returncode}): {done.stdout}{done.stderr}\n{server_log(home)}")
         state = {
             "pid": int(pid_file.read_text().strip()),
@@ -341,7 +357,7 @@ def stop(home: Path) -> bool:
     """End the server of this folder and its S3 stand-in; False if none was running."""
     with locked(home):
         state = read_state(home)
-        was_running = bool(state) and alive(state["pid"])
+        was_running = bool(state) and ours(state, "pid")
         if state:
             end_processes(state)
         state_path(home).unlink(missing_ok=True)
@@ -350,7 +366,7 @@ def stop(home: Path) -> bool:
 
 def end_processes(state: dict, timeout: float = 60) -> None:
     """SIGTERM (Trino shuts down gracefully), then SIGKILL after the timeout; only the recorded pids."""
-    pids = [state[key] for key in ("pid", "s3_pid") if state.get(key) and alive(state[key])]
+    pids = [state[key] for key in ("pid", "s3_pid") if ours(state, key)]
     for pid in pids:
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
