@@ -2,9 +2,15 @@
 day's partition is published so that readers never see half of it.
 
 Layout (docs/architecture.md):
-    raw/listings/marketplace=<m>/snapshot_date=<d>/part-0.parquet + _manifest.json
+    raw/listings/marketplace=<m>/snapshot_date=<d>/part-<crawl id>.parquet + _manifest.json
+        (part-0.parquet in partitions written before crawl ids had their own file names)
     raw/crawl_manifests/marketplace=<m>/snapshot_date=<d>/manifest.parquet
     raw/fx_rates/fetch_date=<d>/feed=<f>/part-0.parquet + _manifest.json   (the ECB's euro reference rates)
+
+A day's partition may hold the files of more than one crawl for a moment (a publish under way, or
+one that failed): readers read only the rows of the crawl its manifest names (Lake.read_listings;
+the staging SQL joins raw.listings to raw.crawl_manifests on crawl_id), so they see one whole
+crawl, the old one or the new one (publish_staged).
     _tmp/<crawl id>/                 a crawl's staging until it publishes (stale ones swept: sweep_staging)
     _leases/<partition>.json         who is publishing a partition, until when (radar/lease.py)
 """
@@ -25,6 +31,7 @@ from typing import Any, Iterable, Mapping
 
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
+import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
@@ -37,7 +44,13 @@ LISTINGS_DIR = "raw/listings"
 MANIFESTS_DIR = "raw/crawl_manifests"
 FX_RATES_DIR = "raw/fx_rates"
 MANIFEST_FILE = "_manifest.json"
-DATA_FILE = "part-0.parquet"
+MANIFEST_ROW_FILE = "manifest.parquet"  # the crawl_manifests row of a day
+DATA_FILE = "part-0.parquet"  # a crawl's staging file; a day's data file before crawl ids named them
+
+
+def data_file_name(crawl_id: str) -> str:
+    """The name of a crawl's data file in its day's partition."""
+    return f"part-{crawl_id}.parquet"
 
 MONEY = pa.decimal128(12, 2)
 UTC_TIMESTAMP = pa.timestamp("us", tz="UTC")
@@ -161,7 +174,8 @@ class Lake:
 
     @property
     def is_s3(self) -> bool:
-        return isinstance(self.filesystem, pafs.S3FileSystem)
+        # By the URL: a wrapped S3 filesystem (pafs.PyFileSystem, in tests) is S3 all the same.
+        return self.url.startswith("s3://")
 
     def path(self, *parts: str) -> str:
         return "/".join([self.root, *parts])
@@ -191,8 +205,26 @@ class Lake:
             return json.loads(stream.read())
 
     def read_listings(self, marketplace: str, snapshot_date: date) -> pa.Table:
-        path = self.partition_path(marketplace, snapshot_date) + "/" + DATA_FILE
-        return pq.read_table(path, filesystem=self.filesystem, schema=RAW_LISTING_SCHEMA)
+        """The day's published listings: the rows of the crawl its _manifest.json names (empty when none)."""
+        return self._published_rows(marketplace, snapshot_date)
+
+    def _published_rows(self, marketplace: str, snapshot_date: date, columns: list[str] | None = None) -> pa.Table:
+        """The rows of the crawl the day's _manifest.json names, from its part-<crawl id>.parquet
+        (or a part-0.parquet of before); without a manifest, or one without a crawl id (written
+        before crawl ids), the rows without one. Files of another crawl beside them (a publish
+        under way or one that failed) are never read."""
+        directory = self.partition_path(marketplace, snapshot_date)
+        for _ in range(3):
+            crawl_id = (self.read_manifest(marketplace, snapshot_date) or {}).get("crawl_id")
+            names = ([data_file_name(crawl_id)] if crawl_id else []) + [DATA_FILE]
+            paths = [f"{directory}/{name}" for name in names if self.exists(f"{directory}/{name}")]
+            wanted = pa.compute.field("crawl_id") == crawl_id if crawl_id else pa.compute.field("crawl_id").is_null()
+            try:
+                dataset = pads.dataset(paths, schema=RAW_LISTING_SCHEMA, format="parquet", filesystem=self.filesystem)
+                return dataset.to_table(columns=columns, filter=wanted)
+            except FileNotFoundError:  # a publish replaced the day between its manifest and its data: again
+                continue
+        raise LakeError(f"{directory} kept changing while it was read (publishes under way)")
 
     def snapshot_dates(self, marketplace: str) -> list[date]:
         base = self.path(LISTINGS_DIR, f"marketplace={marketplace}")
@@ -211,11 +243,8 @@ class Lake:
         days = [d for d in self.snapshot_dates(marketplace) if (before - d).days in range(1, lookback_days + 1)]
         seen: set[str] = set()
         for day in days:
-            path = self.partition_path(marketplace, day) + "/" + DATA_FILE
-            if not self.exists(path):
-                continue
             columns = ["listing_id"] + ([having] if having else [])
-            table = pq.read_table(path, filesystem=self.filesystem, columns=columns)
+            table = self._published_rows(marketplace, day, columns)
             if having:
                 table = table.filter(pa.compute.is_valid(table[having]))
             seen.update(table.column("listing_id").to_pylist())
@@ -241,10 +270,7 @@ class Lake:
 
     def _handles_for_sale(self, marketplace: str, day: date) -> tuple[dict[str, str], set[str]]:
         """(id -> handle of the listings shown for sale, ids shown sold) in one day's partition."""
-        path = self.partition_path(marketplace, day) + "/" + DATA_FILE
-        if not self.exists(path):
-            return {}, set()
-        table = pq.read_table(path, filesystem=self.filesystem, columns=["listing_id", "available", "raw_attributes"])
+        table = self._published_rows(marketplace, day, ["listing_id", "available", "raw_attributes"])
         for_sale: dict[str, str] = {}
         shown_sold: set[str] = set()
         for listing_id, available, raw in zip(*(table.column(c).to_pylist() for c in table.column_names)):
@@ -433,8 +459,11 @@ class StagedPartition:
         self.directory = lake.path(STAGING_DIR, self.crawl_id)
         self.row_count = 0
         self._writer: pq.ParquetWriter | None = None
+        self._discarded = False
 
     def write(self, table: pa.Table) -> None:
+        if self._discarded:
+            raise LakeError(f"{self.directory} was discarded after a failed write; nothing more is staged")
         if "crawl_id" in self.schema.names:
             table = _with_crawl_id(table, self.crawl_id)
         try:
@@ -449,6 +478,7 @@ class StagedPartition:
                 )
             self._writer.write_table(table)
         except OSError as error:
+            self.discard()  # a half-written staging is of no use to anyone: gone now, not at the next sweep
             raise LakeError(f"writing {self.directory} failed: {error}") from error
         self.row_count += table.num_rows
 
@@ -459,12 +489,13 @@ class StagedPartition:
         try:
             self._writer.close()
             with self.lake.filesystem.open_output_stream(self.directory + "/" + MANIFEST_FILE) as stream:
-                stream.write(json.dumps(manifest, indent=2, sort_keys=True, default=str).encode())
+                stream.write(manifest_bytes(manifest))
         except OSError as error:
             raise LakeError(f"writing {self.directory} failed: {error}") from error
 
     def discard(self) -> None:
         """Remove this staging (a crawl that will not publish it); never raises."""
+        self._discarded = True
         try:
             if self._writer is not None:
                 self._writer.close()
@@ -498,16 +529,27 @@ def publish_partition(
 
 
 def publish_staged(staged: StagedPartition, marketplace: str, snapshot_date: date, manifest: dict[str, Any]) -> PublishResult:
-    """Publish one crawl's day: data first, manifests last, so a reader that finds a manifest finds its data.
+    """Publish one crawl's day, failure-atomic: readers see the earlier crawl's day or this one's,
+    whole, at every step and after a failure at any step.
 
     One writer at a time: the day's lease (radar.lease) is taken first; a crawl that finds it held
     raises LeaseHeldError (a LakeError naming the holder and its expiry) and publishes nothing.
-    Rerunning a day replaces it. An incomplete crawl never replaces a complete one: it is kept
-    aside under raw/_rejected/ for inspection, and the good partition stays. A failure before
-    the move leaves the published day untouched. The crawl id goes into every data row,
-    _manifest.json and the crawl_manifests row, so the SQL trusts a manifest only beside its own
-    crawl's data (staging.stg_crawl_manifests). Whatever happens, the crawl's staging is gone
-    afterwards, and so is the stale staging of killed crawls (sweep_staging).
+    An incomplete crawl never replaces a complete one: it is kept aside under raw/_rejected/ for
+    inspection, and the good partition stays. Otherwise nothing is deleted before its
+    replacement is in place (_publish_day):
+
+    1. the data goes in beside the earlier crawl's, as part-<crawl id>.parquet: no reader reads it
+       yet (readers read the rows of the crawl the manifests name);
+    2. the crawl_manifests row is replaced in one step (a rename locally, one PUT on S3): the SQL
+       reads this crawl from here on;
+    3. _manifest.json likewise: the Python readers (Lake.read_listings, ...) too; if it fails, the
+       earlier row is put back, so both readers stay on the earlier crawl;
+    4. the earlier crawl's files (and any left by a failed publish) are removed; a failure here
+       only leaves files no reader reads, removed by the day's next publish.
+
+    A failure before step 4 raises LakeError and leaves the earlier day as it was (its new data
+    file removed where it can be). Whatever happens, the crawl's staging is gone afterwards, and
+    so is the stale staging of killed crawls (sweep_staging).
     """
     from radar.lease import hold, owner_id
 
@@ -527,47 +569,169 @@ def publish_staged(staged: StagedPartition, marketplace: str, snapshot_date: dat
                                          "was set aside", staged.crawl_id)
                 row = manifest_to_table(manifest)  # before anything moves: a manifest that does not fit stops here
                 lease.renew()
-                _replace_dir(lake, staged.directory, final_dir)
-                lease.renew()
-                manifest_dir = lake.manifest_table_path(marketplace, snapshot_date)
-                lake.filesystem.create_dir(manifest_dir, recursive=True)
-                pq.write_table(row, manifest_dir + "/manifest.parquet", filesystem=lake.filesystem)
+                _publish_day(lake, staged, final_dir, lake.manifest_table_path(marketplace, snapshot_date), row,
+                             manifest, lease.renew)
             except OSError as error:
-                raise LakeError(f"publishing {final_dir} failed: {error}") from error
+                raise LakeError(f"publishing {final_dir} failed (the earlier day is still the one readers see): "
+                                f"{error}") from error
         return PublishResult(True, final_dir, "published", staged.crawl_id)
     finally:
         staged.discard()
         _sweep_quietly(lake)
 
 
+def _publish_day(lake: Lake, staged: StagedPartition, final_dir: str, manifest_dir: str, row: pa.Table,
+                 manifest: dict[str, Any], renew: Any) -> None:
+    """Steps 1-4 of publish_staged; OSError when the day was not switched to the new crawl."""
+    fs = lake.filesystem
+    data_name = data_file_name(staged.crawl_id)
+    row_path = f"{manifest_dir}/{MANIFEST_ROW_FILE}"
+    row_switched = manifest_switched = False
+    try:
+        fs.create_dir(final_dir, recursive=True)
+        fs.move(f"{staged.directory}/{DATA_FILE}", f"{final_dir}/{data_name}")  # 1: read by nobody yet
+        renew()
+        earlier_row = _read_bytes(lake, row_path)
+        fs.create_dir(manifest_dir, recursive=True)
+        _put_atomically(lake, row_path, _parquet_bytes(row))  # 2: the SQL's switch
+        row_switched = True
+        renew()
+        _put_atomically(lake, f"{final_dir}/{MANIFEST_FILE}", manifest_bytes(manifest))  # 3: the Python readers'
+        manifest_switched = True
+    finally:
+        if row_switched and not manifest_switched:
+            try:  # back to the earlier crawl for the SQL too
+                _restore(lake, row_path, earlier_row)
+                row_switched = False
+            except OSError as error:
+                log.error("%s: the crawl_manifests row names crawl %s but _manifest.json the earlier crawl; "
+                          "each reader still sees one whole crawl, publish the day again: %s",
+                          final_dir, staged.crawl_id, error)
+        if not row_switched:
+            _delete_quietly(lake, f"{final_dir}/{data_name}")
+    _remove_other_files(lake, final_dir, keep={data_name, MANIFEST_FILE})  # 4
+    _remove_other_files(lake, manifest_dir, keep={MANIFEST_ROW_FILE})
+
+
+def manifest_bytes(manifest: dict[str, Any]) -> bytes:
+    """_manifest.json as written."""
+    return json.dumps(manifest, indent=2, sort_keys=True, default=str).encode()
+
+
+def _parquet_bytes(table: pa.Table) -> bytes:
+    sink = pa.BufferOutputStream()
+    pq.write_table(table, sink)
+    return sink.getvalue().to_pybytes()
+
+
+def _read_bytes(lake: Lake, path: str) -> bytes | None:
+    if not lake.exists(path):
+        return None
+    with lake.filesystem.open_input_stream(path) as stream:
+        return stream.read()
+
+
+def _put_atomically(lake: Lake, path: str, data: bytes) -> None:
+    """Replace the file at `path` in one step: readers see the old content or the new, never part
+    of it, never none. S3: one PUT (an object appears whole, and a failed upload leaves the old
+    one). Locally: a hidden temporary file (.<name>.<id>.tmp, which no reader lists) renamed over it."""
+    fs = lake.filesystem
+    if lake.is_s3:
+        with fs.open_output_stream(path) as stream:
+            stream.write(data)
+        return
+    directory, name = path.rsplit("/", 1)
+    temporary = f"{directory}/.{name}.{uuid.uuid4().hex}.tmp"
+    try:
+        with fs.open_output_stream(temporary) as stream:
+            stream.write(data)
+        fs.move(temporary, path)
+    except BaseException:
+        _delete_quietly(lake, temporary)
+        raise
+
+
+def _restore(lake: Lake, path: str, earlier: bytes | None) -> None:
+    """Put back what `path` held before (nothing: remove it)."""
+    if earlier is None:
+        if lake.exists(path):
+            lake.filesystem.delete_file(path)
+    else:
+        _put_atomically(lake, path, earlier)
+
+
+def _delete_quietly(lake: Lake, path: str) -> None:
+    try:
+        if lake.exists(path):
+            lake.filesystem.delete_file(path)
+    except OSError as error:  # a file no reader reads: the day's next publish removes it
+        log.warning("could not remove %s (the next publish of its partition does): %s", path, error)
+
+
+def _remove_other_files(lake: Lake, directory: str, keep: set[str]) -> None:
+    """Remove the files of `directory` not in `keep`: the earlier crawl's, a failed publish's, a
+    killed publish's hidden temporary files. Never raises (readers do not read them anyway)."""
+    try:
+        infos = lake.filesystem.get_file_info(pafs.FileSelector(directory))
+    except OSError as error:
+        log.warning("could not list %s (the next publish of it cleans it): %s", directory, error)
+        return
+    for info in infos:
+        if info.type == pafs.FileType.File and info.base_name not in keep:
+            _delete_quietly(lake, info.path)
+
+
 def publish_fx_rates(lake: Lake, fetch_date: date, feed: str, table: pa.Table, manifest: dict[str, Any]) -> PublishResult:
     """Publish one fetch of the exchange rates as raw/fx_rates/fetch_date=<d>/feed=<f>/ (data,
     then its manifest), replacing that day's fetch of that feed (so the daily 90-day file never
-    replaces a backfill's whole history); a failure before the move leaves it untouched. One
-    writer at a time, as publish_staged: a fetch that finds the lease held raises LeaseHeldError."""
+    replaces a backfill's whole history). Failure-atomic like publish_staged: the SQL reads only
+    the data file (there is no fx row table to switch), so the data file itself is replaced in
+    one step (_put_atomically), then _manifest.json; if the manifest cannot be written, the
+    earlier data is put back. One writer at a time, as publish_staged: a fetch that finds the
+    lease held raises LeaseHeldError."""
     from radar.lease import hold, owner_id
 
     if table.num_rows == 0:
         raise LakeError(f"no exchange rates to publish for fetch_date={fetch_date} feed={feed}")
     staged = StagedPartition(lake, FX_RATE_SCHEMA)
     final_dir = lake.fx_rates_path(fetch_date, feed)
+    manifest = {**manifest, "fetch_id": staged.crawl_id}
     try:
         try:
             staged.write(table.select(FX_RATE_SCHEMA.names).cast(FX_RATE_SCHEMA))
         except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError) as error:
             raise LakeError(f"exchange rates do not fit {FX_RATE_SCHEMA}: {error}") from error
-        staged.finish({**manifest, "fetch_id": staged.crawl_id})
+        staged.finish(manifest)
         scope = f"fx_rates/fetch_date={fetch_date.isoformat()}/feed={feed}"
         with hold(lake, scope, owner_id(staged.crawl_id)) as lease:
             try:
                 lease.renew()
-                _replace_dir(lake, staged.directory, final_dir)
+                _publish_fetch(lake, staged, final_dir, manifest)
             except OSError as error:
-                raise LakeError(f"publishing {final_dir} failed: {error}") from error
+                raise LakeError(f"publishing {final_dir} failed (the earlier fetch is still the one readers "
+                                f"see): {error}") from error
         return PublishResult(True, final_dir, "published", staged.crawl_id)
     finally:
         staged.discard()
         _sweep_quietly(lake)
+
+
+def _publish_fetch(lake: Lake, staged: StagedPartition, final_dir: str, manifest: dict[str, Any]) -> None:
+    data_path = f"{final_dir}/{DATA_FILE}"
+    new_data = _read_bytes(lake, f"{staged.directory}/{DATA_FILE}")
+    earlier_data = _read_bytes(lake, data_path)
+    lake.filesystem.create_dir(final_dir, recursive=True)
+    _put_atomically(lake, data_path, new_data)  # the SQL reads this fetch from here on
+    try:
+        _put_atomically(lake, f"{final_dir}/{MANIFEST_FILE}", manifest_bytes(manifest))
+    except BaseException:
+        try:
+            _restore(lake, data_path, earlier_data)
+        except OSError as error:
+            log.error("%s: the data is fetch %s's but _manifest.json the earlier fetch's; fetch the day again: %s",
+                      final_dir, manifest.get("fetch_id"), error)
+        raise
+    _remove_other_files(lake, final_dir, keep={DATA_FILE, MANIFEST_FILE})
 
 
 def sweep_staging(lake: Lake, older_than: timedelta = STALE_STAGING_AFTER, now: datetime | None = None) -> list[str]:
@@ -637,16 +801,3 @@ def _move_files(lake: Lake, source_dir: str, target_dir: str) -> None:
     fs.move(source_dir + "/" + DATA_FILE, target_dir + "/" + DATA_FILE)
     fs.move(source_dir + "/" + MANIFEST_FILE, target_dir + "/" + MANIFEST_FILE)
     fs.delete_dir(source_dir)
-
-
-def _replace_dir(lake: Lake, staging_dir: str, final_dir: str) -> None:
-    fs = lake.filesystem
-    # The manifest goes away first and comes back last: readers trust only partitions with one.
-    if lake.exists(final_dir + "/" + MANIFEST_FILE):
-        fs.delete_file(final_dir + "/" + MANIFEST_FILE)
-    if lake.exists(final_dir):
-        fs.delete_dir(final_dir)
-    fs.create_dir(final_dir, recursive=True)
-    fs.move(staging_dir + "/" + DATA_FILE, final_dir + "/" + DATA_FILE)
-    fs.move(staging_dir + "/" + MANIFEST_FILE, final_dir + "/" + MANIFEST_FILE)
-    fs.delete_dir(staging_dir)

@@ -7,17 +7,23 @@ already holds an earlier crawl. Properties: the crawl never raises; bad items ar
 named reason and counted per reason; the day is never half published: the earlier crawl's
 partition is intact (data, _manifest.json, crawl_manifests row), or the new crawl's is whole
 (exactly its kept items, its manifest and its row, one crawl id). The second property is also
-checked with the filesystem failing at any one write, move or delete of the publication.
+checked with the filesystem failing at any one write, move or delete of the publication, on a
+local lake and on S3 (moto's server on 127.0.0.1), and with a reader (the staging SQL over the
+DuckDB views of transformations/sources.py, and Lake.read_listings) run between every two steps.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 import tempfile
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
+import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 import pytest
@@ -28,8 +34,10 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.test import get_crawler
 
 from crawlers.pipelines import LakeWriterPipeline, ValidateListingPipeline
-from radar.lake import DATA_FILE, Lake, listings_to_table, publish_partition
+from radar.lake import Lake, listings_to_table, publish_partition
+from radar.settings import RadarSettings
 from tests.test_lake import DAY, make_item
+from tests.test_s3_lake import BUCKET, s3_endpoint, s3_lake  # noqa: F401  (fixtures)
 
 NAMED = ("missing_", "_unparsable", "_out_of_range", "_too_long", "bad_currency", "duplicate_listing")
 
@@ -66,99 +74,128 @@ items = st.lists(st.tuples(st.sampled_from([str(n) for n in range(12)]), changes
 
 
 class FailingFileSystem(pafs.FileSystemHandler):
-    """The local filesystem, with the `fail_at`-th change (create, write, move, delete) raising OSError."""
+    """A filesystem (the local one unless `inner` is given), with the `fail_at`-th change (create,
+    write, move, delete) raising OSError; `after_change(what)` runs after every change that went
+    through (a written file: once it is closed), e.g. a reader between two steps."""
 
-    def __init__(self, fail_at: int | None) -> None:
-        self.local = pafs.LocalFileSystem()
+    def __init__(self, fail_at: int | None, inner: pafs.FileSystem | None = None, after_change=None) -> None:
+        self.inner = inner or pafs.LocalFileSystem()
         self.fail_at = fail_at
+        self.after_change = after_change
         self.changes = 0
+        self.failed = ""  # the change that failed
 
-    def _change(self, what: str, path: str) -> None:
+    def _change(self, what: str, path: str, do):
         self.changes += 1
         if self.changes == self.fail_at:
+            self.failed = f"{what} {path}"
             raise OSError(f"injected failure: {what} {path}")
+        result = do()
+        if self.after_change is not None and not what.startswith("open_"):
+            self.after_change(f"{what} {path}")
+        return result
 
-    def get_type_name(self): return "failing-local"
+    def get_type_name(self): return "failing-" + self.inner.type_name
     def equals(self, other): return self is other
-    def normalize_path(self, path): return path
-    def get_file_info(self, paths): return self.local.get_file_info(paths)
-    def get_file_info_selector(self, selector): return self.local.get_file_info(selector)
-    def open_input_stream(self, path): return self.local.open_input_stream(path)
-    def open_input_file(self, path): return self.local.open_input_file(path)
+    def normalize_path(self, path): return self.inner.normalize_path(path)
+    def get_file_info(self, paths): return self.inner.get_file_info(paths)
+    def get_file_info_selector(self, selector): return self.inner.get_file_info(selector)
+    def open_input_stream(self, path): return self.inner.open_input_stream(path)
+    def open_input_file(self, path): return self.inner.open_input_file(path)
 
     def create_dir(self, path, recursive):
-        self._change("create_dir", path)
-        self.local.create_dir(path, recursive=recursive)
+        self._change("create_dir", path, lambda: self.inner.create_dir(path, recursive=recursive))
 
     def delete_dir(self, path):
-        self._change("delete_dir", path)
-        self.local.delete_dir(path)
+        self._change("delete_dir", path, lambda: self.inner.delete_dir(path))
 
     def delete_dir_contents(self, path, missing_dir_ok=False):
-        self._change("delete_dir_contents", path)
-        self.local.delete_dir_contents(path, missing_dir_ok=missing_dir_ok)
+        self._change("delete_dir_contents", path,
+                     lambda: self.inner.delete_dir_contents(path, missing_dir_ok=missing_dir_ok))
 
     def delete_root_dir_contents(self):
         raise OSError("refused: delete_root_dir_contents")
 
     def delete_file(self, path):
-        self._change("delete_file", path)
-        self.local.delete_file(path)
+        self._change("delete_file", path, lambda: self.inner.delete_file(path))
 
     def move(self, src, dest):
-        self._change("move", f"{src} -> {dest}")
-        self.local.move(src, dest)
+        self._change("move", f"{src} -> {dest}", lambda: self.inner.move(src, dest))
 
     def copy_file(self, src, dest):
-        self._change("copy_file", f"{src} -> {dest}")
-        self.local.copy_file(src, dest)
+        self._change("copy_file", f"{src} -> {dest}", lambda: self.inner.copy_file(src, dest))
 
     def open_output_stream(self, path, metadata):
-        self._change("open_output_stream", path)
-        return self.local.open_output_stream(path, metadata=metadata)
+        stream = self._change("open_output_stream", path, lambda: self.inner.open_output_stream(path, metadata=metadata))
+        return pa.PythonFile(_Notifying(stream, lambda: self.after_change and self.after_change(f"wrote {path}")), mode="w")
 
     def open_append_stream(self, path, metadata):
-        self._change("open_append_stream", path)
-        return self.local.open_append_stream(path, metadata=metadata)
+        return self._change("open_append_stream", path, lambda: self.inner.open_append_stream(path, metadata=metadata))
+
+
+class _Notifying:
+    """An output stream that says when it is closed (the file is then written, on S3 too)."""
+
+    def __init__(self, stream, on_close) -> None:
+        self.stream, self.on_close, self.closed = stream, on_close, False
+
+    def write(self, data): return self.stream.write(data)
+    def flush(self): self.stream.flush()
+    def tell(self): return self.stream.tell()
+    def writable(self): return True
+
+    def close(self):
+        if not self.closed:
+            self.closed = True
+            self.stream.close()
+            self.on_close()
+
+
+def on_failing(lake: Lake, handler: FailingFileSystem) -> Lake:
+    """The same lake (root, URL, S3 endpoint) seen through the failing filesystem."""
+    handler.inner = lake.filesystem
+    return dataclasses.replace(lake, filesystem=pafs.PyFileSystem(handler))
 
 
 # ---------------------------------------------------------------- the day as a reader sees it
 
 
-def day_state(root: Path) -> dict:
-    lake = Lake.from_url(str(root))
-    data_path = Path(lake.partition_path("rebag", DAY)) / DATA_FILE
+def day_state(lake: Lake) -> dict:
+    """What the Python readers find: the published crawl's rows, _manifest.json, the crawl_manifests row."""
+    data = lake.read_listings("rebag", DAY)
     manifest = lake.read_manifest("rebag", DAY)
-    row_path = Path(lake.manifest_table_path("rebag", DAY)) / "manifest.parquet"
-    data = pq.read_table(data_path) if data_path.exists() else None
-    row = pq.read_table(row_path).to_pylist()[0] if row_path.exists() else None
+    row_path = lake.manifest_table_path("rebag", DAY) + "/manifest.parquet"
+    row = pq.read_table(row_path, filesystem=lake.filesystem).to_pylist()[0] if lake.exists(row_path) else None
     return {
-        "ids": sorted(data.column("listing_id").to_pylist()) if data is not None else None,
-        "data_crawls": sorted(set(data.column("crawl_id").to_pylist())) if data is not None and "crawl_id" in data.column_names else None,
+        "ids": sorted(data.column("listing_id").to_pylist()) if lake.exists(lake.partition_path("rebag", DAY)) else None,
+        "data_crawls": sorted(set(data.column("crawl_id").to_pylist())),
         "manifest": (manifest.get("crawl_id"), manifest.get("item_count"), manifest.get("complete")) if manifest else None,
         "row": (row.get("crawl_id"), row.get("item_count"), row.get("complete")) if row else None,
     }
 
 
-def publish_earlier_crawl(root: Path, complete: bool) -> dict:
-    earlier = [make_item(str(n)) for n in (100, 101, 102)]
+EARLIER_IDS = ["100", "101", "102"]
+
+
+def publish_earlier_crawl(lake: Lake, complete: bool) -> dict:
+    earlier = [make_item(n) for n in EARLIER_IDS]
     manifest = {"item_count": 3, "expected_count": 3, "complete": complete, "finish_reason": "finished",
                 "incomplete_reasons": [] if complete else ["page 2 missing"],
                 "started_at": "2026-09-03T01:00:00+00:00", "finished_at": "2026-09-03T01:05:00+00:00"}
-    publish_partition(Lake.from_url(str(root)), "rebag", DAY, listings_to_table(earlier), manifest)
-    return day_state(root)
+    publish_partition(lake, "rebag", DAY, listings_to_table(earlier), manifest)
+    return day_state(lake)
 
 
-def crawl_into(root: Path, batch: list, batch_size: int, filesystem: pafs.FileSystem | None):
-    crawler = get_crawler(DaySpider, {"RADAR_LAKE_URL": str(root), "RADAR_LAKE_BATCH_SIZE": batch_size})
+def crawl_into(lake: Lake, batch: list, batch_size: int, failing: FailingFileSystem | None = None):
+    """The validating pipeline and the lake writer over `batch`, writing through `failing` if given."""
+    crawler = get_crawler(DaySpider, {"RADAR_LAKE_URL": lake.url, "RADAR_LAKE_BATCH_SIZE": batch_size})
     crawler.spider = DaySpider.from_crawler(crawler)
     crawler.stats.open_spider()
     validator, writer = ValidateListingPipeline.from_crawler(crawler), LakeWriterPipeline.from_crawler(crawler)
     validator.open_spider(crawler.spider)
-    if filesystem is not None:
-        lake = Lake(filesystem, str(root), str(root))
-        original = Lake.__dict__["from_url"]
-        Lake.from_url = classmethod(lambda cls, url, settings=None: lake)  # the writer's lake fails once
+    target = on_failing(lake, failing) if failing is not None else lake
+    original = Lake.__dict__["from_url"]
+    Lake.from_url = classmethod(lambda cls, url, settings=None: target)  # the writer's lake
     try:
         kept, dropped = [], {}
         for item in batch:
@@ -172,8 +209,7 @@ def crawl_into(root: Path, batch: list, batch_size: int, filesystem: pafs.FileSy
                 crawler.stats.inc_value("item_dropped_reasons_count/DropItem")
         writer.spider_closed(crawler.spider, "finished")
     finally:
-        if filesystem is not None:
-            Lake.from_url = original
+        Lake.from_url = original
     return crawler.stats, sorted(kept), dropped
 
 
@@ -188,6 +224,10 @@ def assert_earlier_intact_or_new_whole(before: dict, after: dict, kept: list, st
     assert stats.get_value("radar/write_error") is None
 
 
+def local_lake(directory: str) -> Lake:
+    return Lake.from_url(str(Path(directory) / "lake"))
+
+
 # ---------------------------------------------------------------- properties
 
 
@@ -195,35 +235,101 @@ def assert_earlier_intact_or_new_whole(before: dict, after: dict, kept: list, st
 @given(items, st.integers(1, 6), st.booleans())
 def test_bad_values_never_stop_the_day_and_never_half_publish_it(batch, batch_size, earlier_complete):
     with tempfile.TemporaryDirectory() as directory:
-        root = Path(directory) / "lake"
-        before = publish_earlier_crawl(root, earlier_complete)
-        stats, kept, dropped = crawl_into(root, batch, batch_size, None)
+        lake = local_lake(directory)
+        before = publish_earlier_crawl(lake, earlier_complete)
+        stats, kept, dropped = crawl_into(lake, batch, batch_size)
         assert stats.get_value("radar/write_error") is None, stats.get_value("radar/write_error")
-        after = day_state(root)
+        after = day_state(lake)
         assert_earlier_intact_or_new_whole(before, after, kept, stats)
-        manifest = Lake.from_url(str(root)).read_manifest("rebag", DAY)
+        manifest = lake.read_manifest("rebag", DAY)
         if after != before:  # published: the manifest counts every drop by its reason
             assert manifest["dropped_items"] == dropped
         else:  # an incomplete crawl never replaces a complete day
             assert earlier_complete and stats.get_value("radar/manifest")["complete"] is False
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "publish_staged (radar/lake.py, publish region) is not atomic: a failure inside _replace_dir leaves the earlier "
-    "data without its _manifest.json (delete_dir fails), or no partition at all (create_dir/move fails after the "
-    "delete), or the new data without its manifest; a failure after it leaves the new data and manifest beside the "
-    "earlier crawl_manifests row, or none (pq.write_table removes the old row file when it fails). The crawl_id "
-    "pairing keeps the SQL from trusting such a day, but the earlier snapshot is lost. Reported in issue 11; remove "
-    "this mark when the publication swaps data and manifests in one step."))
-@settings(max_examples=80, phases=[Phase.explicit, Phase.generate])  # no shrinking: the failures are listed above
+@settings(max_examples=80, phases=[Phase.explicit, Phase.generate])
 @given(items, st.integers(1, 6), st.booleans(), st.integers(1, 30))
 def test_a_failure_at_any_step_of_the_publication_leaves_the_earlier_day_or_the_whole_new_one(
         batch, batch_size, earlier_complete, fail_at):
     with tempfile.TemporaryDirectory() as directory:
-        root = Path(directory) / "lake"
-        before = publish_earlier_crawl(root, earlier_complete)
+        lake = local_lake(directory)
+        before = publish_earlier_crawl(lake, earlier_complete)
         failing = FailingFileSystem(fail_at)
-        stats, kept, _ = crawl_into(root, batch, batch_size, pafs.PyFileSystem(failing))
-        assert_earlier_intact_or_new_whole(before, day_state(root), kept, stats)
+        stats, kept, _ = crawl_into(lake, batch, batch_size, failing)
+        assert_earlier_intact_or_new_whole(before, day_state(lake), kept, stats)
         if failing.changes >= fail_at and stats.get_value("radar/published") is not True:
             assert "injected failure" in (stats.get_value("radar/write_error") or ""), stats.get_stats()
+
+
+# ---------------------------------------------------------------- every step, local and S3
+
+NEW_BATCH = [make_item(str(n)) for n in range(5)]
+
+
+def fail_at_every_step(fresh_lake, earlier_complete: bool) -> int:
+    """Publish an earlier crawl, then a new one (5 items) with the filesystem failing at its 1st,
+    2nd, ... change, each on a fresh lake: the day is the earlier one or the new one, whole.
+    Returns the number of changes of a clean publication."""
+    lake = fresh_lake()
+    publish_earlier_crawl(lake, earlier_complete)
+    clean = FailingFileSystem(None)
+    stats, kept, _ = crawl_into(lake, NEW_BATCH, 2, clean)
+    assert stats.get_value("radar/published") is True and day_state(lake)["ids"] == kept == sorted(i.listing_id for i in NEW_BATCH)
+    for fail_at in range(1, clean.changes + 1):
+        lake = fresh_lake()
+        before = publish_earlier_crawl(lake, earlier_complete)
+        failing = FailingFileSystem(fail_at)
+        stats, kept, _ = crawl_into(lake, NEW_BATCH, 2, failing)
+        after = day_state(lake)
+        assert after in (before, after if after != before else None), after
+        assert_earlier_intact_or_new_whole(before, after, kept, stats)
+        if stats.get_value("radar/published") is not True:
+            assert after == before and "injected failure" in stats.get_value("radar/write_error"), (fail_at, stats.get_stats())
+        if _files(lake, lake.path("_tmp")):  # only when removing it was what failed (swept later: sweep_staging)
+            assert failing.failed.startswith("delete_dir " + lake.path("_tmp")), f"staging left behind: {failing.failed}"
+    return clean.changes
+
+
+def _files(lake: Lake, base: str) -> list[str]:
+    if not lake.exists(base):
+        return []
+    return [i.path for i in lake.filesystem.get_file_info(pafs.FileSelector(base, recursive=True))
+            if i.type == pafs.FileType.File]
+
+
+@pytest.mark.parametrize("earlier_complete", [True, False])
+def test_a_failure_at_each_step_on_a_local_lake_leaves_the_earlier_day_or_the_new_one(tmp_path, earlier_complete):
+    lakes = iter(range(1000))
+    steps = fail_at_every_step(lambda: local_lake(str(tmp_path / str(next(lakes)))), earlier_complete)
+    assert steps >= 8  # staging, data, row, manifest, removals: every one was failed once
+
+
+@pytest.mark.parametrize("earlier_complete", [True, False])
+def test_a_failure_at_each_step_on_s3_leaves_the_earlier_day_or_the_new_one(s3_lake, earlier_complete):  # noqa: F811
+    lake, _ = s3_lake
+    lakes = iter(range(1000))
+
+    def fresh() -> Lake:
+        prefix = f"lake-{next(lakes)}"
+        return dataclasses.replace(lake, root=f"{BUCKET}/{prefix}", url=f"s3://{BUCKET}/{prefix}")
+
+    assert fail_at_every_step(fresh, earlier_complete) >= 8
+
+
+def test_an_old_partition_with_a_failed_publish_beside_it_is_cleaned_by_the_next_publish(tmp_path):
+    lake = local_lake(str(tmp_path))
+    before = publish_earlier_crawl(lake, True)
+    stats, _, _ = crawl_into(lake, NEW_BATCH, 2, FailingFileSystem(None, after_change=_fail_on_manifest_json))
+    assert "injected failure" in stats.get_value("radar/write_error") and day_state(lake) == before
+    stats, kept, _ = crawl_into(lake, NEW_BATCH, 2)
+    assert stats.get_value("radar/published") is True and day_state(lake)["ids"] == kept
+    crawl_id = lake.read_manifest("rebag", DAY)["crawl_id"]
+    assert sorted(Path(p).name for p in _files(lake, lake.partition_path("rebag", DAY))) == [
+        "_manifest.json", f"part-{crawl_id}.parquet"]
+    assert [Path(p).name for p in _files(lake, lake.manifest_table_path("rebag", DAY))] == ["manifest.parquet"]
+
+
+def _fail_on_manifest_json(what: str) -> None:
+    if what.startswith("wrote") and "_manifest.json" in what and "/raw/listings/" in what:
+        raise OSError(f"injected failure: {what}")

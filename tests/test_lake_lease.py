@@ -284,13 +284,15 @@ def test_a_held_lease_is_renewed_and_released(lake):
 
 
 def transform_staging_manifests(data_dir: Path) -> None:
-    """Build staging.stg_crawl_manifests alone (the project's model and YAML) over data_dir/lake."""
+    """Build staging.stg_crawl_manifests and staging.stg_rebag__listings alone (the project's
+    models, YAML and macros) over data_dir/lake, into data_dir/warehouse.duckdb."""
     from transformations.runner import run_transformations
 
     staging = data_dir / "sql" / "staging"
     staging.mkdir(parents=True)
-    for suffix in (".sql", ".yml"):
-        shutil.copy(STAGING_DIR / f"stg_crawl_manifests{suffix}", staging)
+    for model in ("stg_crawl_manifests", "stg_rebag__listings"):
+        for suffix in (".sql", ".yml"):
+            shutil.copy(STAGING_DIR / f"{model}{suffix}", staging)
     (data_dir / "seeds").mkdir()
     settings = RadarSettings(lake_url=str(data_dir / "lake"), warehouse_path=str(data_dir / "warehouse.duckdb"))
     result = run_transformations(settings, sql_dir=data_dir / "sql", seeds_dir=data_dir / "seeds")
@@ -306,36 +308,46 @@ def query(data_dir: Path, sql: str) -> list[dict]:
         con.close()
 
 
+def data_file(lake: Lake, day: date) -> Path:
+    return Path(lake.partition_path("rebag", day)) / f"part-{lake.read_manifest('rebag', day)['crawl_id']}.parquet"
 
-def test_sql_trusts_a_complete_manifest_only_beside_its_own_crawls_data(tmp_path):
-    """What a reader may meet in the middle of a publish: the data of one crawl beside the
-    crawl_manifests row of another, or no data at all. Only the crawl's own data makes its
-    complete row count as complete (stg_crawl_manifests.is_complete)."""
+
+def test_sql_reads_only_the_published_crawl_and_trusts_its_manifest_only_beside_its_data(tmp_path):
+    """What a reader may meet in a partition: another crawl's file beside the published one (a
+    publish under way, or one that failed), the manifest row without its data, a partition
+    written before crawl ids (alone, or with a new crawl's file beside it). The staging SQL reads
+    only the rows of the crawl the row names, and trusts a complete row only beside its data."""
     lake = Lake.from_url(str(tmp_path / "lake"))
-    days = [DAY + timedelta(days=i) for i in range(4)]
+    days = [DAY + timedelta(days=i) for i in range(5)]
     for day in days:
         publish_crawl(lake, "b", day)  # complete, 20 rows
-    # day 1: the data replaced by an incomplete crawl's, the complete row not yet (a publish under way)
     other = Lake.from_url(str(tmp_path / "other"))
-    publish_crawl(other, "a", days[1])
-    shutil.copy(Path(other.partition_path("rebag", days[1])) / "part-0.parquet",
-                Path(lake.partition_path("rebag", days[1])) / "part-0.parquet")
-    # day 2: the data gone (between delete and move), the complete row still there
-    os.remove(Path(lake.partition_path("rebag", days[2])) / "part-0.parquet")
-    # day 3: a partition written before crawl ids: the row and the data carry none
-    legacy = Path(lake.partition_path("rebag", days[3])) / "part-0.parquet"
-    pq.write_table(pq.read_table(legacy).drop_columns(["crawl_id"]), legacy)
-    row_path = Path(lake.manifest_table_path("rebag", days[3])) / "manifest.parquet"
-    pq.write_table(pq.read_table(row_path).drop_columns(["crawl_id"]), row_path)
+    for day in (days[1], days[4]):  # an incomplete crawl's file beside the published one
+        publish_crawl(other, "a", day)
+        shutil.copy(data_file(other, day), Path(lake.partition_path("rebag", day)))
+    # day 2: the published crawl's data gone, its complete row still there
+    os.remove(data_file(lake, days[2]))
+    # days 3 and 4: partitions written before crawl ids (part-0.parquet, no crawl_id anywhere)
+    for day in days[3:]:
+        published = data_file(lake, day)
+        pq.write_table(pq.read_table(published).drop_columns(["crawl_id"]), published.parent / "part-0.parquet")
+        os.remove(published)
+        row_path = Path(lake.manifest_table_path("rebag", day)) / "manifest.parquet"
+        pq.write_table(pq.read_table(row_path).drop_columns(["crawl_id"]), row_path)
 
     transform_staging_manifests(tmp_path)
     found = query(tmp_path, "select snapshot_date, is_complete, incomplete_reasons, crawl_id "
                             "from staging.stg_crawl_manifests order by snapshot_date")
     assert [(r["snapshot_date"], r["is_complete"]) for r in found] == [
-        (days[0], True), (days[1], False), (days[2], False), (days[3], True),
+        (days[0], True), (days[1], True), (days[2], False), (days[3], True), (days[4], True),
     ]
-    assert found[1]["incomplete_reasons"].startswith("the data partition holds another crawl")
+    assert found[2]["incomplete_reasons"].startswith("the data partition holds none of this manifest's crawl rows")
     assert found[0]["crawl_id"] == lake.read_manifest("rebag", days[0])["crawl_id"] and found[3]["crawl_id"] is None
+    listings = query(tmp_path, "select snapshot_date, count(*) as n, min(listing_id) as first, max(listing_id) as last "
+                               "from staging.stg_rebag__listings group by snapshot_date order by snapshot_date")
+    assert [(r["snapshot_date"], r["n"], r["first"][0], r["last"][0]) for r in listings] == [
+        (days[0], 20, "b", "b"), (days[1], 20, "b", "b"), (days[3], 20, "b", "b"), (days[4], 20, "b", "b"),
+    ]  # crawl a's rows never; day 2 has none of its crawl's rows
 
 
 # ------------------------------------------------------------------ stale staging

@@ -101,8 +101,8 @@ def test_publish_and_read_back_a_day_on_s3(s3_lake):
     assert keys(s3) == [
         "lake/raw/crawl_manifests/marketplace=rebag/snapshot_date=2026-09-03/manifest.parquet",
         "lake/raw/listings/marketplace=rebag/snapshot_date=2026-09-03/_manifest.json",
-        "lake/raw/listings/marketplace=rebag/snapshot_date=2026-09-03/part-0.parquet",
-    ]  # no data left behind under _tmp/
+        f"lake/raw/listings/marketplace=rebag/snapshot_date=2026-09-03/part-{result.crawl_id}.parquet",
+    ]  # no data left behind under _tmp/ (the data file is named by its crawl: radar/lake.py publish_staged)
     manifest_row = pq.read_table(
         f"{BUCKET}/lake/raw/crawl_manifests/marketplace=rebag/snapshot_date=2026-09-03/manifest.parquet", filesystem=lake.filesystem
     ).to_pylist()
@@ -110,11 +110,16 @@ def test_publish_and_read_back_a_day_on_s3(s3_lake):
 
 
 def test_rerunning_a_day_on_s3_replaces_it(s3_lake):
-    lake, _ = s3_lake
+    lake, s3 = s3_lake
     publish_partition(lake, "rebag", DAY, listings_to_table([item("1"), item("2")]), manifest(True, 2))
     publish_partition(lake, "rebag", DAY, listings_to_table([item("3")]), manifest(True, 1))
     assert [r["listing_id"] for r in lake.read_listings("rebag", DAY).to_pylist()] == ["3"]
     assert lake.read_manifest("rebag", DAY)["item_count"] == 1
+    crawl_id = lake.read_manifest("rebag", DAY)["crawl_id"]
+    assert keys(s3, "lake/raw/listings/") == [  # the earlier crawl's file is gone once the new one is published
+        "lake/raw/listings/marketplace=rebag/snapshot_date=2026-09-03/_manifest.json",
+        f"lake/raw/listings/marketplace=rebag/snapshot_date=2026-09-03/part-{crawl_id}.parquet",
+    ]
 
 
 def test_an_incomplete_crawl_never_replaces_a_complete_day_on_s3(s3_lake):
@@ -138,7 +143,7 @@ def test_s3_bucket_block_at_the_same_endpoint_reads_what_the_lake_wrote(s3_lake,
     from prefect_aws import AwsClientParameters, AwsCredentials, S3Bucket
 
     lake, _ = s3_lake
-    publish_partition(lake, "rebag", DAY, listings_to_table([item("1")]), manifest(True, 1))
+    result = publish_partition(lake, "rebag", DAY, listings_to_table([item("1")]), manifest(True, 1))
     settings = RadarSettings()
     block = S3Bucket(
         bucket_name=BUCKET,
@@ -151,7 +156,7 @@ def test_s3_bucket_block_at_the_same_endpoint_reads_what_the_lake_wrote(s3_lake,
     listed = sorted(o["Key"] for o in block.list_objects("raw/listings", _sync=True) if not o["Key"].endswith("/"))
     assert listed == [
         "lake/raw/listings/marketplace=rebag/snapshot_date=2026-09-03/_manifest.json",
-        "lake/raw/listings/marketplace=rebag/snapshot_date=2026-09-03/part-0.parquet",
+        f"lake/raw/listings/marketplace=rebag/snapshot_date=2026-09-03/part-{result.crawl_id}.parquet",
     ]
     manifest_bytes = block.read_path("raw/listings/marketplace=rebag/snapshot_date=2026-09-03/_manifest.json", _sync=True)
     assert json.loads(manifest_bytes) == lake.read_manifest("rebag", DAY)

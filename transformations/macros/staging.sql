@@ -15,6 +15,23 @@
 {{ column }} not in ({% for key in dedicated_staging_marketplaces %}'{{ key }}'{% if not loop.last %}, {% endif %}{% endfor %})
 {%- endmacro -%}
 
+{#- The rows of raw.listings that are published: in each day's partition, those of the crawl its
+    raw.crawl_manifests row names (crawl_id; rows and rows without a manifest written before
+    crawl ids: those without one). A partition may hold another crawl's file for a moment (a
+    publish under way, or one that failed: radar/lake.py publish_staged), never read.
+    `listings` and `manifests` are the model's import CTEs over raw.listings and raw.crawl_manifests
+    (the same marketplaces and days). -#}
+{%- macro published_crawl_rows(listings='listings', manifests='manifests') -%}
+    select {{ listings }}.*
+    from {{ listings }}
+    left join {{ manifests }}
+        on
+            {{ listings }}.marketplace = {{ manifests }}.marketplace
+            and {{ listings }}.snapshot_date = {{ manifests }}.snapshot_date
+    where {{ listings }}.crawl_id is not distinct from {{ manifests }}.crawl_id
+{%- endmacro -%}
+
+
 {#- The select list of every staging.stg_*__listings model over raw.listings: rename and
     cast only, nothing derived (empty strings as NULL). -#}
 {%- macro staging_listing_columns() -%}

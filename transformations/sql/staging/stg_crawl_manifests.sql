@@ -1,8 +1,9 @@
 -- One row per marketplace per snapshot day: how the crawl went, so later models can tell
 -- complete snapshots (which may create sales) from incomplete ones (which never do).
--- A manifest row is trusted as complete only beside its own crawl's data: while a day is being
--- published again, a reader may meet the new data with the old row, or the row without its data
--- (radar/lake.py publish_staged; each crawl writes its crawl_id into its rows and its row).
+-- A manifest row is trusted as complete only beside its own crawl's data: rows of its crawl_id in
+-- the day's partition (radar/lake.py publish_staged writes the data first, the row after it, so
+-- only a row whose data went missing fails this). Rows and manifests written before crawl ids
+-- match each other (both NULL).
 with
 
 source as (
@@ -15,35 +16,32 @@ listings as (
     where {{ between_days('snapshot_date') }}
 ),
 
--- the crawls whose rows are in each day's data partition ('' for rows written before crawl ids)
+-- the rows of each crawl in each day's data partition ('' for rows written before crawl ids)
 partition_crawls as (
     select
         marketplace,
         snapshot_date,
-        count(*) as data_rows,
-        count(distinct coalesce(crawl_id, '')) as data_crawls,
-        max(coalesce(crawl_id, '')) as data_crawl_id
+        coalesce(crawl_id, '') as crawl_key,
+        count(*) as data_rows
     from listings
     group by
         marketplace,
-        snapshot_date
+        snapshot_date,
+        coalesce(crawl_id, '')
 ),
 
 checked as (
     select
         source.*,
-        coalesce(
-            partition_crawls.data_crawls = 1
-            and partition_crawls.data_crawl_id = coalesce(source.crawl_id, ''),
-            false
-        )
+        partition_crawls.data_rows is not null
         -- an empty crawl has no rows to carry its id
-        or (partition_crawls.data_rows is null and source.item_count = 0) as has_own_data
+        or source.item_count = 0 as has_own_data
     from source
     left join partition_crawls
         on
             source.marketplace = partition_crawls.marketplace
             and source.snapshot_date = partition_crawls.snapshot_date
+            and coalesce(source.crawl_id, '') = partition_crawls.crawl_key
 ),
 
 final as (
@@ -56,7 +54,7 @@ final as (
         finish_reason,
         case
             when complete and not has_own_data
-                then 'the data partition holds another crawl than this manifest (a publish was under way); read it again'
+                then 'the data partition holds none of this manifest''s crawl rows (its data is missing); publish the day again'
             else nullif(trim(incomplete_reasons), '')
         end as incomplete_reasons,
         started_at,

@@ -2,10 +2,25 @@
 -- (the column contract is the macro staging_listing_columns, transformations/macros/staging.sql).
 with
 
-source as (
+listings as (
     select * from raw.listings
     where marketplace = 'fashionphile'
       and {{ between_days('snapshot_date') }}
+),
+
+manifests as (
+    select
+        marketplace,
+        snapshot_date,
+        crawl_id
+    from raw.crawl_manifests
+    where marketplace = 'fashionphile'
+      and {{ between_days('snapshot_date') }}
+),
+
+-- only the crawl each day's manifest names (macro published_crawl_rows)
+source as (
+{{ published_crawl_rows() }}
 ),
 
 final as (

@@ -5,10 +5,25 @@
 -- and cast, nothing derived; the same columns as every staging.stg_*__listings model.
 with
 
-source as (
+listings as (
     select * from raw.listings
     where {{ config_store_filter() }}
       and {{ between_days('snapshot_date') }}
+),
+
+manifests as (
+    select
+        marketplace,
+        snapshot_date,
+        crawl_id
+    from raw.crawl_manifests
+    where {{ config_store_filter() }}
+      and {{ between_days('snapshot_date') }}
+),
+
+-- only the crawl each day's manifest names (macro published_crawl_rows)
+source as (
+{{ published_crawl_rows() }}
 ),
 
 final as (
