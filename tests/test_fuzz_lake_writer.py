@@ -333,3 +333,132 @@ def test_an_old_partition_with_a_failed_publish_beside_it_is_cleaned_by_the_next
 def _fail_on_manifest_json(what: str) -> None:
     if what.startswith("wrote") and "_manifest.json" in what and "/raw/listings/" in what:
         raise OSError(f"injected failure: {what}")
+
+
+# ---------------------------------------------------------------- a reader between every two steps
+
+STAGING_MODELS = Path(__file__).resolve().parent.parent / "transformations" / "sql" / "staging"
+
+
+class DayReader:
+    """Reads the day as the transform does (staging.stg_rebag__listings and stg_crawl_manifests,
+    the project's models and macros, over the DuckDB views of transformations/sources.py, built
+    into a fresh warehouse) and as the crawlers do (Lake.read_listings, read_manifest)."""
+
+    def __init__(self, lake: Lake, work: Path, settings: RadarSettings) -> None:
+        self.lake, self.work, self.settings = lake, work, settings
+        (work / "sql" / "staging").mkdir(parents=True)
+        (work / "seeds").mkdir()
+        for model in ("stg_crawl_manifests", "stg_rebag__listings"):
+            for suffix in (".sql", ".yml"):
+                shutil.copy(STAGING_MODELS / f"{model}{suffix}", work / "sql" / "staging")
+        self.seen: list[tuple] = []
+
+    def sql(self) -> tuple:
+        from transformations.runner import run_transformations
+
+        warehouse = self.work / f"warehouse-{len(self.seen)}.duckdb"
+        settings = self.settings.model_copy(update={"warehouse_path": str(warehouse)})
+        run_transformations(settings, sql_dir=self.work / "sql", seeds_dir=self.work / "seeds")
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            ids = sorted(r[0] for r in con.execute("select listing_id from staging.stg_rebag__listings").fetchall())
+            manifests = con.execute("select item_count, is_complete from staging.stg_crawl_manifests").fetchall()
+        finally:
+            con.close()
+        warehouse.unlink()
+        return ids, manifests
+
+    def python(self) -> tuple:
+        data = self.lake.read_listings("rebag", DAY)
+        manifest = self.lake.read_manifest("rebag", DAY) or {}
+        return (sorted(data.column("listing_id").to_pylist()), sorted(set(data.column("crawl_id").to_pylist())),
+                manifest.get("crawl_id"), manifest.get("item_count"), manifest.get("complete"))
+
+    def __call__(self, step: str) -> None:
+        self.seen.append((step, self.sql(), self.python()))
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_a_reader_between_any_two_steps_of_a_publish_sees_the_earlier_day_or_the_new_one(where, tmp_path, request):
+    if where == "s3":
+        lake, _ = request.getfixturevalue("s3_lake")
+        settings = RadarSettings(lake_url=lake.url, s3_endpoint_url=lake.s3_endpoint_url)
+    else:
+        lake = local_lake(str(tmp_path))
+        settings = RadarSettings(lake_url=lake.url)
+    publish_earlier_crawl(lake, True)
+    reader = DayReader(lake, tmp_path / "reader", settings)
+    reader("before")
+    stats, kept, _ = crawl_into(lake, NEW_BATCH, 2, FailingFileSystem(None, after_change=reader))
+    reader("after")
+    assert stats.get_value("radar/published") is True and kept == sorted(i.listing_id for i in NEW_BATCH)
+
+    new_crawl = lake.read_manifest("rebag", DAY)["crawl_id"]
+    earlier_sql, new_sql = (EARLIER_IDS, [(3, True)]), (kept, [(5, True)])
+    problems = []
+    for step, sql, python in reader.seen:
+        if sql not in (earlier_sql, new_sql):
+            problems.append(f"SQL after {step}: {sql}")
+        ids, data_crawls, crawl, count, complete = python
+        whole = data_crawls == [crawl] and count == len(ids) and complete is True
+        if not (whole and (ids == EARLIER_IDS and crawl != new_crawl or ids == kept and crawl == new_crawl)):
+            problems.append(f"Python after {step}: {python}")
+    assert problems == []
+    assert reader.seen[0][1] == earlier_sql and reader.seen[-1][1] == new_sql
+    switched = [i for i, (_, sql, _) in enumerate(reader.seen) if sql == new_sql]
+    assert switched == list(range(switched[0], len(reader.seen)))  # once switched, never back
+    assert len(reader.seen) >= 8, [s for s, _, _ in reader.seen]  # staging, data, row, manifest, removals
+
+
+# ---------------------------------------------------------------- exchange rates
+
+
+def fx_state(lake: Lake) -> tuple:
+    """(the rates' source URLs as the SQL reads them: the one data file, _manifest.json's source URL)."""
+    path = lake.fx_rates_path(DAY, "daily") + "/" + "part-0.parquet"
+    data = pq.read_table(path, filesystem=lake.filesystem) if lake.exists(path) else None
+    manifest = lake.read_fx_manifest(DAY, "daily")
+    return (sorted(set(data.column("source_url").to_pylist())) if data is not None else None,
+            manifest["source_url"] if manifest else None)
+
+
+def publish_rates(lake: Lake, rate: float):
+    from radar.lake import FX_RATE_SCHEMA, publish_fx_rates
+
+    table = pa.table({"rate_date": [DAY, DAY], "currency": ["USD", "CAD"], "units_per_eur": [rate, rate + 0.4],
+                      "source_url": [f"test://{rate}"] * 2}, schema=FX_RATE_SCHEMA)
+    return publish_fx_rates(lake, DAY, "daily", table, {"source_url": f"test://{rate}", "row_count": 2})
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_a_failure_at_each_step_of_an_fx_publish_leaves_the_earlier_fetch_or_the_new_one(where, tmp_path, request):
+    from radar.lake import LakeError
+
+    if where == "s3":
+        base, _ = request.getfixturevalue("s3_lake")
+    lakes = iter(range(1000))
+
+    def fresh() -> Lake:
+        if where == "local":
+            return local_lake(str(tmp_path / str(next(lakes))))
+        prefix = f"lake-{next(lakes)}"
+        return dataclasses.replace(base, root=f"{BUCKET}/{prefix}", url=f"s3://{BUCKET}/{prefix}")
+
+    earlier, new = (["test://1.1"], "test://1.1"), (["test://1.2"], "test://1.2")
+    lake = fresh()
+    publish_rates(lake, 1.1)
+    clean = FailingFileSystem(None)
+    publish_rates(on_failing(lake, clean), 1.2)
+    assert fx_state(lake) == new and clean.changes >= 5
+    for fail_at in range(1, clean.changes + 1):
+        lake = fresh()
+        publish_rates(lake, 1.1)
+        failing = FailingFileSystem(fail_at)
+        try:
+            publish_rates(on_failing(lake, failing), 1.2)
+        except LakeError as error:
+            assert "injected failure" in str(error)
+            assert fx_state(lake) == earlier, (fail_at, failing.failed)
+        else:
+            assert fx_state(lake) == new, (fail_at, failing.failed)

@@ -1,5 +1,8 @@
+import json
+import shutil
 from datetime import date, datetime, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
@@ -103,3 +106,50 @@ def test_snapshot_dates_and_previous_manifests(tmp_path):
         publish_partition(lake, "rebag", day, listings_to_table([make_item(str(i)) for i in range(count)]), manifest(True, count))
     assert lake.snapshot_dates("rebag") == [date(2026, 9, 1), date(2026, 9, 2), DAY]
     assert [m["item_count"] for m in lake.previous_manifests("rebag", DAY)] == [6, 5]
+
+
+def _beside(lake: Lake, other: Lake, day: date) -> None:
+    """Copy `other`'s published data file of `day` into `lake`'s partition: another crawl's file
+    beside the published one, as a publish under way (or one that failed) leaves it."""
+    crawl_id = other.read_manifest("rebag", day)["crawl_id"]
+    name = f"part-{crawl_id}.parquet"
+    shutil.copy(Path(other.partition_path("rebag", day)) / name, Path(lake.partition_path("rebag", day)) / name)
+
+
+def test_python_readers_read_only_the_crawl_the_manifest_names(tmp_path):
+    """Lake.read_listings, listing_ids_seen and listings_to_confirm (the crawlers' confirmation
+    step) never read another crawl's file in a partition, nor a crawl with no manifest yet."""
+    lake, other = Lake.from_url(str(tmp_path / "lake")), Lake.from_url(str(tmp_path / "other"))
+    before, after = date(2026, 9, 2), date(2026, 9, 4)
+    publish_partition(lake, "rebag", before, listings_to_table([make_item("1"), make_item("2")]), manifest(True, 2))
+    publish_partition(other, "rebag", before, listings_to_table([make_item("9")]), manifest(True, 1))
+    _beside(lake, other, before)
+    publish_partition(other, "rebag", DAY, listings_to_table([make_item("8")]), manifest(True, 1))
+    Path(lake.partition_path("rebag", DAY)).mkdir(parents=True)
+    _beside(lake, other, DAY)  # the first publish of a day, its manifests not written yet
+
+    assert sorted(lake.read_listings("rebag", before).column("listing_id").to_pylist()) == ["1", "2"]
+    assert lake.read_listings("rebag", DAY).num_rows == 0
+    assert lake.listing_ids_seen("rebag", after) == {"1", "2"}
+    last = lake.listings_to_confirm("rebag", after)
+    assert last.snapshot_date == before and set(last.handles) == {"1", "2"}
+
+
+def test_a_partition_written_before_crawl_ids_reads_as_before(tmp_path):
+    lake, other = Lake.from_url(str(tmp_path / "lake")), Lake.from_url(str(tmp_path / "other"))
+    publish_partition(lake, "rebag", DAY, listings_to_table([make_item("1"), make_item("2")]), manifest(True, 2))
+    partition = Path(lake.partition_path("rebag", DAY))
+    crawl_id = lake.read_manifest("rebag", DAY)["crawl_id"]
+    published = partition / f"part-{crawl_id}.parquet"
+    pq.write_table(pq.read_table(published).drop_columns(["crawl_id"]), partition / "part-0.parquet")
+    published.unlink()
+    old_manifest = {k: v for k, v in lake.read_manifest("rebag", DAY).items() if k != "crawl_id"}
+    (partition / "_manifest.json").write_text(json.dumps(old_manifest))
+    publish_partition(other, "rebag", DAY, listings_to_table([make_item("9")]), manifest(True, 1))
+    _beside(lake, other, DAY)  # a new crawl's data going in over the old partition
+
+    assert sorted(lake.read_listings("rebag", DAY).column("listing_id").to_pylist()) == ["1", "2"]
+    publish_partition(lake, "rebag", DAY, listings_to_table([make_item("3")]), manifest(True, 1))
+    assert lake.read_listings("rebag", DAY).column("listing_id").to_pylist() == ["3"]
+    assert sorted(p.name for p in partition.iterdir()) == [
+        "_manifest.json", f"part-{lake.read_manifest('rebag', DAY)['crawl_id']}.parquet"]  # the old files are gone
