@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from datetime import date
@@ -28,8 +29,54 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _non_negative_int(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {number}")
+    return number
+
+
+def _scale(value: str) -> float:
+    number = float(value)
+    if not math.isfinite(number) or number <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number above 0, got {value}")
+    return number
+
+
+def _port(value: str) -> int:
+    number = int(value)
+    if not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number (1-65535), got {number}")
+    return number
+
+
 def _marketplaces(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """What argparse's types cannot see alone, checked before any command touches the disk,
+    the network or the warehouse: exits 2 with `radar <command>: error: ...`."""
+    start, end = getattr(args, "start_date", None), getattr(args, "end_date", None)
+    if args.command == "transform" and start is not None and end is not None and start > end:
+        parser.error(f"--start-date {start} is after --end-date {end}")
+    if args.command == "sandbox" and args.day is not None and args.day < args.start_date:
+        parser.error(f"--day {args.day} is before --start-date {args.start_date}")
+    chosen = list(getattr(args, "marketplaces", None) or [])
+    if getattr(args, "marketplace", None):
+        chosen.append(args.marketplace)
+    if getattr(args, "marketplaces", "unset") == []:
+        parser.error("--marketplaces names no marketplace")
+    if chosen:
+        from crawlers.config import load_config
+
+        known = list(load_config().marketplaces)
+        unknown = sorted(set(chosen) - set(known))
+        if unknown:
+            parser.error(f"unknown marketplace(s) {', '.join(unknown)}; configured: {', '.join(known)}")
+    data_dir = getattr(args, "data_dir", None)
+    if data_dir is not None and data_dir.exists() and not data_dir.is_dir():
+        parser.error(f"--data-dir {data_dir} is not a directory")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,9 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--data-dir", type=Path, default=Path("data"))
     demo.add_argument("--marketplaces", type=_marketplaces, default=None, help="comma-separated (default: all)")
     demo.add_argument("--seed", type=int, default=7)
-    demo.add_argument("--scale", type=float, default=1.0, help="market size multiplier (1.0 ~ 4,000 Rebag listings)")
+    demo.add_argument("--scale", type=_scale, default=1.0, help="market size multiplier (1.0 ~ 4,000 Rebag listings)")
     demo.add_argument("--start-date", type=_date, default=date(2026, 9, 1))
-    demo.add_argument("--incomplete-snapshots", type=int, default=3,
+    demo.add_argument("--incomplete-snapshots", type=_non_negative_int, default=3,
                       help="snapshots the sandbox breaks on purpose (a short page, a block mid-crawl), "
                            "spread over the run; they land marked incomplete and must create no sales")
     demo.add_argument("--still-market", action="store_true",
@@ -80,16 +127,18 @@ def build_parser() -> argparse.ArgumentParser:
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
     serve = sandbox_commands.add_parser("serve", help="serve the simulated market on 127.0.0.1")
     serve.add_argument("--seed", type=int, default=7)
-    serve.add_argument("--scale", type=float, default=1.0)
+    serve.add_argument("--scale", type=_scale, default=1.0)
     serve.add_argument("--start-date", type=_date, default=date(2026, 9, 1))
     serve.add_argument("--day", type=_date, default=None, help="the day to serve (default: the start date)")
     serve.add_argument("--marketplaces", type=_marketplaces, default=None)
-    serve.add_argument("--port-base", type=int, default=None, help="first port (default: any free ports)")
+    serve.add_argument("--port-base", type=_port, default=None, help="first port (default: any free ports)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_arguments(parser, args)
     try:
         return _dispatch(args)
     except KeyboardInterrupt:
@@ -98,10 +147,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
-        from radar.demo import run_demo
+        from radar.demo import DemoError, run_demo
 
-        return run_demo(args.days, args.data_dir, args.marketplaces, args.seed, args.scale, args.start_date,
-                        args.incomplete_snapshots, moving=not args.still_market)
+        try:
+            return run_demo(args.days, args.data_dir, args.marketplaces, args.seed, args.scale, args.start_date,
+                            args.incomplete_snapshots, moving=not args.still_market)
+        except DemoError as error:
+            print(f"radar demo: error: {error}", file=sys.stderr)
+            return 2
     if args.command == "run":
         from flows.daily import daily_market_snapshot
 
@@ -119,6 +172,11 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "score":
         from transformations.scoring import score
 
+        missing = [p for p in (args.data_dir / "warehouse.duckdb", args.data_dir / "truth") if not p.exists()]
+        if missing:
+            print(f"radar score: error: no {missing[0]}: run `radar demo --data-dir {args.data_dir}` first",
+                  file=sys.stderr)
+            return 2
         report = score(args.data_dir)
         print(report.to_text())
         return 0 if report.passed() else 1
@@ -153,7 +211,8 @@ def _catalogue(args: argparse.Namespace) -> int:
 
 def _transform(args: argparse.Namespace) -> int:
     from radar.settings import get_settings
-    from transformations.runner import render_for_trino, run_transformations
+    from transformations.models import ModelError
+    from transformations.runner import LakeUnreadable, render_for_trino, run_transformations
 
     settings = get_settings()
     dialect = args.dialect or settings.engine
@@ -164,7 +223,11 @@ def _transform(args: argparse.Namespace) -> int:
         for statement in render_for_trino(settings, start_date=args.start_date, end_date=args.end_date):
             print(statement.rstrip().rstrip(";") + ";\n")
         return 0
-    result = run_transformations(settings, start_date=args.start_date, end_date=args.end_date, dialect=dialect)
+    try:
+        result = run_transformations(settings, start_date=args.start_date, end_date=args.end_date, dialect=dialect)
+    except (LakeUnreadable, ModelError) as error:
+        print(f"radar transform: error: {error}", file=sys.stderr)
+        return 1
     print(json.dumps(result.summary(), indent=2, default=str))
     return 0
 

@@ -8,11 +8,17 @@ day is crawled (docs/sandbox-market.md, "The moving market"): each request a sit
 runs its clock by the site's configured politeness (download_delay / concurrency), so a crawl
 meets the next day's events as a crawl of the live site at that pace would. `moving=False`
 (`radar demo --still-market`) serves each day unchanged.
+
+Every argument is checked before the disk is touched (`check_demo_arguments`). The demo marks
+the directory it fills (DIR/.radar-demo) and only ever resets a marked one: a lake, warehouse or
+ground truth it did not create (a real lake, `radar run`'s data/, any foreign file) is refused
+with DemoError and left as it was.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import shutil
 from datetime import date, timedelta
@@ -47,6 +53,70 @@ limit {limit}
 """
 
 
+DEMO_MARKER = ".radar-demo"
+# What the demo writes into DIR and resets on the next run (DuckDB's write-ahead log included).
+DEMO_OUTPUTS = ("lake", "truth", "warehouse.duckdb", "warehouse.duckdb.wal")
+
+
+class DemoError(ValueError):
+    """An argument or a data directory the demo refuses; nothing was written or deleted."""
+
+
+def check_demo_arguments(days: int, marketplaces: list[str] | None, scale: float, incomplete_snapshots: int,
+                         known_marketplaces: list[str]) -> list[str]:
+    """The marketplaces to serve, or DemoError naming the first bad argument."""
+    if not isinstance(days, int) or days < 1:
+        raise DemoError(f"--days must be at least 1, got {days!r}")
+    if not math.isfinite(scale) or scale <= 0:
+        raise DemoError(f"--scale must be a number above 0, got {scale!r}")
+    if incomplete_snapshots < 0:
+        raise DemoError(f"--incomplete-snapshots must be 0 or more, got {incomplete_snapshots!r}")
+    if marketplaces is not None and not marketplaces:
+        raise DemoError("--marketplaces names no marketplace")
+    unknown = sorted(set(marketplaces or []) - set(known_marketplaces))
+    if unknown:
+        raise DemoError(f"unknown marketplace(s) {', '.join(unknown)}; configured: {', '.join(known_marketplaces)}")
+    return list(marketplaces or known_marketplaces)
+
+
+def check_data_dir(data_dir: Path) -> None:
+    """DemoError unless everything the demo would reset in data_dir is a previous demo's."""
+    if data_dir.exists() and not data_dir.is_dir():
+        raise DemoError(f"--data-dir {data_dir} is not a directory")
+    present = [name for name in DEMO_OUTPUTS if (data_dir / name).exists() or (data_dir / name).is_symlink()]
+    if not present:
+        return
+    refuse = "refusing to delete it; nothing was changed. Choose another --data-dir"
+    if not (data_dir / DEMO_MARKER).is_file():
+        raise DemoError(
+            f"--data-dir {data_dir} holds {', '.join(present)} that no demo created (no {DEMO_MARKER} marker): "
+            f"it may be a real lake or warehouse; {refuse}"
+        )
+    for name in present:
+        if (data_dir / name).is_symlink():
+            raise DemoError(f"{data_dir / name} is a symbolic link, not the demo's own; {refuse}")
+    lake = data_dir / "lake"
+    if lake.is_dir():
+        # What a demo's lake holds at its top: raw/ and the lake's own internals (_tmp, ...).
+        foreign = sorted(p.name for p in lake.iterdir() if p.name != "raw" and not p.name.startswith(("_", ".")))
+        if foreign:
+            raise DemoError(f"the lake {lake} holds {', '.join(foreign)}, which no demo wrote; {refuse}")
+
+
+def reset_data_dir(data_dir: Path) -> None:
+    """Delete a previous demo's outputs (after check_data_dir) and mark data_dir as the demo's."""
+    for name in DEMO_OUTPUTS:
+        path = data_dir / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / DEMO_MARKER).write_text(
+        "Written by `radar demo`: the next demo may delete lake/, truth/ and warehouse.duckdb here.\n"
+    )
+
+
 def broken_snapshots(start_date: date, days: int, marketplaces: list[str], count: int) -> dict[date, str]:
     """Which (day, marketplace) snapshots the sandbox breaks on purpose: spread over the run,
     cycling through the marketplaces, never the first or last two days (a sale needs complete days around it)."""
@@ -78,20 +148,21 @@ def run_demo(
     incomplete_snapshots: int = 0,
     moving: bool = True,
 ) -> int:
-    console = Console()
-    data_dir = data_dir.resolve()
-    _point_settings_at(data_dir)
-    for stale in ("lake", "truth"):
-        shutil.rmtree(data_dir / stale, ignore_errors=True)  # a demo starts from an empty lake
-    (data_dir / "warehouse.duckdb").unlink(missing_ok=True)
-
+    """Raises DemoError, before anything is written or deleted, for a bad argument or a data
+    directory holding a lake, warehouse or truth that no demo created."""
     from flows.daily import configured_marketplaces, daily_market_snapshot
     from sandbox.market import Market
     from sandbox.server import SandboxServer
     from sandbox.truth import write_served_early
 
+    chosen = check_demo_arguments(days, marketplaces, scale, incomplete_snapshots, configured_marketplaces())
+    data_dir = data_dir.resolve()
+    check_data_dir(data_dir)
+
+    console = Console()
+    reset_data_dir(data_dir)  # a demo starts from an empty lake
+    _point_settings_at(data_dir)
     logging.getLogger("flows.alerts").setLevel(logging.ERROR)  # the demo has no Slack: it prints its own lines
-    chosen = marketplaces or configured_marketplaces()
     market = Market(seed=seed, start_date=start_date, scale=scale)
     server = SandboxServer(market, marketplaces=chosen, moving=moving, seconds_per_request=crawl_pace(chosen))
     base_urls = server.start()

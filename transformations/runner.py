@@ -34,11 +34,12 @@ from transformations.models import (
     render_model,
     select_models,
 )
-from transformations.sources import SEEDS_DIR, load_seeds
+from transformations.sources import SEEDS_DIR, LakeUnreadable, load_seeds
 
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "LakeUnreadable",
     "ModelRun",
     "TransformResult",
     "run_transformations",
@@ -109,7 +110,12 @@ def run_transformations(
     dates, or full_refresh, incremental models are dropped and rebuilt over the whole range
     (default: every snapshot day in the lake) in one pass. Table models always rebuild whole.
     dry_run: DuckDB builds in a throwaway in-memory database; Trino only records statements.
+
+    A lake that cannot be read raises LakeUnreadable; a lake with no snapshot, or a model that
+    would go from rows to none, stops the run (the warehouse is left as it was) unless the
+    warehouse holds nothing yet.
     """
+    check_dates(start_date, end_date)  # before the warehouse file is created or opened
     models = load_models(sql_dir)
     names = select_models(models, select)
     engine = make_engine(settings, dialect, dry_run=dry_run)
@@ -132,6 +138,7 @@ def render_for_trino(
 ) -> list[str]:
     """The statements a Trino run would execute (setup DDL, seeds, builds, audits, publishes),
     without connecting. Without dates the plan is rendered for today."""
+    check_dates(start_date, end_date)
     models = load_models(sql_dir)
     names = select_models(models, select)
     engine = TrinoEngine.from_settings(settings, print_only=True)
@@ -164,6 +171,7 @@ def _run(
         if prepare_sources:
             engine.prepare_sources(settings, seeds)
         full_refresh = full_refresh or (start_date is None and end_date is None)
+        _refuse_an_empty_lake(engine, settings, [models[name] for name in names])
         start, end = _date_range(engine, start_date, end_date)
         result = TransformResult(engine.dialect, start, end, full_refresh)
         builder = _ModelBuilder(engine, result, full_refresh, seed_versions(models, seeds))
@@ -177,10 +185,33 @@ def _run(
     return result
 
 
+def check_dates(start: date | None, end: date | None) -> None:
+    if start is not None and end is not None and start > end:
+        raise ValueError(f"start_date {start} is after end_date {end}")
+
+
+def _refuse_an_empty_lake(engine: Engine, settings: RadarSettings, models: list[Model]) -> None:
+    """A lake without a single snapshot (a missing or empty folder, a wrong prefix) would rebuild
+    every table model empty: refuse while the warehouse holds rows; a new warehouse builds empty."""
+    if isinstance(engine, TrinoEngine) and engine.print_only:
+        return
+    if engine.snapshot_date_range() is not None:
+        return
+    for model in models:
+        if engine.table_columns(model.name) is None:
+            continue
+        _, rows = engine.fetch(f"select count(*) from {engine.qualified(model.name)}")
+        if rows and rows[0][0]:
+            raise LakeUnreadable(
+                f"the lake {settings.lake_url} holds no snapshot (no listings, no crawl manifests: a missing or "
+                f"empty directory, a wrong path or prefix?) but {model.name} holds {rows[0][0]} row(s): refusing "
+                "to replace the models with nothing; the warehouse is unchanged"
+            )
+
+
 def _date_range(engine: Engine, start: date | None, end: date | None) -> tuple[date, date]:
     if start is not None and end is not None:
-        if start > end:
-            raise ValueError(f"start_date {start} is after end_date {end}")
+        check_dates(start, end)
         return start, end
     lake_range = engine.snapshot_date_range()
     if lake_range is None:  # empty lake: build empty tables
@@ -279,6 +310,8 @@ class _ModelBuilder:
         staged = self._stage(model, start, end)
         exists = self._exists(model.name)
         rows = self._count(f"select count(*) from {staged}")
+        if exists:
+            self._refuse_to_empty(model, rows)
         audits = self._audit(
             model, staged, row_counts=lambda spec: [
                 (f"{spec['per']}={key}" if spec.get("per") else "", rows, before)
@@ -292,29 +325,44 @@ class _ModelBuilder:
     # -- incremental_by_day: per interval stage, audit, delete + insert
     def _build_incremental(self, model: Model, start: date, end: date, full_refresh: bool):
         if full_refresh:
-            self.engine.execute(self.engine.drop_table(model.name))
             intervals = [(start, end)]
         else:
             intervals = [(day, day) for day in days_between(start, end)]
         total, audits = 0, []
         for interval_start, interval_end in intervals:
-            rows, audits = self._build_interval(model, interval_start, interval_end)
+            rows, audits = self._build_interval(model, interval_start, interval_end, replace=full_refresh)
             total = None if rows is None or total is None else total + rows
         return intervals, total, audits
 
-    def _build_interval(self, model: Model, start: date, end: date) -> tuple[int | None, list[str]]:
+    def _build_interval(self, model: Model, start: date, end: date, *, replace: bool = False) -> tuple[int | None, list[str]]:
+        """Stage, audit and publish the days start..end; replace: the whole table (a full refresh),
+        dropped only once its replacement is staged, audited and not empty where it had rows."""
         staged = self._stage(model, start, end)
         self._check_rows_inside(model, staged, start, end)
-        exists = self._exists(model.name)
+        exists = self._exists(model.name) and not replace
         audits = self._audit(model, staged, row_counts=lambda spec: self._daily_counts(spec, model, staged, start, end, exists))
         rows = self._count(f"select count(*) from {staged}")
         engine = self.engine
+        if replace and self._exists(model.name):
+            self._refuse_to_empty(model, rows)
+            engine.execute(engine.drop_table(model.name))
         engine.execute(engine.create_empty_table_like(model.name, staged, model.day_column))
         columns = self._publish_columns(model, staged)
         engine.execute(engine.delete_days(model.name, model.day_column, start, end))
         engine.execute(engine.insert_from(model.name, staged, columns))
         engine.execute(engine.drop_table(staged))
         return rows, audits
+
+    def _refuse_to_empty(self, model: Model, staged_rows: int | None) -> None:
+        """A rebuild never replaces a model's rows with none: a source read nothing it should have."""
+        if staged_rows != 0:
+            return
+        before = self._count(f"select count(*) from {model.name}")
+        if before:
+            raise ModelError(
+                f"{model.path}: the rebuild would replace {model.name}'s {before} row(s) with none (did a "
+                "source read nothing?); stopped before publishing, the warehouse is unchanged"
+            )
 
     def _publish_columns(self, model: Model, staged: str) -> list[str]:
         staged_columns = self.engine.table_columns(staged) or model.documented_columns

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as pads
+import pyarrow.fs as pafs
 import yaml
 
 from radar.lake import (
@@ -71,6 +72,10 @@ RAW_SOURCES = (
 )
 
 
+class LakeUnreadable(RuntimeError):
+    """The lake cannot be read (an S3 error, a missing bucket): never taken for "no data"."""
+
+
 # ------------------------------------------------------------------- DuckDB
 
 
@@ -94,8 +99,12 @@ def _lake_relation_sql(con, settings: RadarSettings, source: RawSource) -> str:
 
 def _local_parquet_scan(con, lake_url: str, source: RawSource) -> tuple[str | None, set[str]]:
     root = os.path.abspath(lake_url.removeprefix("file://"))
+    if os.path.exists(root) and not os.path.isdir(root):
+        raise LakeUnreadable(f"the lake {lake_url} cannot be read: it is a file, not a directory")
     directories = "/".join(f"{name}=*" for name, _ in source.partition_columns)
-    pattern = f"{root}/{source.lake_dir}/{directories}/*.parquet"
+    # The root is a literal path: `lakes[1]` is a folder's name, not a pattern (DuckDB reads
+    # the same escapes as Python's glob).
+    pattern = f"{glob.escape(root)}/{source.lake_dir}/{directories}/*.parquet"
     if not glob.glob(pattern):
         return None, set()
     quoted = pattern.replace("'", "''")
@@ -119,16 +128,27 @@ def _register_s3_dataset(con, settings: RadarSettings, source: RawSource) -> tup
     # The declared schema, not the first file's: a column newer files have (e.g. the manifests'
     # movement counts) must not vanish when an older file is found first; older files read NULL.
     declared = pa.schema([*_ARROW_SCHEMAS[source.name], *partitioning.schema])
+    path = f"{bucket_prefix}/{source.lake_dir}"
+    filesystem = s3_filesystem(settings)
     try:
-        dataset = pads.dataset(f"{bucket_prefix}/{source.lake_dir}", filesystem=s3_filesystem(settings),
-                               format="parquet", partitioning=partitioning, schema=declared)
-    except (FileNotFoundError, OSError):
-        return None, set()
+        if filesystem.get_file_info(path).type == pafs.FileType.NotFound:
+            _check_bucket(filesystem, settings.lake_url)  # a prefix not written yet, or no bucket at all?
+            return None, set()
+        dataset = pads.dataset(path, filesystem=filesystem, format="parquet", partitioning=partitioning,
+                               schema=declared)
+    except OSError as error:  # unreachable endpoint, access denied, a broken file: never "no data"
+        raise LakeUnreadable(f"the lake {settings.lake_url} cannot be read: {error}") from error
     if not dataset.files:
         return None, set()
     registered = f"lake_{source.table}_dataset"
     con.register(registered, dataset)
     return registered, set(dataset.schema.names)
+
+
+def _check_bucket(filesystem: pafs.S3FileSystem, lake_url: str) -> None:
+    bucket = lake_url.removeprefix("s3://").split("/", 1)[0]
+    if filesystem.get_file_info(bucket).type == pafs.FileType.NotFound:
+        raise LakeUnreadable(f"the lake {lake_url} cannot be read: the bucket {bucket!r} does not exist")
 
 
 def _typed_projection_sql(source: RawSource, scan: str, present: set[str]) -> str:
