@@ -27,7 +27,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Context, Decimal, InvalidOperation
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
@@ -581,7 +581,7 @@ def publish_staged(staged: StagedPartition, marketplace: str, snapshot_date: dat
 
 
 def _publish_day(lake: Lake, staged: StagedPartition, final_dir: str, manifest_dir: str, row: pa.Table,
-                 manifest: dict[str, Any], renew: Any) -> None:
+                 manifest: dict[str, Any], renew: Callable[[], None]) -> None:
     """Steps 1-4 of publish_staged; OSError when the day was not switched to the new crawl."""
     fs = lake.filesystem
     data_name = data_file_name(staged.crawl_id)
@@ -590,12 +590,13 @@ def _publish_day(lake: Lake, staged: StagedPartition, final_dir: str, manifest_d
     try:
         fs.create_dir(final_dir, recursive=True)
         fs.move(f"{staged.directory}/{DATA_FILE}", f"{final_dir}/{data_name}")  # 1: read by nobody yet
-        renew()
         earlier_row = _read_bytes(lake, row_path)
         fs.create_dir(manifest_dir, recursive=True)
+        # Still ours right before the switch (LeaseLostError otherwise); steps 2-3 follow at once,
+        # so putting the earlier row back never overwrites a writer that took the lease over.
+        renew()
         _put_atomically(lake, row_path, _parquet_bytes(row))  # 2: the SQL's switch
         row_switched = True
-        renew()
         _put_atomically(lake, f"{final_dir}/{MANIFEST_FILE}", manifest_bytes(manifest))  # 3: the Python readers'
         manifest_switched = True
     finally:
