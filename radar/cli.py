@@ -226,7 +226,8 @@ def _transform(args: argparse.Namespace) -> int:
     try:
         result = run_transformations(settings, start_date=args.start_date, end_date=args.end_date, dialect=dialect)
     except (LakeUnreadable, ModelError) as error:
-        print(f"radar transform: error: {error}", file=sys.stderr)
+        where = settings.warehouse_path if dialect == "duckdb" else settings.trino_catalog
+        print(f"radar transform: error: {error}\n(lake {settings.lake_url}, warehouse {where})", file=sys.stderr)
         return 1
     print(json.dumps(result.summary(), indent=2, default=str))
     return 0

@@ -105,6 +105,15 @@ def test_an_empty_or_missing_lake_directory_does_not_empty_the_warehouse(built, 
     assert model_row_counts(warehouse) == built[1]
 
 
+def test_a_dated_run_over_an_empty_lake_does_not_empty_the_table_models(built, warehouse, tmp_path, monkeypatch,
+                                                                         capsys):
+    assert radar_transform(monkeypatch, str(tmp_path / "lake"), "--start-date", "2026-03-04",
+                           "--end-date", "2026-03-04") != 0
+    error = capsys.readouterr().err
+    assert "would replace" in error and str(tmp_path / "lake") in error
+    assert model_row_counts(warehouse) == built[1]
+
+
 def test_a_lake_path_with_glob_characters_is_read_literally(built, warehouse, tmp_path, monkeypatch, capsys):
     lake_dir = tmp_path / "lakes[1]" / "lake"
     shutil.copytree(built[0] / "lake", lake_dir)

@@ -171,8 +171,10 @@ def _run(
         if prepare_sources:
             engine.prepare_sources(settings, seeds)
         full_refresh = full_refresh or (start_date is None and end_date is None)
-        _refuse_an_empty_lake(engine, settings, [models[name] for name in names])
-        start, end = _date_range(engine, start_date, end_date)
+        lake_range = None if start_date is not None and end_date is not None else engine.snapshot_date_range()
+        if start_date is None and end_date is None and lake_range is None:
+            _refuse_an_empty_lake(engine, settings, [models[name] for name in names])
+        start, end = _date_range(lake_range, start_date, end_date)
         result = TransformResult(engine.dialect, start, end, full_refresh)
         builder = _ModelBuilder(engine, result, full_refresh, seed_versions(models, seeds))
         for name in names:
@@ -191,11 +193,10 @@ def check_dates(start: date | None, end: date | None) -> None:
 
 
 def _refuse_an_empty_lake(engine: Engine, settings: RadarSettings, models: list[Model]) -> None:
-    """A lake without a single snapshot (a missing or empty folder, a wrong prefix) would rebuild
-    every table model empty: refuse while the warehouse holds rows; a new warehouse builds empty."""
+    """A full rebuild over a lake without a single snapshot (a missing or empty folder, a wrong
+    prefix) would empty every model: refuse while the warehouse holds rows; a new one builds empty.
+    (A dated run over such a lake is stopped by the table models' own check, _refuse_to_empty.)"""
     if isinstance(engine, TrinoEngine) and engine.print_only:
-        return
-    if engine.snapshot_date_range() is not None:
         return
     for model in models:
         if engine.table_columns(model.name) is None:
@@ -209,11 +210,10 @@ def _refuse_an_empty_lake(engine: Engine, settings: RadarSettings, models: list[
             )
 
 
-def _date_range(engine: Engine, start: date | None, end: date | None) -> tuple[date, date]:
+def _date_range(lake_range: tuple[date, date] | None, start: date | None, end: date | None) -> tuple[date, date]:
     if start is not None and end is not None:
         check_dates(start, end)
         return start, end
-    lake_range = engine.snapshot_date_range()
     if lake_range is None:  # empty lake: build empty tables
         return start or end or PLACEHOLDER_DAY, end or start or PLACEHOLDER_DAY
     return start or lake_range[0], end or lake_range[1]
