@@ -26,3 +26,15 @@ case
             when {{ row }}.currency is null or trim({{ row }}.currency) = '' then 'currency_missing'
         end
 {%- endmacro -%}
+
+{#- kept_listing_rows(row): the body of a CTE keeping the rows of the CTE `row` (staging columns)
+    that break no row rule, i.e. the rows intermediate.int_listings_unioned keeps. Needs the
+    CTEs of marketplace_rules_ctes() in the model. -#}
+{%- macro kept_listing_rows(row='staged') -%}
+    select {{ row }}.*
+    from {{ row }}
+    left join marketplaces
+        on {{ row }}.marketplace = marketplaces.marketplace
+    cross join marketplace_defaults
+    where {{ row_rejection_rule(row) }} is null
+{%- endmacro -%}

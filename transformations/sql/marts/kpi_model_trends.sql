@@ -15,8 +15,8 @@ weekly as (
         coalesce(brand, 'Unknown') as brand,
         coalesce(model, 'Unknown') as model,
         count(*) as sold_count,
-        approx_percentile(sale_price_usd, 0.5) as median_sold_price_usd,
-        approx_percentile(days_to_sell, 0.5) as days_to_sell_median
+        {{ percentile('sale_price_usd', 0.5) }} as median_sold_price_usd,
+        {{ percentile('days_to_sell', 0.5) }} as days_to_sell_median
     from listings
     where status = 'sold'
     group by

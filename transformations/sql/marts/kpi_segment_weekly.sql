@@ -1,7 +1,8 @@
 -- Weekly KPIs per segment: week (Monday) x marketplace x brand x model x size x condition x
 -- colour. Supply and sales from marts.dim_listing (dates only), asks and markdowns from the
--- daily facts. Unknown attributes are grouped as 'Unknown'. Percentiles are approx_percentile
--- (exact on DuckDB). Weeks are those the marketplace was crawled in.
+-- daily facts. Unknown attributes are grouped as 'Unknown'. Percentiles are exact (macro
+-- percentile, transformations/macros/statistics.sql: the same on Trino and DuckDB). Weeks are
+-- those the marketplace was crawled in.
 with
 
 listings as (
@@ -72,21 +73,15 @@ supply as (
         count_if(coalesce(ended_date, date '9999-12-31') > week_end) as active_end,
         count_if(status = 'sold' and sale_date between week_start and week_end) as sold_count,
         count_if(status = 'withdrawn' and ended_date between week_start and week_end) as withdrawn_count,
-        approx_percentile(case when sale_date between week_start and week_end then days_to_sell end, 0.25)
+        {{ percentile('case when sale_date between week_start and week_end then days_to_sell end', 0.25) }}
             as days_to_sell_p25,
-        approx_percentile(case when sale_date between week_start and week_end then days_to_sell end, 0.5)
+        {{ percentile('case when sale_date between week_start and week_end then days_to_sell end', 0.5) }}
             as days_to_sell_median,
-        approx_percentile(case when sale_date between week_start and week_end then days_to_sell end, 0.75)
+        {{ percentile('case when sale_date between week_start and week_end then days_to_sell end', 0.75) }}
             as days_to_sell_p75,
-        approx_percentile(case when sale_date between week_start and week_end then sale_price_usd end, 0.5)
+        {{ percentile('case when sale_date between week_start and week_end then sale_price_usd end', 0.5) }}
             as median_sold_price_usd,
-        approx_percentile(
-            case
-                when sale_date between week_start and week_end and retail_price_usd > 0
-                    then sale_price_usd / retail_price_usd
-            end,
-            0.5
-        ) as value_retention_median
+        {{ percentile('case when sale_date between week_start and week_end and retail_price_usd > 0 then sale_price_usd / retail_price_usd end', 0.5) }} as value_retention_median
     from listing_weeks
     group by
         week_start,
@@ -131,16 +126,8 @@ prices as (
         size,
         condition,
         color,
-        approx_percentile(
-            case when snapshot_date = last_snapshot_in_week and is_available then price_usd end, 0.5
-        ) as median_ask_usd,
-        approx_percentile(
-            case
-                when snapshot_date = last_snapshot_in_week and is_available and retail_price_usd > 0
-                    then price_usd / retail_price_usd
-            end,
-            0.5
-        ) as ask_retention_median,
+        {{ percentile('case when snapshot_date = last_snapshot_in_week and is_available then price_usd end', 0.5) }} as median_ask_usd,
+        {{ percentile('case when snapshot_date = last_snapshot_in_week and is_available and retail_price_usd > 0 then price_usd / retail_price_usd end', 0.5) }} as ask_retention_median,
         count_if(is_markdown) as markdown_count,
         count(distinct case when is_markdown then listing_key end) as listings_marked_down,
         avg(case when is_markdown then (previous_price - price) / previous_price end) as markdown_depth_avg

@@ -53,16 +53,12 @@ per_model as (
         count_if(status = 'active') as active_supply,
         count_if(status = 'active' and age_days > {{ target_days_to_sell }}) as stale_supply,
         count(distinct marketplace) as marketplaces,
-        approx_percentile(case when status = 'sold' then days_to_sell end, 0.5) as days_to_sell_median,
-        approx_percentile(case when status = 'sold' then days_to_sell end, 0.75) as days_to_sell_p75,
-        approx_percentile(case when status = 'sold' then sale_price_usd end, 0.5) as median_sold_price_usd,
-        approx_percentile(
-            case when status = 'sold' and days_to_sell <= {{ target_days_to_sell }} then sale_price_usd end, 0.5
-        ) as median_fast_sold_price_usd,
-        approx_percentile(
-            case when status = 'sold' and retail_price_usd > 0 then sale_price_usd / retail_price_usd end, 0.5
-        ) as value_retention_median,
-        approx_percentile(case when status = 'active' then last_price_usd end, 0.5) as median_ask_usd
+        {{ percentile("case when status = 'sold' then days_to_sell end", 0.5) }} as days_to_sell_median,
+        {{ percentile("case when status = 'sold' then days_to_sell end", 0.75) }} as days_to_sell_p75,
+        {{ percentile("case when status = 'sold' then sale_price_usd end", 0.5) }} as median_sold_price_usd,
+        {{ percentile("case when status = 'sold' and days_to_sell <= " ~ target_days_to_sell ~ " then sale_price_usd end", 0.5) }} as median_fast_sold_price_usd,
+        {{ percentile("case when status = 'sold' and retail_price_usd > 0 then sale_price_usd / retail_price_usd end", 0.5) }} as value_retention_median,
+        {{ percentile("case when status = 'active' then last_price_usd end", 0.5) }} as median_ask_usd
     from windowed
     group by
         brand,

@@ -1,0 +1,92 @@
+-- The wordings of the listings int_listings_unioned keeps, one row per snapshot day and
+-- wording (marketplace + the seven raw text columns, keyed by text_key), with the text
+-- normalised for matching (docs/market-model.md, "Normalisation"): lower-cased, accents
+-- folded, punctuation turned into spaces (macro norm, transformations/macros/text.sql).
+-- Each wording is normalised once per run, however many days and listings show it.
+{%- set sources = dedicated_staging_marketplaces + ['shopify_stores'] %}
+
+with
+
+-- per-marketplace rules (max_price of the row rules); the '*' defaults for a marketplace not listed
+{{ marketplace_rules_ctes() }}
+
+staged as (
+{{ staging_listings_union(sources, between_days('snapshot_date')) }}
+),
+
+-- a row breaking a row rule (macros/row_rules.sql) is in intermediate.int_listings_rejected instead
+listings as (
+{{ kept_listing_rows('staged') }}
+),
+
+day_texts as (
+    select distinct
+        listings.snapshot_date,
+        {{ listing_text_key('listings') }} as text_key,
+        listings.marketplace,
+        listings.title,
+        listings.brand_raw,
+        listings.model_raw,
+        listings.size_raw,
+        listings.color_raw,
+        listings.material_raw,
+        listings.condition_raw
+    from listings
+),
+
+texts_normalised as (
+    select
+        texts.text_key,
+        coalesce({{ norm('texts.brand_raw') }}, '') as brand_text,
+        coalesce({{ norm('texts.title') }}, '') as title_text,
+        coalesce({{ norm('texts.model_raw') }}, '') as model_text,
+        coalesce({{ norm('texts.size_raw') }}, '') as size_text,
+        coalesce({{ norm('texts.color_raw') }}, '') as color_text,
+        coalesce({{ norm('texts.material_raw') }}, '') as material_text,
+        coalesce({{ norm('texts.condition_raw') }}, '') as condition_text,
+        -- "Gold Hardware" names the hardware, not the bag's colour
+        trim(regexp_replace(
+            coalesce({{ norm('texts.title') }}, ''),
+            '(rose |light |pale |antique |mixed |brushed )?[a-z]+ hardware',
+            ' '
+        )) as title_color_text
+    from (
+        select distinct
+            text_key,
+            title,
+            brand_raw,
+            model_raw,
+            size_raw,
+            color_raw,
+            material_raw,
+            condition_raw
+        from day_texts
+    ) as texts
+),
+
+final as (
+    select
+        day_texts.snapshot_date,
+        day_texts.text_key,
+        day_texts.marketplace,
+        day_texts.title,
+        day_texts.brand_raw,
+        day_texts.model_raw,
+        day_texts.size_raw,
+        day_texts.color_raw,
+        day_texts.material_raw,
+        day_texts.condition_raw,
+        texts_normalised.brand_text,
+        texts_normalised.title_text,
+        texts_normalised.model_text,
+        texts_normalised.size_text,
+        texts_normalised.color_text,
+        texts_normalised.material_text,
+        texts_normalised.condition_text,
+        texts_normalised.title_color_text
+    from day_texts
+    inner join texts_normalised
+        on day_texts.text_key = texts_normalised.text_key
+)
+
+select * from final
