@@ -17,6 +17,7 @@ with DemoError and left as it was.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -101,6 +102,12 @@ def check_data_dir(data_dir: Path) -> None:
         foreign = sorted(p.name for p in lake.iterdir() if p.name != "raw" and not p.name.startswith(("_", ".")))
         if foreign:
             raise DemoError(f"the lake {lake} holds {', '.join(foreign)}, which no demo wrote; {refuse}")
+        # A crawl `radar run` published into a demo's lake afterwards is real data, marker or not.
+        demo_crawls = set(_read_marker(data_dir).get("crawl_ids", []))
+        others = sorted(str(path.parent.relative_to(lake)) for path, crawl in _published_crawls(lake).items()
+                        if crawl not in demo_crawls)
+        if others:
+            raise DemoError(f"the lake {lake} holds {len(others)} snapshot(s) no demo wrote (e.g. {others[0]}); {refuse}")
 
 
 def reset_data_dir(data_dir: Path) -> None:
@@ -112,9 +119,38 @@ def reset_data_dir(data_dir: Path) -> None:
         elif path.exists():
             path.unlink()
     data_dir.mkdir(parents=True, exist_ok=True)
-    (data_dir / DEMO_MARKER).write_text(
-        "Written by `radar demo`: the next demo may delete lake/, truth/ and warehouse.duckdb here.\n"
-    )
+    record_demo_crawls(data_dir)
+
+
+def record_demo_crawls(data_dir: Path) -> None:
+    """(Re)write the marker: this directory is a demo's, and these are the crawls its lake holds."""
+    crawls = sorted(set(_published_crawls(data_dir / "lake").values()))
+    marker = {
+        "written_by": "radar demo: the next demo may delete lake/, truth/ and warehouse.duckdb here, "
+                      "as long as the lake holds only the crawls listed",
+        "crawl_ids": crawls,
+    }
+    (data_dir / DEMO_MARKER).write_text(json.dumps(marker, indent=1) + "\n")
+
+
+def _read_marker(data_dir: Path) -> dict:
+    try:
+        marker = json.loads((data_dir / DEMO_MARKER).read_text())
+    except (OSError, ValueError):
+        return {}
+    return marker if isinstance(marker, dict) else {}
+
+
+def _published_crawls(lake: Path) -> dict[Path, str]:
+    """Every published manifest of a local lake and the crawl (or fx fetch) it names."""
+    crawls = {}
+    for path in sorted(lake.glob("raw/*/*/*/_manifest.json")) if lake.is_dir() else []:
+        try:
+            manifest = json.loads(path.read_text())
+        except (OSError, ValueError):
+            manifest = {}
+        crawls[path] = str(manifest.get("crawl_id") or manifest.get("fetch_id") or "")
+    return crawls
 
 
 def broken_snapshots(start_date: date, days: int, marketplaces: list[str], count: int) -> dict[date, str]:
@@ -193,6 +229,7 @@ def run_demo(
                 progress.advance(job)
     finally:
         server.stop()
+        record_demo_crawls(data_dir)  # what this demo published, however it ended
     market.write_truth(data_dir / "truth")
     if moving:
         write_served_early(server.served_events(), data_dir / "truth")

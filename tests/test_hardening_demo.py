@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from radar import cli
-from radar.demo import DEMO_MARKER, DemoError, check_data_dir, reset_data_dir, run_demo
+from radar.demo import DEMO_MARKER, DemoError, check_data_dir, record_demo_crawls, reset_data_dir, run_demo
 from radar.settings import RadarSettings
 from tests.test_transform_runner import listing, publish
 
@@ -162,3 +162,19 @@ def test_a_demo_marks_its_directory_and_a_second_demo_resets_it(tmp_path):
     second = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900, env=env)
     assert second.returncode == 0, second.stdout[-2000:] + second.stderr[-2000:]
     assert not stale.exists() and (data_dir / "lake" / "raw" / "listings" / "marketplace=rebag").is_dir()
+
+
+def test_a_crawl_published_into_a_demos_lake_afterwards_is_real_data_and_refused(tmp_path):
+    """`radar run` into a demo's directory (data/ is both defaults): the marker alone is no licence
+    to delete; it lists the crawls the demo published, and a lake holding any other is refused."""
+    data_dir = tmp_path / "data"
+    settings = RadarSettings(lake_url=str(data_dir / "lake"), warehouse_path=str(data_dir / "warehouse.duckdb"))
+    reset_data_dir(data_dir)
+    publish(settings, "rebag", date(2026, 9, 1), [listing("rebag", "1", date(2026, 9, 1), "900")])
+    record_demo_crawls(data_dir)  # what a demo does once it has published its days
+    check_data_dir(data_dir)  # only the demo's own crawls: it may be reset
+    publish(settings, "vsp", date(2026, 9, 2), [listing("vsp", "2", date(2026, 9, 2), "700")])  # a real run
+    before = tree(data_dir)
+    with pytest.raises(DemoError, match=r"1 snapshot\(s\) no demo wrote .*marketplace=vsp"):
+        check_data_dir(data_dir)
+    assert tree(data_dir) == before
