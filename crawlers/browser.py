@@ -13,6 +13,9 @@ import os
 import shutil
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from crawlers.targets import host_refusal
 
 DEFAULT_BROWSER_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 BROWSER_ENV = "RADAR_BROWSER_PATH"
@@ -85,11 +88,20 @@ def launch_options(headless: bool = True) -> dict[str, Any]:
 
 
 def should_abort_request(request: Any) -> bool:
-    """PLAYWRIGHT_ABORT_REQUEST: drop images, fonts, stylesheets and third-party trackers."""
+    """PLAYWRIGHT_ABORT_REQUEST: drop images, fonts, stylesheets and third-party trackers, and
+    whatever the page asks of a host no crawl may reach (crawlers/targets.py: a metadata,
+    link-local, private or loopback address written as such or `localhost`; loopback and private
+    ones only with RADAR_ALLOW_PRIVATE_TARGETS). Names are not resolved here: Chromium resolves
+    them itself, so a public name that resolves to a private address is not caught in the browser."""
     if request.resource_type in BLOCKED_RESOURCE_TYPES:
         return True
     url = request.url
-    return any(part in url for part in BLOCKED_URL_PARTS)
+    if any(part in url for part in BLOCKED_URL_PARTS):
+        return True
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https", "ws", "wss"):
+        return host_refusal(parts.hostname or "") is not None
+    return False
 
 
 def playwright_settings(*, concurrency: int = 1, navigation_timeout_ms: int = 30_000) -> dict[str, Any]:

@@ -423,3 +423,49 @@ def test_a_name_that_re_resolves_to_loopback_is_refused_when_scrapy_connects(tmp
     manifest = result["report"]["radar/manifest"]
     assert manifest["complete"] is False
     assert "rebind.test resolves to 127.0.0.1 is a loopback address" in result["log"]
+
+
+# ---------------------------------------------------------------- inside the browser (Fashionphile)
+
+
+class _BrowserRequest:
+    def __init__(self, url: str, resource_type: str = "fetch") -> None:
+        self.url, self.resource_type = url, resource_type
+
+
+@pytest.mark.parametrize("url", [
+    "http://169.254.169.254/latest/meta-data/iam/security-credentials/",
+    "http://[fd00:ec2::254]/latest/meta-data/",
+    "http://2130706433/",
+    "http://127.0.0.1:8080/admin",
+    "http://localhost/x",
+    "http://10.1.2.3/",
+    "ws://192.168.0.1/socket",
+])
+def test_the_browser_aborts_what_a_page_asks_of_a_host_no_crawl_may_reach(url, monkeypatch):
+    from crawlers.browser import should_abort_request
+    from radar.settings import get_settings
+
+    monkeypatch.setenv("RADAR_ALLOW_PRIVATE_TARGETS", "false")
+    get_settings.cache_clear()
+    try:
+        assert should_abort_request(_BrowserRequest(url))
+        assert should_abort_request(_BrowserRequest(url, "document"))
+    finally:
+        get_settings.cache_clear()
+
+
+def test_the_browser_loads_public_hosts_and_with_the_sandbox_setting_loopback(monkeypatch):
+    from crawlers.browser import should_abort_request
+    from radar.settings import get_settings
+
+    assert not should_abort_request(_BrowserRequest("https://www.fashionphile.com/shop/handbags", "document"))
+    assert not should_abort_request(_BrowserRequest("https://search.example.net/1/indexes/products/query"))
+    monkeypatch.setenv("RADAR_ALLOW_PRIVATE_TARGETS", "true")
+    get_settings.cache_clear()
+    try:
+        assert not should_abort_request(_BrowserRequest("http://127.0.0.1:8080/shop/handbags", "document"))
+        # never the metadata service, whatever the setting
+        assert should_abort_request(_BrowserRequest("http://169.254.169.254/latest/meta-data/"))
+    finally:
+        get_settings.cache_clear()
