@@ -305,8 +305,11 @@ def test_deploy_all_then_a_worker_runs_rebuild_marts_and_automations_alert(prefe
         client.set_flow_run_state(crashed.id, Crashed(message="worker process killed"), force=True)
     slack_receiver.wait_for("Prefect automation", "rebuild-marts", crashed.name, "Crashed", str(crashed.id))
     slack_receiver.wait_for("Prefect automation", "stuck in Pending", stuck.name, str(stuck.id))
-    # the crashed run's alert came 30 s after it crashed, after the failed run's window had closed
-    assert not [t for t in slack_receiver.texts() if "Prefect automation" in t and bad_run.name in t]
+    # The failure safety net stayed quiet for the failed run: the crashed run's alert came 30 s
+    # after it crashed, so the failed run's window (opened earlier) had closed by then. Alerts are
+    # told apart by run id and kind, not counted in a time window: on a busy machine the worker may
+    # pick the bad run up after the Pending limit, and its stuck-in-Pending alert is no failure alert.
+    assert not [t for t in slack_receiver.texts() if ":red_circle: Prefect automation" in t and str(bad.id) in t]
     hook_alerts = [t for t in slack_receiver.texts() if "*rebuild-marts* failed" in t and "end_date 2026-09-01 is before" in t]
     assert len(hook_alerts) == 1, hook_alerts
     assert not any(TRINO_PASSWORD in text for text in slack_receiver.texts())
