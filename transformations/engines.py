@@ -1,16 +1,21 @@
 """Where models run: DuckDB (embedded, transpiled) or Trino (the SQL as written, Iceberg tables).
 
 An engine turns a parsed Trino query into its own SQL, runs statements, and knows the
-statement shapes the runner needs (create-as, rename, delete + insert). Every statement it
-runs is also recorded, so `--print` and dry runs show exactly what would run.
+statement shapes the runner needs (create-as, publish a table, publish days). Every statement
+it runs is also recorded, so `--print` and dry runs show exactly what would run.
+
+Publishing is atomic for readers on both: DuckDB runs the whole build in one transaction
+(drop + rename, delete + insert inside it); on Trino each publish is one Iceberg commit
+(`create or replace table ... as` for a table, one `merge` for an incremental model's days).
 """
 
 from __future__ import annotations
 
 import functools
 import logging
+import os
 import re
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import jinja2
@@ -76,9 +81,6 @@ class Engine:
     def create_table_as(self, table: str, select_sql: str) -> str:
         return f"create table {self.qualified(table)} as\n{select_sql}"
 
-    def create_empty_table_like(self, table: str, source: str, day_column: str | None) -> str:
-        raise NotImplementedError
-
     def rename_table(self, source: str, target: str) -> str:
         raise NotImplementedError
 
@@ -91,6 +93,26 @@ class Engine:
     def insert_from(self, target: str, source: str, columns: list[str]) -> str:
         listed = ", ".join(columns)
         return f"insert into {self.qualified(target)} ({listed}) select {listed} from {self.qualified(source)}"
+
+    # -- publishing a staged, audited table (the runner's only writes to a model)
+    def publish_table(self, table: str, staged: str, *, day_column: str | None = None,
+                      comment: str | None = None) -> list[str]:
+        """Replace `table` (or create it) with the staged rows."""
+        raise NotImplementedError
+
+    def publish_days(self, table: str, staged: str, day_column: str, start: date, end: date,
+                     columns: list[str]) -> list[str]:
+        """Replace the days start..end of `table` with the staged rows."""
+        return [self.delete_days(table, day_column, start, end), self.insert_from(table, staged, columns)]
+
+    # -- bookkeeping and documentation
+    def lake_days(self) -> list[date] | None:
+        """Every snapshot day the lake holds; None when it cannot be known (print mode)."""
+        raise NotImplementedError
+
+    def column_comments(self, table: str) -> tuple[str | None, dict[str, str]] | None:
+        """(table comment, {column: comment}) as the engine holds them; None when not applied here."""
+        return None
 
 
 # ----------------------------------------------------------------- DuckDB
@@ -164,11 +186,20 @@ class DuckDBEngine(Engine):
     def close(self) -> None:
         self.con.close()
 
-    def create_empty_table_like(self, table: str, source: str, day_column: str | None) -> str:
-        return f"create table if not exists {table} as select * from {source} limit 0"
-
     def rename_table(self, source: str, target: str) -> str:
         return f"alter table {source} rename to {target.split('.')[1]}"
+
+    def publish_table(self, table: str, staged: str, *, day_column: str | None = None,
+                      comment: str | None = None) -> list[str]:
+        # Inside the run's one transaction: other connections see the old table until the commit.
+        return [self.drop_table(table), self.rename_table(staged, table)]
+
+    def lake_days(self) -> list[date] | None:
+        rows = self.con.execute(
+            "select distinct snapshot_date from (select snapshot_date from raw.crawl_manifests "
+            "union all select snapshot_date from raw.listings) where snapshot_date is not null order by 1"
+        ).fetchall()
+        return [row[0] for row in rows]
 
     def prepare_sources(self, settings: RadarSettings, seeds: list[sources.Seed]) -> None:
         sources.register_raw_sources_duckdb(self.con, settings)
@@ -258,22 +289,113 @@ class TrinoEngine(Engine):
         )
         return [r[0] for r in rows] or None
 
-    def create_empty_table_like(self, table: str, source: str, day_column: str | None) -> str:
+    def publish_table(self, table: str, staged: str, *, day_column: str | None = None,
+                      comment: str | None = None) -> list[str]:
+        """One Iceberg commit: a reader sees the old table or the new one, never none."""
+        described = f"\ncomment {sql_string(comment)}" if comment else ""
         partitioning = f"\nwith (partitioning = array['{day_column}'])" if day_column else ""
-        return (
-            f"create table if not exists {self.qualified(table)}{partitioning} as "
-            f"select * from {self.qualified(source)} with no data"
-        )
+        return [
+            f"create or replace table {self.qualified(table)}{described}{partitioning} as\n"
+            f"select * from {self.qualified(staged)}",
+            self.drop_table(staged),
+        ]
 
-    def rename_table(self, source: str, target: str) -> str:
-        return f"alter table {self.qualified(source)} rename to {self.qualified(target)}"
+    def publish_days(self, table: str, staged: str, day_column: str, start: date, end: date,
+                     columns: list[str]) -> list[str]:
+        """One MERGE, so one Iceberg commit: the days' old rows are deleted and the staged rows
+        inserted together (Trino's Iceberg connector has no multi-statement transactions). Each
+        published row matches the one marker row of its day; staged rows match nothing."""
+        listed = ", ".join(columns)
+        staged_table = self.qualified(staged)
+        days = ", ".join(f"date '{(start + timedelta(days=n)).isoformat()}'" for n in range((end - start).days + 1))
+        return [
+            f"merge into {self.qualified(table)} as published\n"
+            "using (\n"
+            f"    select {listed}, cast(null as date) as radar_publish_day from {staged_table}\n"
+            "    union all\n"
+            f"    select {', '.join('nothing.' + c for c in columns)}, days.radar_day\n"
+            f"    from (values {days}) as days (radar_day)\n"
+            f"    left join (select * from {staged_table} where false) as nothing on true\n"
+            ") as incoming\n"
+            f"on published.{day_column} = incoming.radar_publish_day\n"
+            "when matched then delete\n"
+            f"when not matched and incoming.radar_publish_day is null then insert ({listed})\n"
+            f"values ({', '.join('incoming.' + c for c in columns)})"
+        ]
+
+    def lake_days(self) -> list[date] | None:
+        if self.print_only:
+            return None
+        _, rows = self._fetch(
+            f"select distinct snapshot_date from {self.raw_catalog}.raw.crawl_manifests "
+            "where snapshot_date is not null order by 1"
+        )
+        return [row[0] for row in rows]
+
+    def column_comments(self, table: str) -> tuple[str | None, dict[str, str]] | None:
+        """What Tableau shows: the table's comment and its columns' comments (none in print mode)."""
+        if self.print_only:
+            return None, {}
+        schema, name = table.split(".")
+        _, rows = self._fetch(
+            "select comment from system.metadata.table_comments "
+            f"where catalog_name = '{self._catalog_for(schema)}' and schema_name = '{schema}' and table_name = '{name}'"
+        )
+        _, columns = self._fetch(f"show columns from {self.qualified(table)}")  # Column, Type, Extra, Comment
+        return (rows[0][0] if rows else None), {row[0]: row[3] for row in columns if row[3]}
 
     def prepare_sources(self, settings: RadarSettings, seeds: list[sources.Seed]) -> None:
-        for statement in render_trino_ddl(settings, catalog=self.catalog, raw_catalog=self.raw_catalog):
-            self.execute(statement)
+        self.apply_ddl(settings)
         for seed in seeds:
             for statement in trino_seed_statements(seed, self.qualified(seed.name)):
                 self.execute(statement)
+
+    def apply_ddl(self, settings: RadarSettings) -> dict[str, list[str]]:
+        """transformations/ddl/ on this cluster, idempotently: schemas; the raw external tables,
+        created where missing and dropped and created again where their location or columns
+        differ from the configured lake's (dropping an external table leaves its files); then
+        the partition sync. Returns what it did per raw table: created, recreated, kept."""
+        location = trino_lake_location(settings.lake_url)
+        done: dict[str, list[str]] = {"created": [], "recreated": [], "kept": [], "synced": []}
+        tables = {self._raw_table(source): source for source in sources.RAW_SOURCES}
+        for statement in render_trino_ddl(settings, catalog=self.catalog, raw_catalog=self.raw_catalog):
+            created = next((name for name in tables if f"create table if not exists {name} (" in statement), None)
+            if created is not None:
+                source = tables[created]
+                found = self._raw_table_state(created)
+                wanted = (f"{location}/{source.lake_dir}", list(source.columns))
+                if found is None:
+                    done["created"].append(created)
+                elif found == wanted:
+                    done["kept"].append(created)
+                else:
+                    log.info("%s reads %s with columns %s: dropping it (its files stay) to create it over %s",
+                             created, found[0], [c for c, _ in found[1]], wanted[0])
+                    self.execute(f"drop table if exists {created}")
+                    done["recreated"].append(created)
+            elif "sync_partition_metadata" in statement:
+                done["synced"].append(statement.split("(", 1)[1].split(",")[1].strip(" '"))
+            self.execute(statement)
+        return done
+
+    def _raw_table(self, source: sources.RawSource) -> str:
+        return f"{self.raw_catalog}.{source.name}"
+
+    def _raw_table_state(self, table: str) -> tuple[str, list[tuple[str, str]]] | None:
+        """(external location, [(column, type)]) of an existing raw table; None if there is none
+        (or in print mode, where every statement is printed as it is)."""
+        if self.print_only:
+            return None
+        catalog, schema, name = table.split(".")
+        _, columns = self._fetch(
+            f"select column_name, data_type from {catalog}.information_schema.columns "
+            f"where table_schema = '{schema}' and table_name = '{name}' order by ordinal_position"
+        )
+        if not columns:
+            return None
+        _, rows = self._fetch(f"show create table {table}")
+        match = re.search(r"external_location = '((?:[^']|'')*)'", rows[0][0]) if rows else None
+        return (match.group(1).replace("''", "'") if match else ""), [(c, t) for c, t in columns]
 
     def snapshot_date_range(self) -> tuple[date, date] | None:
         if self.print_only:
@@ -281,6 +403,21 @@ class TrinoEngine(Engine):
         _, rows = self._fetch(f"select min(snapshot_date), max(snapshot_date) from {self.raw_catalog}.raw.crawl_manifests")
         low, high = rows[0]
         return (low, high) if low is not None else None
+
+
+def sql_string(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def trino_lake_location(lake_url: str) -> str:
+    """The lake as Trino's file systems name it: s3://... as it is; a local lake (a path or
+    file://) as local:///<absolute path> (Trino 476 reads a file:// location as empty, without
+    an error; the catalogs set local.location=/)."""
+    url = lake_url.rstrip("/")
+    if url.startswith("s3://"):
+        return url
+    return "local://" + os.path.abspath(url.removeprefix("file://"))
 
 
 def connect_trino(settings: RadarSettings):
@@ -309,7 +446,7 @@ def render_trino_ddl(settings: RadarSettings, *, catalog: str = "iceberg", raw_c
     context = {
         "catalog": catalog,
         "raw_catalog": raw_catalog,
-        "lake_url": settings.lake_url.rstrip("/"),
+        "lake_url": trino_lake_location(settings.lake_url),
         "model_schemas": MODEL_SCHEMAS,
         "raw_sources": sources.RAW_SOURCES,
     }

@@ -1,9 +1,16 @@
 """Run the SQL models in dependency order on DuckDB or Trino.
 
 Each model is built into a staged copy (<schema>.<table>__staged), audited there, and only
-then published (table: swap; incremental_by_day: delete + insert of its days). A failing
-audit raises AuditFailure before the model is published, so nothing downstream is built.
+then published (table: replaced; incremental_by_day: its days replaced). A failing audit
+raises AuditFailure before the model is published, so nothing downstream is built.
 On DuckDB the whole run is also one transaction: a failure leaves the warehouse as it was.
+On Trino each publish is one Iceberg commit (`create or replace table`, one `merge` per day),
+so a reader never finds a table or a day missing; the YAML's descriptions become the tables'
+and columns' comments.
+
+The runner records which days each incremental model holds (seeds.model_days): a dated run
+also builds every day the lake has up to its end date that a model lacks (a day the daily
+flow missed), from the first such day on.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from sqlglot import exp
 
 from radar.settings import RadarSettings
 from transformations import audits as audit_rules
-from transformations.engines import Engine, TrinoEngine, make_engine
+from transformations.engines import Engine, TrinoEngine, make_engine, sql_string
 from transformations.models import (
     PLACEHOLDER_DAY,
     SQL_DIR,
@@ -54,6 +61,8 @@ SAMPLE_ROWS = 5
 # Which seed contents each incremental model was built with: a changed seed (a new alias)
 # rebuilds the incremental models that read it, so the history is reclassified.
 SEED_VERSIONS_TABLE = "seeds.model_seed_versions"
+# Which days each incremental model was built for (a day with no rows is still built).
+MODEL_DAYS_TABLE = "seeds.model_days"
 
 
 @dataclass
@@ -257,6 +266,9 @@ class _ModelBuilder:
         self.jinja = jinja_environment()
         self.seed_versions = seed_versions or {}
         self._built_with = self._read_seed_versions()
+        self._model_days = self._read_model_days()
+        self._lake_days: list[date] | None = None
+        self._ensured: set[str] = set()
 
     def build(self, model: Model, start: date, end: date) -> None:
         started = time.monotonic()
@@ -266,6 +278,8 @@ class _ModelBuilder:
             if refresh and not self.full_refresh:
                 start, end = self._whole_lake(start, end)
                 log.info("%s: its seeds changed since it was built; rebuilding %s..%s", model.name, start, end)
+            elif not refresh:
+                start = self._first_missing_day(model, start, end)
             intervals, rows, audits = self._build_incremental(model, start, end, refresh)
             self._record_seed_version(model)
         else:
@@ -297,15 +311,90 @@ class _ModelBuilder:
         version = self.seed_versions.get(model.name)
         if version is None:
             return
-        table = self.engine.qualified(SEED_VERSIONS_TABLE)
+        table = self._bookkeeping_table(SEED_VERSIONS_TABLE, "model varchar, seeds_sha256 varchar")
         if self._built_with is None:
-            self.engine.execute(f"create table if not exists {table} (model varchar, seeds_sha256 varchar)")
             self._built_with = {}
         self.engine.execute(f"delete from {table} where model = '{model.name}'")
         self.engine.execute(f"insert into {table} (model, seeds_sha256) values ('{model.name}', '{version}')")
         self._built_with[model.name] = version
 
-    # -- table: stage, audit, swap
+    def _bookkeeping_table(self, name: str, columns: str) -> str:
+        """Created if missing, once a run (the same statement whether or not it exists, so a printed
+        plan is the plan a cluster runs)."""
+        table = self.engine.qualified(name)
+        if name not in self._ensured:
+            self.engine.execute(f"create table if not exists {table} ({columns})")
+            self._ensured.add(name)
+        return table
+
+    # -- the days each incremental model holds
+    def _read_model_days(self) -> dict[str, set[date]] | None:
+        """None when the table does not exist yet (or in print mode)."""
+        if self.engine.table_columns(MODEL_DAYS_TABLE) is None:
+            return None
+        _, rows = self._fetch(f"select model, day from {MODEL_DAYS_TABLE}")
+        held: dict[str, set[date]] = {}
+        for name, day in rows:
+            held.setdefault(name, set()).add(day)
+        return held
+
+    def _held_days(self, model: Model) -> set[date]:
+        if not self._exists(model.name):
+            return set()
+        if self._model_days is not None and model.name in self._model_days:
+            return self._model_days[model.name]
+        # built before the bookkeeping: the days its rows have
+        _, rows = self._fetch(f"select distinct {model.day_column} from {model.name}")
+        return {row[0] for row in rows}
+
+    def _first_missing_day(self, model: Model, start: date, end: date) -> date:
+        """start, or the first day before it that the lake has and the model lacks: the run then
+        builds every day from there to end (a later day may look back at the missing one)."""
+        if self._lake_days is None:
+            self._lake_days = self.engine.lake_days()
+        if not self._lake_days:  # nothing known (print mode) or an empty lake
+            return start
+        held = self._held_days(model)
+        missing = [day for day in self._lake_days if day < start and day not in held]
+        if not missing:
+            return start
+        log.info("%s lacks %d day(s) the lake has (%s..%s): building %s..%s", model.name, len(missing),
+                 missing[0], missing[-1], missing[0], end)
+        return missing[0]
+
+    def _record_days(self, model: Model, start: date, end: date, *, replace: bool) -> None:
+        table = self._bookkeeping_table(MODEL_DAYS_TABLE, "model varchar, day date")
+        if self._model_days is None:
+            self._model_days = {}
+        name = sql_string(model.name)
+        if replace:
+            self.engine.execute(f"delete from {table} where model = {name}")
+        else:
+            self.engine.execute(f"delete from {table} where model = {name} "
+                                f"and day between date '{start.isoformat()}' and date '{end.isoformat()}'")
+        days = days_between(start, end)
+        self.engine.execute(f"insert into {table} (model, day) values "
+                            + ", ".join(f"({name}, date '{day.isoformat()}')" for day in days))
+        held = set() if replace else set(self._model_days.get(model.name, set()))
+        self._model_days[model.name] = held | set(days)
+
+    # -- comments: the YAML's descriptions, where the engine keeps them (Trino: Tableau shows them)
+    def _apply_comments(self, model: Model, columns: list[str] | None) -> None:
+        current = self.engine.column_comments(model.name)
+        if current is None:
+            return
+        table_comment, column_comments = current
+        table = self.engine.qualified(model.name)
+        if table_comment != model.description:
+            self.engine.execute(f"comment on table {table} is {sql_string(model.description)}")
+        present = {c.lower() for c in columns} if columns is not None else None
+        for column in model.columns:
+            if present is not None and column.name not in present:
+                continue  # reported as a documentation problem
+            if column_comments.get(column.name) != column.description:
+                self.engine.execute(f"comment on column {table}.{column.name} is {sql_string(column.description)}")
+
+    # -- table: stage, audit, publish (one commit)
     def _build_table(self, model: Model, start: date, end: date) -> tuple[int | None, list[str]]:
         staged = self._stage(model, start, end)
         exists = self._exists(model.name)
@@ -318,8 +407,10 @@ class _ModelBuilder:
                 for key, rows, before in self._group_counts(spec, staged, model.name if exists else None)
             ],
         )
-        self.engine.execute(self.engine.drop_table(model.name))
-        self.engine.execute(self.engine.rename_table(staged, model.name))
+        columns = self.engine.table_columns(staged)
+        for statement in self.engine.publish_table(model.name, staged, comment=model.description):
+            self.engine.execute(statement)
+        self._apply_comments(model, columns)
         return rows, audits
 
     # -- incremental_by_day: per interval stage, audit, delete + insert
@@ -343,14 +434,21 @@ class _ModelBuilder:
         audits = self._audit(model, staged, row_counts=lambda spec: self._daily_counts(spec, model, staged, start, end, exists))
         rows = self._count(f"select count(*) from {staged}")
         engine = self.engine
-        if replace and self._exists(model.name):
-            self._refuse_to_empty(model, rows)
-            engine.execute(engine.drop_table(model.name))
-        engine.execute(engine.create_empty_table_like(model.name, staged, model.day_column))
-        columns = self._publish_columns(model, staged)
-        engine.execute(engine.delete_days(model.name, model.day_column, start, end))
-        engine.execute(engine.insert_from(model.name, staged, columns))
-        engine.execute(engine.drop_table(staged))
+        # In print mode nothing is known: a dated plan shows the publish of days.
+        published = self._exists(model.name) or (isinstance(engine, TrinoEngine) and engine.print_only and not replace)
+        if replace or not published:
+            if replace and published:
+                self._refuse_to_empty(model, rows)
+            columns = engine.table_columns(staged)
+            statements = engine.publish_table(model.name, staged, day_column=model.day_column, comment=model.description)
+        else:
+            columns = self._publish_columns(model, staged)
+            statements = engine.publish_days(model.name, staged, model.day_column, start, end, columns)
+            statements.append(engine.drop_table(staged))
+        for statement in statements:
+            engine.execute(statement)
+        self._record_days(model, start, end, replace=replace)
+        self._apply_comments(model, columns)
         return rows, audits
 
     def _refuse_to_empty(self, model: Model, staged_rows: int | None) -> None:
