@@ -25,7 +25,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from crawlers.browser import browser_problem  # noqa: E402
-from sandbox.replicas.fashionphile import FashionphileReplica, sample_states, serve  # noqa: E402
+from sandbox.fixed_market import FixedMarket, sample_states  # noqa: E402
+from sandbox.replicas.fashionphile import FashionphileReplica  # noqa: E402
+from sandbox.server import SandboxServer  # noqa: E402
 
 # The sandbox replicas listen on 127.0.0.1: the one place crawls may reach loopback.
 os.environ.setdefault("RADAR_ALLOW_PRIVATE_TARGETS", "true")
@@ -88,12 +90,14 @@ def main() -> int:
 
     states = sample_states(args.count)
     bags = sum(s.listing.is_bag for s in states)
-    with serve(FashionphileReplica(hits_per_page=args.hits_per_page), states) as site, \
-            tempfile.TemporaryDirectory() as tmp:
+    market = FixedMarket({"fashionphile": states})
+    replica = FashionphileReplica(hits_per_page=args.hits_per_page)
+    with SandboxServer(market, replicas={"fashionphile": replica}) as sandbox, tempfile.TemporaryDirectory() as tmp:
+        base_url = sandbox.base_urls["fashionphile"]
         report = Path(tmp) / "report.json"
         command = [
             sys.executable, "-m", "scrapy", "crawl", "fashionphile",
-            "-a", f"base_url={site.base_url}", "-a", "snapshot_date=2026-09-03",
+            "-a", f"base_url={base_url}", "-a", "snapshot_date=2026-09-03",
             "-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING",
             "-s", f"CONCURRENT_REQUESTS_PER_DOMAIN={args.concurrency}",
             "-s", f"RADAR_REPORT_PATH={report}",

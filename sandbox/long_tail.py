@@ -22,6 +22,7 @@ kept or dropped, another name the trade uses ("Odeon NM", "HAC"), per listing.
 
 from __future__ import annotations
 
+from radar.text import fold_accents
 from sandbox.catalogue import (
     BV_INTRECCIATO,
     CELINE_LEATHER,
@@ -55,7 +56,7 @@ from sandbox.catalogue import (
     _bag,
     _item,
 )
-from sandbox.replicas.shopify import chance, pick, strip_accents
+from sandbox.replicas.shopify import chance, pick
 
 # Share of new bag listings that are long-tail models, on every marketplace. The captured
 # pages had 29% of bags outside the seeded aliases; the brief asks for a quarter to a third.
@@ -228,7 +229,7 @@ def site_wording(listing, site: str) -> str | None:
     if others and chance(seed, f"{site}-other-name", OTHER_NAME_SHARE):
         name = pick(others, seed, f"{site}-which")
     if chance(seed, f"{site}-accents", ACCENT_DROP_SHARE):
-        name = strip_accents(name)
+        name = fold_accents(name)
     return name
 
 

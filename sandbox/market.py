@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 from zoneinfo import ZoneInfo
 
 from sandbox.catalogue import (
@@ -602,8 +602,51 @@ class Market:
 
         write_truth(self, Path(truth_dir))
 
+    def sold_states(self, marketplace: str, lock: Any) -> SoldStates:
+        """The sold listings' last states, for replicas that keep sold pages (`shown_sold`);
+        `lock` guards the market (the server's market lock)."""
+        return SoldStates(self, marketplace, lock)
+
     def _sim(self, marketplace: str) -> _MarketplaceSim:
         try:
             return self._sims[marketplace]
         except KeyError:
             raise KeyError(f"unknown marketplace {marketplace!r}; known: {sorted(self._sims)}") from None
+
+
+class SoldStates:
+    """A sold listing's last state by listing id, for replicas that keep sold pages (`shown_sold`).
+
+    Reads the market's own record of the listing (its sale), so a page never says sold for a
+    listing that was withdrawn: that one answers 404 as on every site."""
+
+    def __init__(self, market: Market, marketplace: str, lock: Any) -> None:
+        self.market, self.marketplace, self.lock = market, marketplace, lock
+        self._by_id: dict[int, Any] = {}
+        self._indexed = 0
+
+    def __call__(self, listing_id: int) -> ListingState | None:
+        with self.lock:
+            sim = self.market._sim(self.marketplace)
+            for item in sim.items[self._indexed:]:
+                self._by_id[item.listing.listing_id] = item
+            self._indexed = len(sim.items)
+            item = self._by_id.get(listing_id)
+            return None if item is None else self._sold(sim, item)
+
+    @staticmethod
+    def _sold(sim: Any, item: Any) -> ListingState | None:
+        if item.sale_date is None:
+            return None
+        price = item.sale_price if item.sale_price is not None else item.price
+        return ListingState(item.listing, sim.decimal(price), sim.decimal(item.compare_at), False)
+
+    def by_handle(self, handle: str, handle_of: Any) -> ListingState | None:
+        """The sold listing whose page is `handle` (handle_of(ListingState) -> handle)."""
+        with self.lock:
+            sim = self.market._sim(self.marketplace)
+            for item in sim.items:
+                state = self._sold(sim, item)
+                if state is not None and handle_of(state) == handle:
+                    return state
+        return None

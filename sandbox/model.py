@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-# The common condition scale (shared/docs/market-model.md); replicas show native grades.
+# The common condition scale (docs/market-model.md, seed `condition_grades`); replicas show native grades.
 CONDITIONS = ("NEW", "EXCELLENT", "VERY_GOOD", "GOOD", "FAIR")
 
 

@@ -33,7 +33,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -88,6 +88,9 @@ class Faults:
     challenge_after: int = 0  # requests served normally before the challenge starts
     slow_seconds: float = 0.0  # delay before every answer
     only_path: str | None = None  # status/challenge/slow apply only to paths containing this
+    # ... and only to this page of a listing walk, counted from 1 as the walk does (a products.json
+    # `page`, or a Fashionphile search `page` + 1); None: every request.
+    only_page: int | None = None
     # A site that moved while it was paged (docs/marketplaces.md): from this page of a product
     # listing on, each page starts with the last item of the page before, and the collection's
     # last listing never shows (products_count still counts it; its own page still answers).
@@ -111,8 +114,10 @@ class SandboxServer:
         host: str = HOST,
         moving: bool = False,
         seconds_per_request: float | dict[str, float] = SECONDS_PER_REQUEST,
+        replicas: Mapping[str, Replica] | None = None,
     ) -> None:
-        """`market` is a `sandbox.market.Market` (or anything with its methods).
+        """`market` is a `sandbox.market.Market`, or a `sandbox.fixed_market.FixedMarket` (fixed
+        listings, for tests and benchmarks).
 
         Marketplaces default to the market's profiles that have a replica. Config stores of
         sandbox/stores.yaml that the market does not know are added to it first. With
@@ -120,12 +125,17 @@ class SandboxServer:
         port_base + 1 + i, the ECB feed after the last marketplace; otherwise free ports are picked.
         `moving` makes the market move while it is crawled, each request advancing that
         marketplace's clock by `seconds_per_request` (one number, or one per marketplace).
+        `replicas` serves replicas built by hand (other options, `FixedShopifyStore`) instead of
+        the registered ones; their marketplaces are served too.
         """
         load_builtin_replicas()
         self.market = market
         self.host = host
         self.port_base = port_base
-        self.marketplaces = list(marketplaces) if marketplaces is not None else _default_marketplaces(market)
+        given = dict(replicas or {})
+        self.marketplaces = list(marketplaces) if marketplaces is not None else (
+            [] if given else _default_marketplaces(market))
+        self.marketplaces += [m for m in given if m not in self.marketplaces]
         _add_missing_store_profiles(market, self.marketplaces)
         self._market_lock = threading.RLock()
         self._state_lock = threading.Lock()
@@ -134,7 +144,9 @@ class SandboxServer:
         self._faults: dict[str, Faults] = {}
         self._served: dict[str, int] = {}
         self._log: dict[str, list[tuple[str, int]]] = {}
-        self._replicas: dict[str, Replica] = {m: create_replica(m, _currency(market, m)) for m in self.marketplaces}
+        self._replicas: dict[str, Replica] = {
+            m: given[m] if m in given else create_replica(m, _currency(market, m)) for m in self.marketplaces
+        }
         for marketplace in set(DEFAULT_SOLD_PAGES) & set(self.marketplaces):  # B: the replicas' sold pages
             self.set_sold_page(marketplace, DEFAULT_SOLD_PAGES[marketplace])
         # The ECB's euro reference rates from the market's FX, on a port of their own (faults: set_faults(FX_SITE, ...)).
@@ -283,7 +295,7 @@ class SandboxServer:
             raise ValueError(f"sold_page must be one of {SOLD_PAGE_MODES}, got {mode!r}")
         replica = self._replicas[marketplace]
         replica.sold_page = mode
-        replica.sold_state = _SoldStates(self.market, marketplace, self._market_lock)
+        replica.sold_state = self.market.sold_states(marketplace, self._market_lock)
 
     # ---- faults ---------------------------------------------------------------------
     def set_faults(self, marketplace: str, **faults: Any) -> Faults:
@@ -356,6 +368,8 @@ class SandboxServer:
     def _faulty_answer(self, marketplace: str, faults: Faults, request: SandboxRequest) -> SandboxResponse | None:
         if faults.only_path and faults.only_path not in request.path:
             return None
+        if faults.only_page is not None and _walk_page(request) != faults.only_page:
+            return None
         if faults.slow_seconds:
             time.sleep(faults.slow_seconds)
         with self._state_lock:
@@ -369,6 +383,20 @@ class SandboxServer:
             code = 403 if faults.challenge == "403" else faults.challenge_status
             headers = {"cf-mitigated": "challenge"} if faults.challenge == "cloudflare" else {}
             return SandboxResponse.html(page, status=code, headers=headers)
+        return None
+
+
+def _walk_page(request: SandboxRequest) -> int | None:
+    """The page of a listing walk a request asks for, counted from 1; None for other requests."""
+    if PRODUCT_LIST_PATH.match(request.path):
+        first_page = 1
+    elif SEARCH_PATH.match(request.path):
+        first_page = 0
+    else:
+        return None
+    try:
+        return int(request.param("page", str(first_page)) or first_page) - first_page + 1
+    except ValueError:
         return None
 
 
@@ -404,44 +432,6 @@ SoldPage = Literal["not_found", "shown_sold"]
 SOLD_PAGE_MODES = ("not_found", "shown_sold")
 # Per marketplace, what its replica does by default (docs/marketplaces.md says what is known).
 DEFAULT_SOLD_PAGES: dict[str, SoldPage] = {"fashionphile": "shown_sold"}
-
-
-class _SoldStates:
-    """A sold listing's last state by listing id, for replicas that keep sold pages (`shown_sold`).
-
-    Reads the market's own record of the listing (its sale), so a page never says sold for a
-    listing that was withdrawn: that one answers 404 as on every site."""
-
-    def __init__(self, market: Any, marketplace: str, lock: Any) -> None:
-        self.market, self.marketplace, self.lock = market, marketplace, lock
-        self._by_id: dict[int, Any] = {}
-        self._indexed = 0
-
-    def __call__(self, listing_id: int) -> ListingState | None:
-        with self.lock:
-            sim = self.market._sim(self.marketplace)
-            for item in sim.items[self._indexed:]:
-                self._by_id[item.listing.listing_id] = item
-            self._indexed = len(sim.items)
-            item = self._by_id.get(listing_id)
-            return None if item is None else self._sold(sim, item)
-
-    @staticmethod
-    def _sold(sim: Any, item: Any) -> ListingState | None:
-        if item.sale_date is None:
-            return None
-        price = item.sale_price if item.sale_price is not None else item.price
-        return ListingState(item.listing, sim.decimal(price), sim.decimal(item.compare_at), False)
-
-    def by_handle(self, handle: str, handle_of: Any) -> ListingState | None:
-        """The sold listing whose page is `handle` (handle_of(ListingState) -> handle)."""
-        with self.lock:
-            sim = self.market._sim(self.marketplace)
-            for item in sim.items:
-                state = self._sold(sim, item)
-                if state is not None and handle_of(state) == handle:
-                    return state
-        return None
 
 
 SEARCH_PATH = re.compile(r"^/1/indexes/[^/]+/query$")

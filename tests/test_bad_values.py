@@ -3,8 +3,8 @@
 An absurd or unparsable value drops that one item with a named reason (stats
 `radar/dropped/<reason>`, the manifest's `dropped_items`); a count that cannot be stored marks
 the day incomplete, and every record is still written (listings, `_manifest.json`, the
-`crawl_manifests` row). Repros: a fake Shopify storefront on 127.0.0.1 crawled with the real
-pipelines, and the pipelines driven directly with items.
+`crawl_manifests` row). Repros: a fixed Shopify catalogue served by the sandbox server on
+127.0.0.1, crawled with the real pipelines, and the pipelines driven directly with items.
 """
 
 from __future__ import annotations
@@ -24,13 +24,13 @@ from scrapy.utils.test import get_crawler
 from crawlers.pipelines import LakeWriterPipeline, ValidateListingPipeline
 from radar.lake import Lake, LakeError, listings_to_table, manifest_to_table, publish_partition
 from tests.test_lake import DAY, make_item, manifest
-from tests.test_spiders_shopify import FakeShopify, crawl, make_config, product
+from tests.test_spiders_shopify import Site, crawl, make_config, product
 
 PIPELINES = json.dumps({"crawlers.pipelines.ValidateListingPipeline": 100, "crawlers.pipelines.LakeWriterPipeline": 900})
 CRAWL_DAY = date(2026, 8, 15)
 
 
-def crawl_to_lake(tmp_path: Path, site: FakeShopify, **config):
+def crawl_to_lake(tmp_path: Path, site: Site, **config):
     lake_url = str(tmp_path / "lake")
     result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path, **config),
                    settings={"ITEM_PIPELINES": PIPELINES, "RADAR_LAKE_URL": lake_url})
@@ -48,17 +48,8 @@ def site():
     started = []
 
     def start(catalogue, count=None):
-        server = FakeShopify({"all-bags": catalogue})
-        if count is not None:  # the collection claims another products_count
-            respond = server.respond
-
-            def with_count(raw_path):
-                if raw_path.split("?")[0] == "/collections/all-bags.json":
-                    return 200, {"Content-Type": "application/json"}, json.dumps(
-                        {"collection": {"handle": "all-bags", "products_count": count}}).encode()
-                return respond(raw_path)
-
-            server.respond = with_count
+        # `count`: the collection claims another products_count
+        server = Site({"all-bags": catalogue}, counts=None if count is None else {"all-bags": count})
         started.append(server)
         return server
 

@@ -12,28 +12,29 @@ from decimal import Decimal
 
 import pytest
 
-from sandbox.replicas.fashionphile import (
-    FashionphileFaults,
-    FashionphileReplica,
-    fashionphile_condition,
-    sample_states,
-    serve,
-)
+from sandbox.fixed_market import FixedMarket, sample_states
+from sandbox.replicas.fashionphile import FashionphileReplica, fashionphile_condition
+from sandbox.server import SandboxServer
 from tests.conftest_browser import chromium, run_crawl  # noqa: F401 (fixture)
 
 SPIDER = "crawlers.spiders.fashionphile.FashionphileSpider"
 DAY = "2026-09-03"
 STATES = sample_states(130)  # 119 bags (3 pages of 48), 11 wallets, 14 sold, markdowns
 BAGS = [s for s in STATES if s.listing.is_bag]
+SEARCH = "/1/indexes/"  # the in-browser search requests (Faults.only_path)
 
 pytestmark = pytest.mark.browser
 
 
-def crawl(tmp_path, replica, states=STATES, settings=None, **args):
-    with serve(replica, states) as site:
-        items, stats, log = run_crawl(tmp_path, SPIDER, {"base_url": site.base_url, "snapshot_date": DAY, **args},
-                                      settings=settings)
-    return items, stats, log, site
+def crawl(tmp_path, replica, states=STATES, settings=None, faults=None, **args):
+    """Crawl `replica` serving `states` through the sandbox server, with its `faults` set."""
+    market = FixedMarket({"fashionphile": states}, day=date.fromisoformat(DAY))
+    with SandboxServer(market, replicas={"fashionphile": replica}) as sandbox:
+        if faults:
+            sandbox.set_faults("fashionphile", **faults)
+        items, stats, log = run_crawl(tmp_path, SPIDER, {"base_url": sandbox.base_urls["fashionphile"],
+                                                         "snapshot_date": DAY, **args}, settings=settings)
+    return items, stats, log, sandbox
 
 
 def reasons(stats):
@@ -99,8 +100,9 @@ def test_empty_catalogue_is_complete_and_empty(tmp_path, chromium):
 
 
 def test_a_failing_results_page_marks_the_snapshot_incomplete(tmp_path, chromium):
-    replica = FashionphileReplica(faults=FashionphileFaults(drop_search_pages={2}))
-    items, stats, _, _ = crawl(tmp_path, replica, max_render_attempts="2")
+    # every search request of results page 2 answers 500
+    faults = {"status_sequence": [500] * 20, "only_path": SEARCH, "only_page": 2}
+    items, stats, _, _ = crawl(tmp_path, FashionphileReplica(), faults=faults, max_render_attempts="2")
     assert len(items) == len(BAGS) - 48
     assert stats["fashionphile/render_retries"] == 1
     assert any("page 2" in r and "search request failed" in r for r in reasons(stats)), reasons(stats)
@@ -108,24 +110,24 @@ def test_a_failing_results_page_marks_the_snapshot_incomplete(tmp_path, chromium
 
 
 def test_challenge_page_is_blocked_not_empty(tmp_path, chromium):
-    replica = FashionphileReplica(faults=FashionphileFaults(challenge=True, challenge_status=403))
-    items, stats, _, _ = crawl(tmp_path, replica)
+    faults = {"challenge": "cloudflare", "challenge_status": 403}
+    items, stats, _, _ = crawl(tmp_path, FashionphileReplica(), faults=faults)
     assert items == []
     assert stats.get("radar/blocked_count", 0) >= 1
     assert reasons(stats) and any("blocked" in r for r in reasons(stats)), reasons(stats)
 
 
 def test_challenge_served_with_200_is_blocked(tmp_path, chromium):
-    replica = FashionphileReplica(faults=FashionphileFaults(challenge=True, challenge_status=200))
-    items, stats, _, _ = crawl(tmp_path, replica)
+    faults = {"challenge": "cloudflare", "challenge_status": 200}
+    items, stats, _, _ = crawl(tmp_path, FashionphileReplica(), faults=faults)
     assert items == []
     assert stats.get("radar/blocked_count", 0) >= 1
     assert any("blocked" in r for r in reasons(stats)), reasons(stats)
 
 
 def test_rate_limited_search_is_incomplete(tmp_path, chromium):
-    replica = FashionphileReplica(faults=FashionphileFaults(search_status=429))
-    items, stats, _, _ = crawl(tmp_path, replica, max_render_attempts="2")
+    faults = {"status_sequence": [429] * 20, "retry_after": 1, "only_path": SEARCH}  # every search request
+    items, stats, _, _ = crawl(tmp_path, FashionphileReplica(), faults=faults, max_render_attempts="2")
     assert items == []
     assert any("search request failed" in r for r in reasons(stats)), reasons(stats)
 

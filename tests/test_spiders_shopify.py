@@ -2,8 +2,11 @@
 (dropped page, 500, 429 + Retry-After, challenge page), non-bags skipped, a 4th store by
 config only, argument validation, and (slow) the sandbox replicas end to end.
 
+The fast tests serve a fixed catalogue through the sandbox server (`FixedShopifyStore` behind
+`SandboxServer`, faults by `set_faults`), the slow ones the simulated market.
+
 Each crawl runs `python -m scrapy crawl` in a subprocess (Scrapy's reactor runs once per
-process) with the lead's CrawlReport writing the final stats to a JSON file. The fake server
+process) with the lead's CrawlReport writing the final stats to a JSON file. The fixed store
 enforces Shopify's paging rules with a small cap (the config's `paging` makes the spider use
 the same cap), so sharding is tested in seconds.
 """
@@ -14,23 +17,26 @@ import json
 import os
 import subprocess
 import sys
-import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
 
+from sandbox.fixed_market import FixedMarket
+from sandbox.replicas.fixed_store import FixedShopifyStore
+from sandbox.server import SandboxServer
+
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = ROOT / "crawlers" / "marketplaces.yaml"
 PAGE = 10  # page size in these tests
-CAP = 50  # the fake server's (and the spider's) paging cap
+CAP = 50  # the store's (and the spider's) paging cap
+MARKETPLACE = "rebag"  # the sandbox server's key for the fixed store (any spider may crawl it)
 
 
-# ---------------------------------------------------------------- a fake Shopify storefront
+# ---------------------------------------------------------------- a fixed Shopify catalogue
 
 
 def product(pid: int, brand: str = "Chanel", bag: bool = True, available: bool = True) -> dict:
@@ -52,85 +58,34 @@ def product(pid: int, brand: str = "Chanel", bag: bool = True, available: bool =
     }
 
 
-@dataclass
-class Faults:
-    drop_page: tuple[str, int] | None = None  # (collection, page) answered with {"products": []}
-    status: dict[tuple[str, int], list[int]] = field(default_factory=dict)  # (collection, page) -> statuses, one per request
-    retry_after: str = "1"
-    challenge: tuple[str, int] | None = None  # (collection, page) answered with a 200 HTML challenge
+class Site:
+    """A fixed Shopify catalogue served by the sandbox server (its paging cap is the test's CAP)."""
 
-
-class FakeShopify:
-    def __init__(self, collections: dict[str, list[dict]], cap: int = CAP, faults: Faults | None = None):
+    def __init__(self, collections: dict[str, list[dict]], cap: int = CAP, faults: dict | None = None,
+                 counts: dict[str, int] | None = None):
         self.collections = collections
-        self.cap = cap
-        self.faults = faults or Faults()
-        self.requests: list[str] = []
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # quiet
-                pass
-
-            def do_GET(self):
-                fake.requests.append(self.path)
-                status, headers, body = fake.respond(self.path)
-                self.send_response(status)
-                for key, value in headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        store = FixedShopifyStore(collections, page_cap=cap, counts=counts)
+        self.sandbox = SandboxServer(FixedMarket(), replicas={MARKETPLACE: store})
+        self.sandbox.start()
+        self.base_url = self.sandbox.base_urls[MARKETPLACE]
+        if faults:
+            self.sandbox.set_faults(MARKETPLACE, **faults)
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-    def respond(self, raw_path: str) -> tuple[int, dict, bytes]:
-        parts = urlsplit(raw_path)
-        path, query = parts.path, parse_qs(parts.query)
-        as_json = {"Content-Type": "application/json; charset=utf-8"}
-        if path == "/robots.txt":
-            return 200, {"Content-Type": "text/plain"}, b"User-agent: *\nDisallow: /cart\nDisallow: /search\n"
-        if path.startswith("/collections/") and path.endswith(".json") and not path.endswith("/products.json"):
-            handle = path[len("/collections/"):-len(".json")]
-            if handle not in self.collections:
-                return 404, as_json, b'{"errors":"Not Found"}'
-            count = len(self.collections[handle])
-            return 200, as_json, json.dumps({"collection": {"handle": handle, "products_count": count}}).encode()
-        if path.startswith("/collections/") and path.endswith("/products.json"):
-            handle = path.split("/")[2]
-            if handle not in self.collections:
-                return 404, as_json, b'{"errors":"Not Found"}'
-            limit = min(int(query.get("limit", ["30"])[0]), 250)
-            page = int(query.get("page", ["1"])[0])
-            queued = self.faults.status.get((handle, page))
-            if queued:
-                status = queued.pop(0)
-                headers = {**as_json, **({"Retry-After": self.faults.retry_after} if status == 429 else {})}
-                return status, headers, b'{"errors":"fault"}'
-            if self.faults.challenge == (handle, page):
-                html = b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>cf-chl</body></html>"
-                return 200, {"Content-Type": "text/html; charset=utf-8"}, html
-            if page * limit > self.cap:
-                return 400, as_json, b'{"errors":"Page * Limit exceeds the 25000 limit."}'
-            if self.faults.drop_page == (handle, page):
-                return 200, as_json, b'{"products":[]}'
-            chosen = self.collections[handle][(page - 1) * limit: page * limit]
-            return 200, as_json, json.dumps({"products": chosen}).encode()
-        return 404, as_json, b'{"errors":"Not Found"}'
+        self.sandbox.stop()
 
     def page_requests(self, handle: str) -> list[int]:
         pages = []
-        for raw in self.requests:
+        for raw, _ in self.sandbox.requests(MARKETPLACE):
             parts = urlsplit(raw)
             if parts.path == f"/collections/{handle}/products.json":
                 pages.append(int(parse_qs(parts.query)["page"][0]))
         return pages
+
+
+def on_page(collection: str, page: int, **faults) -> dict:
+    """Sandbox faults that hit only `page` of `collection`'s products.json."""
+    return {"only_path": f"/collections/{collection}/products.json", "only_page": page, **faults}
 
 
 # ---------------------------------------------------------------- running a crawl
@@ -188,10 +143,10 @@ def crawl(tmp_path: Path, spider: str, base_url: str, config: Path | None, *args
 
 @pytest.fixture
 def servers():
-    started: list[FakeShopify] = []
+    started: list[Site] = []
 
-    def start(collections, **kwargs) -> FakeShopify:
-        server = FakeShopify(collections, **kwargs)
+    def start(collections, **kwargs) -> Site:
+        server = Site(collections, **kwargs)
         started.append(server)
         return server
 
@@ -229,7 +184,7 @@ def test_exact_multiple_of_the_page_size_stops_at_the_empty_page(tmp_path, serve
 # ---------------------------------------------------------------- sharding past the cap
 
 
-def sharded_site(servers, with_unlisted_brand: bool = False) -> FakeShopify:
+def sharded_site(servers, with_unlisted_brand: bool = False) -> Site:
     chanel = [product(i, "Chanel") for i in range(28)] + [product(500 + i, "Chanel", bag=False) for i in range(4)]
     hermes = [product(100 + i, "Hermes") for i in range(22)]
     other = [product(200 + i, "Goyard") for i in range(11)]
@@ -282,14 +237,14 @@ def test_a_shard_over_the_cap_is_crawled_to_the_cap_and_reported(tmp_path, serve
 
 
 def test_dropped_page_marks_the_snapshot_incomplete(tmp_path, servers):
-    site = servers({"all-bags": [product(i) for i in range(35)]}, faults=Faults(drop_page=("all-bags", 2)))
+    site = servers({"all-bags": [product(i) for i in range(35)]}, faults={"drop_page": 2, "drop_collection": "all-bags", "drop_mode": "empty"})
     result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
     assert len(result.items) == 10  # the empty page 2 looks like the end: the count says otherwise
     assert any("received 10 of 35" in reason for reason in result.reasons), result.reasons
 
 
 def test_persistent_500_marks_incomplete_and_the_crawl_goes_on(tmp_path, servers):
-    faults = Faults(status={("all-bags", 2): [500, 500, 500]})
+    faults = on_page("all-bags", 2, status_sequence=[500, 500, 500])
     site = servers({"all-bags": [product(i) for i in range(35)]}, faults=faults)
     result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
     assert site.page_requests("all-bags").count(2) == 3  # first try + RETRY_TIMES=2
@@ -299,14 +254,14 @@ def test_persistent_500_marks_incomplete_and_the_crawl_goes_on(tmp_path, servers
 
 
 def test_500_then_success_is_complete(tmp_path, servers):
-    site = servers({"all-bags": [product(i) for i in range(15)]}, faults=Faults(status={("all-bags", 1): [500]}))
+    site = servers({"all-bags": [product(i) for i in range(15)]}, faults=on_page("all-bags", 1, status_sequence=[500]))
     result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
     assert len(result.items) == 15 and result.complete, result.reasons
 
 
 def test_429_with_retry_after_is_waited_for_and_retried(tmp_path, servers):
     site = servers({"all-bags": [product(i) for i in range(15)]},
-                   faults=Faults(status={("all-bags", 1): [429, 429]}, retry_after="1"))
+                   faults=on_page("all-bags", 1, status_sequence=[429, 429], retry_after=1))
     result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
     assert len(result.items) == 15
     assert result.stats["radar/retry_after/count"] == 2
@@ -317,7 +272,7 @@ def test_429_with_retry_after_is_waited_for_and_retried(tmp_path, servers):
 
 def test_429_after_all_retries_is_blocked_not_empty(tmp_path, servers):
     site = servers({"all-bags": [product(i) for i in range(15)]},
-                   faults=Faults(status={("all-bags", 1): [429] * 10}, retry_after="0"))
+                   faults=on_page("all-bags", 1, status_sequence=[429] * 10, retry_after=0))
     result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
     assert result.stats["radar/blocked_count"] == 1
     assert any("blocked: HTTP 429 after retries" in reason for reason in result.reasons), result.reasons
@@ -325,14 +280,15 @@ def test_429_after_all_retries_is_blocked_not_empty(tmp_path, servers):
 
 
 def test_403_is_blocked(tmp_path, servers):
-    site = servers({"all-bags": [product(i) for i in range(15)]}, faults=Faults(status={("all-bags", 1): [403] * 5}))
+    site = servers({"all-bags": [product(i) for i in range(15)]}, faults=on_page("all-bags", 1, status_sequence=[403] * 5))
     result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
     assert result.stats["radar/blocked_count"] == 1
     assert any("HTTP 403" in reason for reason in result.reasons), result.reasons
 
 
 def test_challenge_page_is_blocked_never_an_empty_catalogue(tmp_path, servers):
-    site = servers({"all-bags": [product(i) for i in range(15)]}, faults=Faults(challenge=("all-bags", 1)))
+    site = servers({"all-bags": [product(i) for i in range(15)]},
+                   faults=on_page("all-bags", 1, challenge="cloudflare", challenge_status=200))
     result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
     assert site.page_requests("all-bags").count(1) == 2  # retried once (RADAR_CHALLENGE_RETRIES)
     assert result.stats["radar/blocked_count"] == 1

@@ -1,6 +1,6 @@
 """Fashionphile replica: a Shopify storefront whose listing grids are rendered in the browser.
 
-Faithful to shared/docs/marketplaces.md (Fashionphile section):
+Faithful to docs/marketplaces.md (Fashionphile section):
 
 - Listing pages `/collections/<handle>?page=N` (1-based) are server-rendered *without* products:
   an empty `ol.ais-Hits-list`, an empty `.ais-Stats` and an empty pagination list, plus
@@ -40,27 +40,24 @@ Choices (documented in docs, relied on by the spider and SQL normalisation):
 - Long-tail models (sandbox/long_tail.py) are worded as the site words its less common lines:
   a size code after the model ("Damier Ebene Odeon PM Black"), sometimes a noun.
 
-Faults (for completeness tests; `SandboxServer` may drive them too): see `FashionphileFaults`.
-
-The replica knows nothing about sockets: `respond(SandboxRequest) -> SandboxResponse`
-(sandbox/replicas/__init__.py); it is registered as "fashionphile". `serve(replica, states)`
-wraps it in a local HTTP server for tests and benchmarks without the market.
+The replica only renders: `respond(SandboxRequest) -> SandboxResponse`
+(sandbox/replicas/__init__.py); it is registered as "fashionphile". `sandbox/server.py` serves
+it over HTTP with the faults every replica shares (`Faults`: a challenge page, error statuses on
+the search requests of one page, ...); `sandbox/fixed_market.py` gives it fixed listings.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterable, Sequence
-from urllib.parse import parse_qs, unquote, urlsplit
+from typing import Any
 
+from radar.text import fold_accents
 from sandbox.long_tail import long_tail_noun, site_wording
 from sandbox.model import ListingState
 from sandbox.replicas import SandboxRequest, SandboxResponse, register_replica
@@ -100,17 +97,6 @@ Disallow: /search
 Disallow: /apps/
 Sitemap: {base}/sitemap.xml
 """
-
-CHALLENGE_HTML = """<!DOCTYPE html>
-<html lang="en"><head><title>Just a moment...</title>
-<meta name="robots" content="noindex,nofollow"></head>
-<body class="no-js"><div id="challenge-running" class="challenge-form">
-<h1>Checking if the site connection is secure</h1>
-<p>Verify you are human by completing the action below.</p>
-<div id="cf-challenge" class="cf-turnstile"></div>
-</div></body></html>
-"""
-
 
 def fashionphile_condition(condition: str, listing_id: int) -> str:
     """The card grade Fashionphile shows for a common-scale condition (see module docstring)."""
@@ -156,8 +142,7 @@ def shows_zero_price(state: ListingState, day: date | None, share: float) -> boo
 
 
 def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return re.sub(r"[^a-z0-9]+", "-", fold_accents(text).lower()).strip("-")
 
 
 def product_handle(state: ListingState) -> str:
@@ -174,18 +159,6 @@ def marked_down(state: ListingState) -> bool:
 
 def _iso(ts: datetime) -> str:
     return ts.astimezone(timezone(timedelta(hours=-4))).isoformat(timespec="seconds")
-
-
-@dataclass
-class FashionphileFaults:
-    """Replica-level switches for completeness tests (the server's generic faults act on HTTP;
-    these act inside the page, e.g. the in-browser search request). Pages are 1-based."""
-
-    challenge: bool = False  # every HTML page is a bot challenge
-    challenge_status: int = 403  # 200 = a challenge served with HTTP 200
-    drop_search_pages: set[int] = field(default_factory=set)  # search answers 500 for these pages
-    search_status: int | None = None  # every search request answers this status (e.g. 429)
-    retry_after: int = 1  # Retry-After sent with a 429
 
 
 @dataclass
@@ -213,13 +186,11 @@ class FashionphileReplica:
         return self.sold_state.by_handle(handle, product_handle)
 
     def __init__(self, marketplace: str = MARKETPLACE, currency: str = CURRENCY, *,
-                 hits_per_page: int = DEFAULT_HITS_PER_PAGE, faults: FashionphileFaults | None = None,
-                 zero_price_share: float = 0.0) -> None:
+                 hits_per_page: int = DEFAULT_HITS_PER_PAGE, zero_price_share: float = 0.0) -> None:
         self.marketplace = marketplace
         self.zero_price_share = zero_price_share
         self.currency = currency
         self.hits_per_page = hits_per_page
-        self.faults = faults or FashionphileFaults()
         self._lock = threading.Lock()
         self._catalogues: dict[object, DayCatalogue] = {}
 
@@ -351,8 +322,6 @@ class FashionphileReplica:
             return SandboxResponse(200, {"Content-Type": "image/gif"}, _PIXEL_GIF)
         if path.startswith("/1/indexes/") and path.endswith("/query"):
             return self._search(request)
-        if self.faults.challenge:
-            return SandboxResponse.html(CHALLENGE_HTML, self.faults.challenge_status)
         if path in ("/", ""):
             return SandboxResponse.html(_page("Fashionphile", '<a href="/collections/handbags">Handbags</a>'))
         m = re.fullmatch(r"/collections/([a-z0-9-]+)/?", path)
@@ -397,12 +366,6 @@ class FashionphileReplica:
             per_page = min(MAX_HITS_PER_PAGE, max(1, int(request.param("hitsPerPage", str(self.hits_per_page)) or 1)))
         except ValueError:
             return SandboxResponse.json({"message": "Invalid parameters", "status": 400}, 400)
-        if self.faults.search_status:
-            status = self.faults.search_status
-            headers = {"Retry-After": str(self.faults.retry_after)} if status == 429 else None
-            return SandboxResponse.json({"message": "error", "status": status}, status, headers)
-        if page + 1 in self.faults.drop_search_pages:
-            return SandboxResponse.json({"message": "Internal error", "status": 500}, 500)
         states = self.collection_states(request, request.param("collection", "all") or "all")
         if states is None:
             return SandboxResponse.json({"message": "Unknown collection", "status": 404}, 404)
@@ -481,125 +444,3 @@ def _not_found_html() -> SandboxResponse:
 @lru_cache(maxsize=8)
 def _template(name: str) -> str:
     return (STATIC_DIR / name).read_text(encoding="utf-8")
-
-
-# -- standalone serving (tests, benchmarks, manual poking; sandbox/server.py serves the market) --
-class _Handler(BaseHTTPRequestHandler):
-    served: "ServedReplica"
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server API)
-        parts = urlsplit(self.path)
-        served = self.served
-        request = SandboxRequest(
-            path=unquote(parts.path), query=parse_qs(parts.query), headers=dict(self.headers.items()),
-            day=served.day, load_states=served.load_states, method="GET",
-        )
-        resp = served.replica.respond(request)
-        self.send_response(resp.status)
-        headers = {"Content-Type": "text/html; charset=utf-8", **resp.headers, "Content-Length": str(len(resp.body))}
-        for key, value in headers.items():
-            self.send_header(key, value)
-        self.end_headers()
-        try:
-            self.wfile.write(resp.body)
-        except (BrokenPipeError, ConnectionResetError):  # the browser closed the page meanwhile
-            pass
-
-    def log_message(self, format: str, *args: object) -> None:  # quiet
-        pass
-
-
-class ServedReplica:
-    """A replica on its own 127.0.0.1 port, serving a fixed list of states for `day`."""
-
-    def __init__(self, replica: FashionphileReplica, states: Sequence[ListingState], port: int = 0,
-                 day: date | None = None) -> None:
-        self.replica = replica
-        self.states = list(states)
-        self.day = day or date(2026, 9, 3)
-        handler = type("FashionphileHandler", (_Handler,), {"served": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.httpd.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def load_states(self) -> Sequence[ListingState]:
-        return self.states
-
-    def __enter__(self) -> "ServedReplica":
-        if not self._thread.is_alive():
-            self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
-def serve(replica: FashionphileReplica, states: Sequence[ListingState], port: int = 0) -> ServedReplica:
-    return ServedReplica(replica, states, port).__enter__()
-
-
-def sample_states(count: int, *, seed: int = 7, sold_every: int = 9, non_bag_every: int = 11,
-                  markdown_every: int = 5, start: datetime | None = None) -> list[ListingState]:
-    """Deterministic demo listings for standalone runs and tests (the Market is the real source)."""
-    import random
-
-    from sandbox.model import CONDITIONS, Listing
-
-    rng = random.Random(seed)
-    start = start or datetime(2026, 9, 1, 12, tzinfo=timezone.utc)
-    catalogue = [
-        ("Chanel", "Double Flap", "Medium", "Caviar Quilted", "Caviar Leather", "Shoulder bags"),
-        ("Louis Vuitton", "Lodge", "GM", "Monogram Multicolor", "Canvas Coated", "Shoulder bags"),
-        ("Hermès", "Birkin", "30", "Togo", "Togo Leather", "Top handle bags"),
-        ("Christian Dior", "Lady Dior", "Medium", "Cannage Lambskin", "Lambskin", "Top handle bags"),
-        ("Gucci", "Jackie 1961", "Small", "GG Supreme", "Canvas Coated", "Shoulder bags"),
-        ("Celine", "Luggage", "Micro", "Drummed Calfskin", "Calfskin", "Totes"),
-    ]
-    non_bags = [("Louis Vuitton", "Zippy Wallet", None, "Monogram", "Canvas Coated", "Wallets")]
-    colours = ["Black", "Beige", "Red", "Gold", "Etoupe", "Blue"]
-    states: list[ListingState] = []
-    for i in range(count):
-        is_bag = not (non_bag_every and i % non_bag_every == non_bag_every - 1)
-        brand, model, size, style, material, category = rng.choice(catalogue if is_bag else non_bags)
-        listing_id = 9_100_000_000_000 + i * 7919 + rng.randrange(7000)
-        price = Decimal(rng.randrange(900, 25000))
-        compare = price + Decimal(rng.randrange(100, 900)) if markdown_every and i % markdown_every == 2 else None
-        published = start - timedelta(hours=3 * i)
-        listing = Listing(
-            marketplace=MARKETPLACE, listing_id=listing_id, variant_id=49_000_000_000_000 + i,
-            sku=str(1_100_000 + i), brand=brand, model=model, size=size, style=style,
-            material=material, color=rng.choice(colours), hardware_color="Gold",
-            condition=CONDITIONS[i % len(CONDITIONS)], category=category, is_bag=is_bag,
-            retail_price_usd=None, show_retail=False, published_at=published,
-            listed_date=published.date(),
-        )
-        sold = bool(sold_every) and i % sold_every == 4
-        states.append(ListingState(listing=listing, price=price.quantize(Decimal("0.01")),
-                                   compare_at_price=compare, available=not sold))
-    return states
-
-
-def main(argv: Iterable[str] | None = None) -> None:
-    import argparse
-    import time
-
-    parser = argparse.ArgumentParser(description="Serve a Fashionphile replica with demo listings")
-    parser.add_argument("--count", type=int, default=200)
-    parser.add_argument("--port", type=int, default=8765)
-    args = parser.parse_args(list(argv) if argv is not None else None)
-    served = serve(FashionphileReplica(), sample_states(args.count), args.port)
-    print(f"Fashionphile replica on {served.base_url}/collections/handbags", flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    except KeyboardInterrupt:
-        served.close()
-
-
-if __name__ == "__main__":
-    main()

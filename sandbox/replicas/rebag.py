@@ -1,5 +1,5 @@
 """Rebag (shop.rebag.com) replica, faithful to the captured page
-`shared/fixtures/rebag/products-page-2026-08-15.json`.
+`tests/fixtures/rebag/products-page-2026-08-15.json`.
 
 What a crawler has to cope with, as on the real site:
 - brand only in `vendor`, written Rebag's way ("Hermes", "Christian Dior", "Chloe");
@@ -21,10 +21,11 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
+from radar.text import fold_accents
 from sandbox.long_tail import site_wording
 from sandbox.model import Listing, ListingState
 from sandbox.replicas import register_replica
-from sandbox.replicas.shopify import ShopifyReplica, StoreProduct, chance, pick, slugify, strip_accents
+from sandbox.replicas.shopify import ShopifyReplica, StoreProduct, chance, pick, slugify
 
 # Rebag's grade scale, best first; option1 shows the grade one step down ("Outlet"/"None" below Fair).
 GRADES = ("Pristine", "Excellent", "Great", "Very Good", "Good", "Fair")
@@ -190,7 +191,7 @@ class RebagReplica(ShopifyReplica):
 
 # ---- names ----------------------------------------------------------------------------
 def vendor_name(brand: str) -> str:
-    return VENDOR_NAMES.get(brand, strip_accents(brand))
+    return VENDOR_NAMES.get(brand, fold_accents(brand))
 
 
 def brand_handle(brand: str) -> str:
@@ -200,20 +201,20 @@ def brand_handle(brand: str) -> str:
 def model_name(listing: Listing) -> str:
     wording = site_wording(listing, "rebag")
     if wording is not None:  # a long-tail model: Rebag's name for it, with its noun ("Odeon Handbag")
-        words = strip_accents(wording)
+        words = fold_accents(wording)
         if not listing.is_bag or words.split()[-1].lower() in BAG_NOUNS:
             return words
         if listing.brand == "Louis Vuitton":  # as on the real page: "Trocadero Handbag", "Tivoli Handbag"
             return f"{words} Handbag"
         return f"{words} {CATEGORY_NOUNS.get(listing.category.lower(), 'Bag')}"
-    model = strip_accents(listing.model)
+    model = fold_accents(listing.model)
     if model in MODEL_NAMES:
         return MODEL_NAMES[model]
     words = listing.model.lower().split()
     if not listing.is_bag or (words and words[-1] in BAG_NOUNS):
-        return strip_accents(listing.model)
+        return fold_accents(listing.model)
     noun = CATEGORY_NOUNS.get(listing.category.lower(), "Bag")
-    return f"{strip_accents(listing.model)} {noun}"
+    return f"{fold_accents(listing.model)} {noun}"
 
 
 def style_phrase(listing: Listing) -> str:

@@ -2,7 +2,7 @@
 
 A store subclass only says how one listing looks on that store (`store_product`), which
 collections it belongs to, and its handle. This module serves it the Shopify way
-(`shared/docs/marketplaces.md`):
+(`docs/marketplaces.md`):
 
 - `/products.json`, `/collections/<handle>/products.json`: `?limit=&page=`, default 30,
   limit clamped to 250, HTTP 400 when page * limit > 25,000, `{"products": []}` past the end,
@@ -19,7 +19,6 @@ import html
 import json
 import re
 import threading
-import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Any
 
+from radar.text import fold_accents
 from sandbox.model import Listing, ListingState
 from sandbox.replicas import SandboxRequest, SandboxResponse
 
@@ -75,13 +75,8 @@ Sitemap: {sitemap_url}
 
 def slugify(text: str) -> str:
     """Shopify-style handle: accents dropped, apostrophes removed, other runs become '-'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    ascii_text = ascii_text.replace("'", "").replace("&", " ").lower()
+    ascii_text = fold_accents(text).replace("'", "").replace("&", " ").lower()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
-
-
-def strip_accents(text: str) -> str:
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
 def money(amount: Decimal | None) -> str | None:

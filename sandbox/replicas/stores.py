@@ -22,10 +22,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from radar.text import fold_accents
 from sandbox.long_tail import long_tail_noun, site_wording
 from sandbox.model import CONDITIONS, Listing, ListingState
 from sandbox.replicas import register_replica
-from sandbox.replicas.shopify import ShopifyReplica, StoreProduct, slugify, strip_accents
+from sandbox.replicas.shopify import ShopifyReplica, StoreProduct, slugify
 
 STORES_PATH = Path(__file__).resolve().parent.parent / "stores.yaml"
 TITLE_FIELDS = {"brand", "model", "size", "color", "style", "material", "hardware", "hardware_phrase"}
@@ -112,7 +113,7 @@ class ConfigStoreReplica(ShopifyReplica):
 
     def brand(self, listing: Listing) -> str:
         case = self.options.brand_case
-        return listing.brand.upper() if case == "upper" else strip_accents(listing.brand) if case == "ascii" else listing.brand
+        return listing.brand.upper() if case == "upper" else fold_accents(listing.brand) if case == "ascii" else listing.brand
 
     def title(self, listing: Listing) -> str:
         hardware = listing.hardware_color or ""
