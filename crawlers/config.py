@@ -45,6 +45,9 @@ class Politeness(_Strict):
 
 
 class Monitors(_Strict):
+    """Crawl-health thresholds (`monitors` in marketplaces.yaml). The one place their defaults are
+    set: crawlers/monitors.py judges a crawl without a config entry by `Monitors()` too."""
+
     min_items: int = Field(1, ge=0)
     max_error_count: int = Field(0, ge=0)
     max_dropped_ratio: float = Field(0.01, ge=0, le=1)
@@ -263,6 +266,16 @@ def _load_cached(path: str, _mtime: int, allow_private: bool) -> RadarCrawlConfi
         except TypeError as exc:
             raise ConfigError(f"{path}: marketplaces.{key}: {exc}") from None
     return RadarCrawlConfig(path=path, marketplaces=marketplaces)
+
+
+def check_marketplace_keys(keys: list[str] | None, config: RadarCrawlConfig | None = None) -> list[str]:
+    """The marketplaces a run names (every configured one when none is named); ConfigError naming
+    the keys the config does not know. The one check the CLI, the demo and the flows share."""
+    known = list((config or load_config()).marketplaces)
+    unknown = sorted(set(keys or []) - set(known))
+    if unknown:
+        raise ConfigError(f"unknown marketplace(s) {', '.join(unknown)}; configured: {', '.join(known)}")
+    return list(keys or known)
 
 
 def get_marketplace(key: str, path: str | os.PathLike[str] | None = None, settings: Any = None) -> MarketplaceConfig:

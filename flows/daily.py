@@ -13,7 +13,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from crawlers.config import get_marketplace, load_config
+from crawlers.config import check_marketplace_keys, get_marketplace
 from flows.alerts import (
     MODEL_COVERAGE_SQL, TOP_MOVERS_SQL, failure_message, incomplete_crawl_message, model_coverage_message, post_to_slack,
     record_alert_posted, top_movers_digest,
@@ -24,10 +24,6 @@ from radar.settings import apply_prefect_blocks, get_settings
 # Browser crawls are memory-heavy: at most this many run at once in one flow run. Across runs,
 # the `browser-crawl` tag carries a Prefect concurrency limit (deployments/setup_blocks.py).
 BROWSER_CRAWL_SLOTS = threading.BoundedSemaphore(1)
-
-
-def configured_marketplaces() -> list[str]:
-    return list(load_config().marketplaces)
 
 
 def is_browser_marketplace(marketplace: str) -> bool:
@@ -42,15 +38,6 @@ def _settings_at_start() -> None:
 
 def _today() -> date:
     return datetime.now(timezone.utc).date()
-
-
-def _validate_marketplaces(marketplaces: list[str] | None) -> list[str]:
-    known = configured_marketplaces()
-    chosen = marketplaces or known
-    unknown = sorted(set(chosen) - set(known))
-    if unknown:
-        raise ValueError(f"unknown marketplace(s) {unknown}; configured: {known}")
-    return chosen
 
 
 @task(retries=2, retry_delay_seconds=[30, 120], task_run_name="crawl-{marketplace}-{snapshot_date}")
@@ -76,9 +63,12 @@ def fetch_fx_rates(fetch_date: date, feed: str = "hist-90d", base_url: str | Non
 
 @task(retries=1, retry_delay_seconds=30, task_run_name="transform-{start_date}-{end_date}")
 def transform(start_date: date, end_date: date) -> dict[str, Any]:
+    """The models on RADAR_ENGINE (DuckDB or Trino) for the days start..end, and every earlier day
+    the lake has that an incremental model lacks (transformations/README.md, "Incremental by day")."""
     from transformations.runner import run_transformations
 
-    return run_transformations(get_settings(), start_date=start_date, end_date=end_date).summary()
+    settings = get_settings()
+    return run_transformations(settings, start_date=start_date, end_date=end_date, dialect=settings.engine).summary()
 
 
 @task(retries=1, retry_delay_seconds=30)
@@ -217,7 +207,7 @@ def daily_market_snapshot(
     """
     _settings_at_start()
     day = snapshot_date or _today()
-    chosen = _validate_marketplaces(marketplaces)
+    chosen = check_marketplace_keys(marketplaces)
     fx = fetch_fx_rates.submit(day, "hist-90d", fx_base_url)
     outcomes, incomplete, failures = _crawl_all(day, chosen, base_urls, crawl_settings, crawl_retries)
     # A failed fetch still lets the day transform on the rates already in the lake (up to 7 days old).
@@ -257,7 +247,7 @@ def crawl_marketplaces(
     """
     _settings_at_start()
     day = snapshot_date or _today()
-    outcomes, _incomplete, failures = _crawl_all(day, _validate_marketplaces(marketplaces), base_urls, crawl_settings)
+    outcomes, _incomplete, failures = _crawl_all(day, check_marketplace_keys(marketplaces), base_urls, crawl_settings)
     if failures:
         raise CrawlFailed(" | ".join(failures))
     return {o.marketplace: o.item_count for o in outcomes}

@@ -68,12 +68,12 @@ def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     if getattr(args, "marketplaces", "unset") == []:
         parser.error("--marketplaces names no marketplace")
     if chosen:
-        from crawlers.config import load_config
+        from crawlers.config import ConfigError, check_marketplace_keys
 
-        known = list(load_config().marketplaces)
-        unknown = sorted(set(chosen) - set(known))
-        if unknown:
-            parser.error(f"unknown marketplace(s) {', '.join(unknown)}; configured: {', '.join(known)}")
+        try:
+            check_marketplace_keys(chosen)
+        except ConfigError as error:
+            parser.error(str(error))
     data_dir = getattr(args, "data_dir", None)
     if data_dir is not None and data_dir.exists() and not data_dir.is_dir():
         parser.error(f"--data-dir {data_dir} is not a directory")
@@ -119,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
                            help="a demo's data directory (default: RADAR_WAREHOUSE_PATH / RADAR_ENGINE)")
     catalogue.add_argument("--rows-csv", type=Path, default=None,
                            help="also write the proposed model_aliases.csv rows here, to review and append")
+
+    trino = commands.add_parser("trino", help="the Trino warehouse (RADAR_TRINO_URL)")
+    trino_commands = trino.add_subparsers(dest="trino_command", required=True)
+    trino_commands.add_parser(
+        "setup", help="apply transformations/ddl/ idempotently: schemas, the raw lake's external tables "
+                      "(created again where their location differs from RADAR_LAKE_URL), partition sync")
 
     score = commands.add_parser("score", help="score the marts against the sandbox's ground truth")
     score.add_argument("--data-dir", type=Path, default=Path("data"))
@@ -169,6 +175,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _transform(args)
     if args.command == "catalogue":
         return _catalogue(args)
+    if args.command == "trino":
+        return _trino_setup()
     if args.command == "score":
         from transformations.scoring import score
 
@@ -206,6 +214,24 @@ def _catalogue(args: argparse.Namespace) -> int:
     if args.rows_csv is not None:
         written = catalogue.write_rows(args.rows_csv)
         print(f"\n{written} proposed row(s) written to {args.rows_csv}")
+    return 0
+
+
+def _trino_setup() -> int:
+    from radar.settings import get_settings
+    from transformations.engines import TrinoEngine
+
+    settings = get_settings()
+    try:
+        engine = TrinoEngine.from_settings(settings)
+    except ValueError as error:
+        print(f"radar trino setup: error: {error}", file=sys.stderr)
+        return 2
+    try:
+        done = engine.apply_ddl(settings)
+    finally:
+        engine.close()
+    print(json.dumps({"lake": settings.lake_url, **done}, indent=2))
     return 0
 
 

@@ -63,8 +63,7 @@ class DemoError(ValueError):
     """An argument or a data directory the demo refuses; nothing was written or deleted."""
 
 
-def check_demo_arguments(days: int, marketplaces: list[str] | None, scale: float, incomplete_snapshots: int,
-                         known_marketplaces: list[str]) -> list[str]:
+def check_demo_arguments(days: int, marketplaces: list[str] | None, scale: float, incomplete_snapshots: int) -> list[str]:
     """The marketplaces to serve, or DemoError naming the first bad argument."""
     if not isinstance(days, int) or days < 1:
         raise DemoError(f"--days must be at least 1, got {days!r}")
@@ -74,10 +73,12 @@ def check_demo_arguments(days: int, marketplaces: list[str] | None, scale: float
         raise DemoError(f"--incomplete-snapshots must be 0 or more, got {incomplete_snapshots!r}")
     if marketplaces is not None and not marketplaces:
         raise DemoError("--marketplaces names no marketplace")
-    unknown = sorted(set(marketplaces or []) - set(known_marketplaces))
-    if unknown:
-        raise DemoError(f"unknown marketplace(s) {', '.join(unknown)}; configured: {', '.join(known_marketplaces)}")
-    return list(marketplaces or known_marketplaces)
+    from crawlers.config import ConfigError, check_marketplace_keys
+
+    try:
+        return check_marketplace_keys(marketplaces)
+    except ConfigError as error:
+        raise DemoError(str(error)) from None
 
 
 def check_data_dir(data_dir: Path) -> None:
@@ -186,12 +187,12 @@ def run_demo(
 ) -> int:
     """Raises DemoError, before anything is written or deleted, for a bad argument or a data
     directory holding a lake, warehouse or truth that no demo created."""
-    from flows.daily import configured_marketplaces, daily_market_snapshot
+    from flows.daily import daily_market_snapshot
     from sandbox.market import Market
     from sandbox.server import SandboxServer
     from sandbox.truth import write_served_early
 
-    chosen = check_demo_arguments(days, marketplaces, scale, incomplete_snapshots, configured_marketplaces())
+    chosen = check_demo_arguments(days, marketplaces, scale, incomplete_snapshots)
     data_dir = data_dir.resolve()
     check_data_dir(data_dir)
 

@@ -323,6 +323,76 @@ def test_incremental_day_by_day_equals_full_rebuild(tmp_path, three_day_lake, no
     assert query(three_day_lake, read) == full_rows  # a rerun replaces its days, never duplicates
 
 
+def test_a_daily_run_fills_the_days_the_lake_has_and_the_model_lacks(tmp_path, three_day_lake, no_seeds):
+    sql = tmp_path / "sql"
+    write_model(sql, "intermediate.listing_days", INCREMENTAL_SQL, INCREMENTAL_YML)
+    read = "select * from intermediate.listing_days order by marketplace, snapshot_date"
+    full = run_transformations(three_day_lake, sql_dir=sql, seeds_dir=no_seeds)
+    full_rows = query(three_day_lake, read)
+    Path(three_day_lake.warehouse_path).unlink()
+
+    def daily(day):
+        result = run_transformations(three_day_lake, start_date=day, end_date=day, sql_dir=sql, seeds_dir=no_seeds)
+        return result.models[0].intervals
+
+    assert daily(DAY1) == [(DAY1, DAY1)]
+    assert daily(DAY3) == [(DAY2, DAY2), (DAY3, DAY3)]  # DAY2 was skipped: built first (DAY3 looks back at it)
+    assert query(three_day_lake, read) == full_rows
+    assert query(three_day_lake, "select day from seeds.model_days where model = 'intermediate.listing_days' "
+                                 "order by 1") == [(DAY1,), (DAY2,), (DAY3,)]
+    assert daily(DAY3) == [(DAY3, DAY3)]
+
+    # a day lost from the model and its bookkeeping is built again by the next daily run
+    con = duckdb.connect(three_day_lake.warehouse_path)
+    con.execute("delete from intermediate.listing_days where snapshot_date = ?", [DAY2])
+    con.execute("delete from seeds.model_days where day = ?", [DAY2])
+    con.close()
+    assert daily(DAY3) == [(DAY2, DAY2), (DAY3, DAY3)]
+    assert query(three_day_lake, read) == full_rows
+
+    # a warehouse built before the bookkeeping: the days the model's rows have count as held
+    con = duckdb.connect(three_day_lake.warehouse_path)
+    con.execute("drop table seeds.model_days")
+    con.execute("delete from intermediate.listing_days where snapshot_date = ?", [DAY1])
+    con.close()
+    assert daily(DAY3) == [(DAY1, DAY1), (DAY2, DAY2), (DAY3, DAY3)]
+    assert query(three_day_lake, read) == full_rows
+    assert full.models[0].intervals == [(DAY1, DAY3)]
+
+
+def test_on_duckdb_a_reader_sees_the_published_tables_until_the_run_commits(tmp_path, three_day_lake, no_seeds,
+                                                                            monkeypatch):
+    """One transaction: another connection reads the tables as they were after every statement
+    of a rebuild (a table dropped and renamed, a day deleted and inserted), then the new ones."""
+    from transformations.engines import DuckDBEngine
+
+    sql = tmp_path / "sql"
+    write_model(sql, "intermediate.listing_days", INCREMENTAL_SQL, INCREMENTAL_YML)
+    write_model(sql, "marts.totals", "select count(*) as days, sum(listings) as listings from intermediate.listing_days",
+                "description: d\n" + documented("days", "listings"))
+    run_transformations(three_day_lake, start_date=DAY1, end_date=DAY2, full_refresh=True, sql_dir=sql,
+                        seeds_dir=no_seeds)
+    read_days = "select snapshot_date, listings from intermediate.listing_days order by 1, 2"
+    before = (query(three_day_lake, read_days), query(three_day_lake, "select * from marts.totals"))
+    original, statements = DuckDBEngine._execute, []
+
+    def execute_then_read(engine, statement):
+        original(engine, statement)
+        reader = engine.con.cursor()  # its own connection: sees what is committed
+        seen = (reader.execute(read_days).fetchall(), reader.execute("select * from marts.totals").fetchall())
+        reader.close()
+        assert seen == before, f"after {statement[:80]!r} a reader saw {seen}"
+        statements.append(statement)
+
+    monkeypatch.setattr(DuckDBEngine, "_execute", execute_then_read)
+    result = run_transformations(three_day_lake, start_date=DAY2, end_date=DAY3, sql_dir=sql, seeds_dir=no_seeds)
+    monkeypatch.undo()
+    assert any(s.startswith("delete from intermediate.listing_days") for s in statements)
+    assert any(s.startswith("drop table if exists marts.totals") for s in statements)
+    assert result.models[0].intervals == [(DAY2, DAY2), (DAY3, DAY3)]
+    assert query(three_day_lake, "select * from marts.totals") == [(4, 6)]  # and now the new tables
+
+
 def test_incremental_model_must_stay_inside_its_days(tmp_path, three_day_lake, no_seeds):
     write_model(tmp_path / "sql", "staging.everything", "select listing_id, snapshot_date from raw.listings",
                 "description: d\nmaterialized: incremental_by_day\nday_column: snapshot_date\n")

@@ -255,6 +255,10 @@ class TrinoEngine(Engine):
     def print_only(self) -> bool:
         return self.connection is None
 
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
     def _execute(self, sql: str) -> None:
         self._fetch(sql)
 
