@@ -26,14 +26,6 @@ def incomplete_reasons(crawler: Any) -> list[str]:
     return list(crawler.stats.get_value(INCOMPLETE_REASONS) or [])
 
 
-def is_complete(crawler: Any) -> bool:
-    return not incomplete_reasons(crawler)
-
-
-def set_expected_count(crawler: Any, count: int) -> None:
-    crawler.stats.set_value(EXPECTED_COUNT, int(count))
-
-
 def add_expected_count(crawler: Any, count: int) -> None:
     crawler.stats.inc_value(EXPECTED_COUNT, int(count), start=0)
 

@@ -40,19 +40,13 @@ from scrapy.downloadermiddlewares.retry import get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.asyncio import sleep
 
+from crawlers.challenge import challenge_marker
 from crawlers.completeness import count_blocked, count_skipped, mark_incomplete
 from crawlers.targets import redact_url, same_site
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.http import Request, Response
-
-CHALLENGE_MARKERS = re.compile(
-    rb"just a moment|captcha|access denied|attention required|cf-chl|challenge-platform"
-    rb"|are you a robot|verify you are human|px-block|request unsuccessful",
-    re.IGNORECASE,
-)
-
 
 class BlockedError(IgnoreRequest):
     """The site refused us (403, 429 after retries, challenge page)."""
@@ -102,18 +96,16 @@ def challenge_reason(request: Request, response: Response) -> str | None:
     if expects_json(request):
         stripped = head.lstrip()
         if b"html" in content_type or stripped[:1] not in (b"{", b"["):
-            marker = CHALLENGE_MARKERS.search(head)
-            what = marker.group(0).decode("latin-1") if marker else "non-JSON body"
-            return f"challenge page where JSON was expected ({what})"
+            return f"challenge page where JSON was expected ({challenge_marker(head) or 'non-JSON body'})"
         return None
     if request.meta.get("radar_expect") != "html":
         return None
     if b"html" in content_type or head.lstrip()[:1] == b"<":
         title = re.search(rb"<title[^>]*>(.*?)</title>", head, re.IGNORECASE | re.DOTALL)
         probe = title.group(1) if title else head[:3000]
-        marker = CHALLENGE_MARKERS.search(probe)
+        marker = challenge_marker(probe)
         if marker:
-            return f"challenge page ({marker.group(0).decode('latin-1')})"
+            return f"challenge page ({marker})"
     return None
 
 

@@ -1,7 +1,9 @@
 """Crawl health monitors (Spidermon-style, small): each judges one figure of a finished crawl.
 
 A failed monitor marks the snapshot incomplete, so nothing downstream infers sales from it.
-Thresholds are per marketplace (crawlers/marketplaces.yaml, key `monitors`), over DEFAULT_THRESHOLDS.
+Thresholds are per marketplace (crawlers/marketplaces.yaml, key `monitors`); their defaults are
+those of `crawlers.config.Monitors`, the one definition, and the field coverage rules below
+apply under every marketplace's own.
 """
 
 from __future__ import annotations
@@ -10,14 +12,11 @@ from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import Any, Mapping, Sequence
 
-# Fields every marketplace must fill on nearly every item; others are judged only where configured.
-DEFAULT_THRESHOLDS: dict[str, Any] = {
-    "min_items": 1,
-    "max_error_count": 0,
-    "max_dropped_ratio": 0.01,  # dropped items / (kept + dropped)
-    "max_item_count_drop": 0.5,  # vs the median of recent complete snapshots
-    "min_field_coverage": {"listing_id": 1.0, "url": 1.0, "title": 1.0, "price": 1.0, "brand_raw": 0.95},
-}
+from crawlers.config import Monitors
+
+# Fields every marketplace must fill on nearly every item; a marketplace's own rules add to these
+# (or set another share for one of them).
+DEFAULT_FIELD_COVERAGE: dict[str, float] = {"listing_id": 1.0, "url": 1.0, "title": 1.0, "price": 1.0, "brand_raw": 0.95}
 GOOD_FINISH_REASONS = ("finished",)
 
 
@@ -33,12 +32,12 @@ class MonitorResult:
         return asdict(self)
 
 
-def merged_thresholds(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
-    thresholds = {**DEFAULT_THRESHOLDS, **(overrides or {})}
-    thresholds["min_field_coverage"] = {
-        **DEFAULT_THRESHOLDS["min_field_coverage"],
-        **((overrides or {}).get("min_field_coverage") or {}),
-    }
+def merged_thresholds(configured: Monitors | Mapping[str, Any] | None) -> dict[str, Any]:
+    """The thresholds a crawl is judged by: the marketplace's `Monitors` (a mapping is validated
+    as one; None: the defaults), with DEFAULT_FIELD_COVERAGE under its coverage rules."""
+    monitors = configured if isinstance(configured, Monitors) else Monitors.model_validate(dict(configured or {}))
+    thresholds = monitors.model_dump()
+    thresholds["min_field_coverage"] = {**DEFAULT_FIELD_COVERAGE, **thresholds["min_field_coverage"]}
     return thresholds
 
 

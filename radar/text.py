@@ -8,12 +8,18 @@ import re
 import unicodedata
 
 
+def fold_accents(text: str) -> str:
+    """Accents off, case kept, and any other non-ascii character dropped: "Hermès Chloé" ->
+    "Hermes Chloe". The one accent folding of the code base (parsers, the sandbox's replicas,
+    these keys); the SQL's `norm()` macro does the same."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+
+
 def alias_words(text: str | None) -> str:
     """Lower-case ascii words: "Sac de Jour" -> "sac de jour", "Pont-Neuf" -> "pont neuf"."""
     if not text:
         return ""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", " ", folded.lower()).strip()
+    return re.sub(r"[^a-z0-9]+", " ", fold_accents(text).lower()).strip()
 
 
 def model_key(brand: str | None, model: str | None) -> str | None:

@@ -28,7 +28,7 @@ from transformations.runner import query as run_query
 from transformations.runner import run_transformations
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fx"
-CSV_EXTRACT = FIXTURES / "eurofxref-hist-2024-trimmed.csv"  # real rows of ../shared/fixtures/fx/eurofxref-hist-2024.csv
+CSV_EXTRACT = FIXTURES / "eurofxref-hist-2024-trimmed.csv"  # real rows of the ECB's eurofxref-hist.csv (2024)
 XML_SHAPE = FIXTURES / "eurofxref-hist-90d-shape.xml"
 SANDBOX_DAY = date(2026, 9, 5)  # a Saturday
 

@@ -1,4 +1,4 @@
-"""Trino semantics preserved on DuckDB: each trap from docs/stack-notes.md, as a Trino query
+"""Trino semantics preserved on DuckDB: each trap sqlglot leaves (transformations/transpile.py), as a Trino query
 run through the DuckDB engine and the value Trino returns."""
 
 from datetime import date, datetime

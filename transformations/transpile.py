@@ -1,7 +1,7 @@
 """Trino SQL -> DuckDB SQL, keeping Trino's answers.
 
 sqlglot transpiles most of Trino, but some functions silently change meaning on DuckDB
-(stack-notes.md). Each fix below is one small rewrite of the parsed tree; the session
+(each trap is a test in tests/test_trino_transpile.py). Each fix below is one small rewrite of the parsed tree; the session
 settings that complete them (integer division, UTC) are in DUCKDB_SESSION_SETTINGS.
 """
 
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
 
 from sqlglot import exp
 from sqlglot.errors import ErrorLevel, OptimizeError, SqlglotError
@@ -207,8 +206,3 @@ def joda_to_strftime(pattern: str) -> str:
         position = match.end()
     parts.append(pattern[position:].replace("%", "%%"))
     return "".join(parts)
-
-
-def describe_rewrites() -> list[dict[str, Any]]:
-    """What the DuckDB engine changes, for the README and --print output."""
-    return [{"rewrite": r.__name__.strip("_"), "why": (r.__doc__ or "").strip()} for r in _REWRITES]

@@ -1,6 +1,6 @@
 """The European Central Bank's euro reference rates: parse only (no network, no lake).
 
-Formats (shared/docs/stack-notes.md; https://www.ecb.europa.eu/stats/eurofxref/):
+Formats (https://www.ecb.europa.eu/stats/eurofxref/; real extracts in tests/fixtures/fx/):
 - `eurofxref-daily.xml` and `eurofxref-hist-90d.xml`: a `gesmes:Envelope` whose
   `Cube/Cube[@time=YYYY-MM-DD]/Cube[@currency, @rate]` elements hold the rates, one dated
   Cube per published day (one in the daily file, about 64 in the 90-day file);

@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector
 
+from crawlers.challenge import challenge_marker
 from crawlers.items import ListingItem
 from crawlers.parsers.shopify import check_product_shape, to_utc
 from radar.lake import count_problem
@@ -45,11 +46,6 @@ READY_SELECTOR = f"{CARD_SELECTOR}, {NO_RESULTS_SELECTOR}, {SEARCH_ERROR_SELECTO
 APP_SELECTOR = "#fp-algolia-app, .ais-Hits"
 
 BLOCKED_STATUSES = frozenset({401, 403, 429, 503})
-CHALLENGE_MARKERS = (
-    "challenge-running", "cf-challenge", "cf-turnstile", "just a moment...", "px-captcha",
-    "verify you are human", "access denied", "attention required", "captcha-delivery",
-    "are you a robot",
-)
 
 OK, NO_RESULTS, SEARCH_ERROR, NOT_RENDERED, BLOCKED = "ok", "no_results", "search_error", "not_rendered", "blocked"
 
@@ -105,8 +101,7 @@ def is_challenge(status: int, html: str) -> bool:
     """A bot challenge / access-denied page, whatever its status (some are served with 200)."""
     if status in BLOCKED_STATUSES:
         return True
-    head = html[:20000].lower()
-    return any(marker in head for marker in CHALLENGE_MARKERS)
+    return challenge_marker(html[:20000]) is not None
 
 
 def page_state(page: Any, status: int = 200) -> str:

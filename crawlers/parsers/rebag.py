@@ -1,6 +1,6 @@
 """Rebag (shop.rebag.com) product page object.
 
-Facts (shared/docs/marketplaces.md, checked on the captured page of 250 products):
+Facts (docs/marketplaces.md, checked on the captured page of 250 products):
 - brand in `vendor`; the title has no brand ("Neverfull Tote Damier MM");
 - tags decompose the title: `meta-model-<slug>`, `meta-style-<slug>`, `meta-size-<slug>`,
   `exterior-color-<c>`, `exterior-material-<m>`, condition `bc-filter-<Grade>`;

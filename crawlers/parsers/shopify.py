@@ -172,11 +172,17 @@ def to_utc(value: str | None) -> datetime | None:
         return None
 
 
+# A <script> or <style> element with its content (an unclosed one runs to the end, as in a browser).
+_SCRIPT_OR_STYLE = re.compile(r"(?is)<(script|style)\b[^>]*>.*?(?:</\1\s*>|\Z)")
+
+
 def html_to_text(body_html: str | None) -> str:
-    """Body HTML -> text with one line per <br>/<p>/<li>, entities decoded."""
+    """Body HTML -> text with one line per <br>/<p>/<li>, entities decoded; the content of
+    <script> and <style> elements is no text and is dropped."""
     if not body_html:
         return ""
-    text = re.sub(r"(?i)<\s*(br|/p|/li|/div|/h\d)\s*/?>", "\n", body_html)
+    text = _SCRIPT_OR_STYLE.sub("", body_html)
+    text = re.sub(r"(?i)<\s*(br|/p|/li|/div|/h\d)\s*/?>", "\n", text)
     text = re.sub(r"<[^>]+>", "", text)
     text = html.unescape(text).replace("\xa0", " ")
     return "\n".join(re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines())

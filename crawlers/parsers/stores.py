@@ -17,16 +17,16 @@ Adding a store needs a config entry only; this module never names a store.
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from crawlers.config import FieldRule
 from crawlers.parsers.shopify import ShopifyProduct, body_label
+from radar.text import fold_accents
 
 
 def _fold(text: str) -> str:
     """Lowercase without accents: "Hermès" and "Hermes" compare equal."""
-    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return fold_accents(text).lower()
 
 
 def _first_sentence(value: str | None) -> str | None:

@@ -1,6 +1,6 @@
 """VSP Consignment (vspconsignment.com) product page object.
 
-Facts (shared/docs/marketplaces.md; sandbox/replicas/vsp.py renders them):
+Facts (docs/marketplaces.md; sandbox/replicas/vsp.py renders them):
 - every product's vendor is the house label "VSP Archive": the brand is the title's prefix,
   `<Brand> // <Description>`, e.g. "Chanel // Black Caviar Medium Classic Double Flap Bag";
 - the description reads `<Colour> <Material/Style> [<Size>] <Model>`; the body's first
