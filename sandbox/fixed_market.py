@@ -36,8 +36,7 @@ class FixedMarket:
     def __init__(self, states: Mapping[str, Sequence[ListingState]] | None = None, day: date = DEFAULT_DAY) -> None:
         self._states = {marketplace: list(listed) for marketplace, listed in (states or {}).items()}
         self._profiles: dict[str, MarketplaceProfile] = {}
-        self.start_date = self.history_start = day
-        self._current = day
+        self.start_date = self.history_start = self.current_day = day
 
     @property
     def profiles(self) -> dict[str, MarketplaceProfile]:
@@ -47,14 +46,9 @@ class FixedMarket:
         """A config store's profile (its currency); its catalogue stays what was given (none: empty)."""
         self._profiles[profile.key] = profile
 
-    @property
-    def current_day(self) -> date:
-        return self._current
-
     def advance_to(self, day: date) -> None:
-        if day < self._current:
-            raise ValueError(f"cannot go back from {self._current} to {day}")
-        self._current = day
+        """Serve `day` from now on (never backwards); the listings stay the same."""
+        self.current_day = max(self.current_day, day)
 
     def visible(self, marketplace: str, day: date | None = None) -> list[ListingState]:
         return list(self._states.get(marketplace, []))

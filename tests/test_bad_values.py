@@ -24,7 +24,7 @@ from scrapy.utils.test import get_crawler
 from crawlers.pipelines import LakeWriterPipeline, ValidateListingPipeline
 from radar.lake import Lake, LakeError, listings_to_table, manifest_to_table, publish_partition
 from tests.test_lake import DAY, make_item, manifest
-from tests.test_spiders_shopify import Site, crawl, make_config, product
+from tests.test_spiders_shopify import Site, crawl, make_config, product, servers  # noqa: F401 (fixture)
 
 PIPELINES = json.dumps({"crawlers.pipelines.ValidateListingPipeline": 100, "crawlers.pipelines.LakeWriterPipeline": 900})
 CRAWL_DAY = date(2026, 8, 15)
@@ -44,18 +44,12 @@ def manifest_row(lake: Lake, marketplace: str, day: date) -> dict:
 
 
 @pytest.fixture
-def site():
-    started = []
-
+def site(servers):
     def start(catalogue, count=None):
         # `count`: the collection claims another products_count
-        server = Site({"all-bags": catalogue}, counts=None if count is None else {"all-bags": count})
-        started.append(server)
-        return server
+        return servers({"all-bags": catalogue}, counts=None if count is None else {"all-bags": count})
 
-    yield start
-    for server in started:
-        server.close()
+    return start
 
 
 # ---------------------------------------------------------------- the repros, crawled

@@ -221,30 +221,35 @@ def parse_card(card: Selector, *, base_url: str, snapshot_date: date, collection
     price = card_price(card)
     if not listing_id or not url or price is None:
         return None
-    raw: dict[str, str] = {}
-    for key, value in (("handle", card_handle(card)), ("legacy_id", card_legacy_id(card)), ("collection", collection)):
-        if value:
-            raw[key] = value
+    return _item(card, listing_id, price, snapshot_date, url, title=card_title(card), brand=card_brand(card),
+                 legacy_id=card_legacy_id(card), raw={"handle": card_handle(card), "collection": collection})
+
+
+def _item(sel: Selector, listing_id: str, price: Decimal, snapshot_date: date, url: str, *, title: str | None,
+          brand: str | None, legacy_id: str | None, raw: Mapping[str, str | None]) -> ListingItem:
+    """The ListingItem of a card or a product page (both show condition, prices and the sold badge)."""
+    ordered = {"handle": raw.get("handle"), "legacy_id": legacy_id, **raw}  # the order the lake has always had
+    raw_attributes = {key: value for key, value in ordered.items() if value}
     return ListingItem(
         marketplace=MARKETPLACE,
         listing_id=listing_id,
         snapshot_date=snapshot_date,
         url=url,
-        title=card_title(card) or "",
-        brand_raw=card_brand(card),
+        title=title or "",
+        brand_raw=brand,
         model_raw=None,
         size_raw=None,
         color_raw=None,
         material_raw=None,
-        condition_raw=card_condition(card),
+        condition_raw=card_condition(sel),
         price=price,
         currency=CURRENCY,
-        compare_at_price=card_compare_at_price(card),
-        available=not card_sold(card),
+        compare_at_price=card_compare_at_price(sel),
+        available=not card_sold(sel),
         published_at=None,
         estimated_retail_price=None,
-        sku=card_legacy_id(card),
-        raw_attributes=raw,
+        sku=legacy_id,
+        raw_attributes=raw_attributes,
     )
 
 
@@ -397,25 +402,6 @@ def parse_product_page(page: Any, *, url: str, base_url: str, snapshot_date: dat
     m = re.search(r"/products/([^/?#.]+)", url)
     handle = m.group(1) if m else None
     legacy = re.search(r"-(\d+)$", handle or "")
-    raw = {key: value for key, value in (("handle", handle), ("legacy_id", legacy.group(1) if legacy else None)) if value}
-    return ListingItem(
-        marketplace=MARKETPLACE,
-        listing_id=listing_id,
-        snapshot_date=snapshot_date,
-        url=urljoin(base_url, f"/products/{handle}") if handle else url,
-        title=_text(main, ".product__title") or _text(main, "h1") or "",
-        brand_raw=_text(main, ".product__vendor"),
-        model_raw=None,
-        size_raw=None,
-        color_raw=None,
-        material_raw=None,
-        condition_raw=card_condition(main),
-        price=price,
-        currency=CURRENCY,
-        compare_at_price=card_compare_at_price(main),
-        available=not card_sold(main),
-        published_at=None,
-        estimated_retail_price=None,
-        sku=legacy.group(1) if legacy else None,
-        raw_attributes=raw,
-    )
+    return _item(main, listing_id, price, snapshot_date, urljoin(base_url, f"/products/{handle}") if handle else url,
+                 title=_text(main, ".product__title") or _text(main, "h1"), brand=_text(main, ".product__vendor"),
+                 legacy_id=legacy.group(1) if legacy else None, raw={"handle": handle})

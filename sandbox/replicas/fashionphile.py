@@ -18,7 +18,8 @@ Faithful to docs/marketplaces.md (Fashionphile section):
   `available`, carry `price_currency`, `barcode`, `inventory_management`; `compare_at_price`
   is the pre-markdown price (null unless marked down). The handle ends with the legacy item id.
 - Product page `/products/<handle>` shows `span.price__badge-sold-out` when sold.
-- `/robots.txt`: Shopify's defaults (disallows /search, /cart, /checkout, sorted collections).
+- `/robots.txt`: Shopify's defaults (sandbox/replicas/shopify.py: disallows /search, /cart,
+  /checkout, sorted collections).
 
 Choices (documented in docs, relied on by the spider and SQL normalisation):
 
@@ -61,7 +62,7 @@ from radar.text import fold_accents
 from sandbox.long_tail import long_tail_noun, site_wording
 from sandbox.model import ListingState
 from sandbox.replicas import SandboxRequest, SandboxResponse, register_replica
-from sandbox.replicas.shopify import chance
+from sandbox.replicas.shopify import ROBOTS_TXT, chance
 
 MARKETPLACE = "fashionphile"
 CURRENCY = "USD"
@@ -77,26 +78,6 @@ STATIC_DIR = Path(__file__).parent / "static" / "fashionphile"
 ZERO_PRICE_SHARE = 0.015
 SIZE_CODES = frozenset({"PM", "MM", "GM", "BB", "TPM", "Haut", "A4", "A6"})  # written after the model
 NOUN_SHARE = 0.35  # long-tail titles that add a noun after the model
-
-ROBOTS_TXT = """\
-# we use Shopify as our ecommerce platform
-
-User-agent: *
-Disallow: /a/downloads/-/*
-Disallow: /admin
-Disallow: /cart
-Disallow: /orders
-Disallow: /checkouts/
-Disallow: /checkout
-Disallow: /account
-Disallow: /collections/*sort_by*
-Disallow: /*/collections/*sort_by*
-Disallow: /collections/*+*
-Disallow: /collections/*%2B*
-Disallow: /search
-Disallow: /apps/
-Sitemap: {base}/sitemap.xml
-"""
 
 def fashionphile_condition(condition: str, listing_id: int) -> str:
     """The card grade Fashionphile shows for a common-scale condition (see module docstring)."""
@@ -315,7 +296,7 @@ class FashionphileReplica:
         if request.method.upper() not in ("GET", "HEAD"):
             return SandboxResponse.text("Method not allowed", 405)
         if path == "/robots.txt":
-            return SandboxResponse.text(ROBOTS_TXT.format(base=f"http://{request.host}"))
+            return SandboxResponse.text(ROBOTS_TXT.format(sitemap_url=f"http://{request.host}/sitemap.xml"))
         if path.startswith("/static/fashionphile/"):
             return self._static(path.removeprefix("/static/fashionphile/"))
         if path.startswith("/cdn/"):
