@@ -377,7 +377,7 @@ def score(data_dir: Path, *, min_model_sales: int = 20, seeds_dir: Path = SEEDS_
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
     try:
         ours = _rows(con, "select * from marts.dim_listing")
-        columns = {d[0] for d in con.execute("select * from marts.dim_listing limit 0").description}
+        columns = _columns(con, "marts", "dim_listing")
         snapshots = _rows(
             con, "select marketplace, snapshot_date, is_complete from intermediate.int_marketplace_snapshots"
         )
@@ -439,12 +439,9 @@ def load_episodes(truth_dir: Path, truth: dict[tuple[str, str], dict]) -> dict[t
 
 def _crawl_counts(con) -> dict[str, dict[str, int | None]]:
     """Per marketplace, the manifests' confirmation counts summed (None for a column the warehouse lacks)."""
-    found = con.execute(
-        "select count(*) from information_schema.tables where table_schema = 'staging' and table_name = 'stg_crawl_manifests'"
-    ).fetchone()[0]
-    if not found:  # a warehouse built without the manifests' staging: every count is n/a
+    columns = _columns(con, "staging", "stg_crawl_manifests")
+    if not columns:  # a warehouse built without the manifests' staging: every count is n/a
         return {}
-    columns = {d[0] for d in con.execute("select * from staging.stg_crawl_manifests limit 0").description}
     present = [c for c in CRAWL_COUNT_COLUMNS if c in columns]
     sums = ", ".join(f"coalesce(sum({c}), 0) as {c}" for c in present)
     rows = _rows(con, f"select marketplace{', ' + sums if sums else ''} from staging.stg_crawl_manifests group by marketplace")
@@ -473,10 +470,16 @@ def false_end(row: dict, episodes: list[tuple], grace: int) -> bool:
     return False
 
 
-def _rows(con, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
+def _rows(con, sql: str, parameters: list | None = None) -> list[dict]:
+    cursor = con.execute(sql, parameters or [])
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _columns(con, schema: str, table: str) -> set[str]:
+    """The table's column names; empty when the warehouse has no such table."""
+    sql = "select column_name from information_schema.columns where table_schema = ? and table_name = ?"
+    return {row["column_name"] for row in _rows(con, sql, [schema, table])}
 
 
 def _true_sale(row: dict | None) -> date | None:
