@@ -554,6 +554,10 @@ def test_dry_run_leaves_the_warehouse_alone(tmp_path, three_day_lake, no_seeds):
     result = run_transformations(three_day_lake, dry_run=True, sql_dir=tmp_path / "sql", seeds_dir=no_seeds)
     assert result.models[0].row_count == 4
     assert any("create table intermediate.listing_days__staged" in s for s in result.statements)
+    # its empty database lacks every day: a dated dry run still builds only the days asked for
+    dated = run_transformations(three_day_lake, dry_run=True, start_date=DAY3, end_date=DAY3,
+                                sql_dir=tmp_path / "sql", seeds_dir=no_seeds)
+    assert dated.models[0].intervals == [(DAY3, DAY3)]
     assert not Path(three_day_lake.warehouse_path).exists()
 
 

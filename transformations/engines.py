@@ -15,7 +15,7 @@ import functools
 import logging
 import os
 import re
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 import jinja2
@@ -24,6 +24,7 @@ from sqlglot.schema import MappingSchema
 
 from radar.settings import RadarSettings, trino_url_parts
 from transformations import sources
+from transformations.models import days_between
 from transformations.transpile import DUCKDB_SESSION_SETTINGS, trino_to_duckdb
 
 log = logging.getLogger(__name__)
@@ -311,7 +312,7 @@ class TrinoEngine(Engine):
         published row matches the one marker row of its day; staged rows match nothing."""
         listed = ", ".join(columns)
         staged_table = self.qualified(staged)
-        days = ", ".join(f"date '{(start + timedelta(days=n)).isoformat()}'" for n in range((end - start).days + 1))
+        days = ", ".join(f"date '{day.isoformat()}'" for day in days_between(start, end))
         return [
             f"merge into {self.qualified(table)} as published\n"
             "using (\n"

@@ -95,6 +95,11 @@ def days_after(day: str | date, days: int) -> str:
     return (date.fromisoformat(str(day)) + timedelta(days=days)).isoformat()
 
 
+def days_between(start: date, end: date) -> list[date]:
+    """Every day from start to end, both included."""
+    return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
+
+
 def sql_date(day: str | date) -> str:
     """A Trino DATE literal: {{ sql_date(ds) }} -> date '2024-05-01'."""
     return f"date '{date.fromisoformat(str(day)).isoformat()}'"

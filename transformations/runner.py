@@ -34,6 +34,7 @@ from transformations.models import (
     Model,
     ModelError,
     build_order,
+    days_between,
     jinja_environment,
     load_models,
     model_dependencies,
@@ -129,7 +130,8 @@ def run_transformations(
     names = select_models(models, select)
     engine = make_engine(settings, dialect, dry_run=dry_run)
     try:
-        return _run(engine, settings, models, names, start_date, end_date, full_refresh, Path(seeds_dir))
+        return _run(engine, settings, models, names, start_date, end_date, full_refresh, Path(seeds_dir),
+                    fill_missing_days=not dry_run)
     finally:
         engine.close()
 
@@ -173,6 +175,7 @@ def _run(
     seeds_dir: Path,
     *,
     prepare_sources: bool = True,
+    fill_missing_days: bool = True,
 ) -> TransformResult:
     engine.begin()
     try:
@@ -185,7 +188,8 @@ def _run(
             _refuse_an_empty_lake(engine, settings, [models[name] for name in names])
         start, end = _date_range(lake_range, start_date, end_date)
         result = TransformResult(engine.dialect, start, end, full_refresh)
-        builder = _ModelBuilder(engine, result, full_refresh, seed_versions(models, seeds))
+        builder = _ModelBuilder(engine, result, full_refresh, seed_versions(models, seeds),
+                                fill_missing_days=fill_missing_days)
         for name in names:
             builder.build(models[name], start, end)
         engine.commit()
@@ -253,13 +257,9 @@ def seed_versions(models: dict[str, Model], seeds: list) -> dict[str, str]:
     return versions
 
 
-def days_between(start: date, end: date) -> list[date]:
-    return [start + timedelta(days=offset) for offset in range((end - start).days + 1)]
-
-
 class _ModelBuilder:
     def __init__(self, engine: Engine, result: TransformResult, full_refresh: bool,
-                 seed_versions: dict[str, str] | None = None) -> None:
+                 seed_versions: dict[str, str] | None = None, *, fill_missing_days: bool = True) -> None:
         self.engine = engine
         self.result = result
         self.full_refresh = full_refresh
@@ -267,6 +267,8 @@ class _ModelBuilder:
         self.seed_versions = seed_versions or {}
         self._built_with = self._read_seed_versions()
         self._model_days = self._read_model_days()
+        # A dry run builds in an empty database: what it lacks says nothing about the warehouse.
+        self.fill_missing_days = fill_missing_days
         self._lake_days: list[date] | None = None
         self._ensured: set[str] = set()
 
@@ -350,6 +352,8 @@ class _ModelBuilder:
     def _first_missing_day(self, model: Model, start: date, end: date) -> date:
         """start, or the first day before it that the lake has and the model lacks: the run then
         builds every day from there to end (a later day may look back at the missing one)."""
+        if not self.fill_missing_days:
+            return start
         if self._lake_days is None:
             self._lake_days = self.engine.lake_days()
         if not self._lake_days:  # nothing known (print mode) or an empty lake
