@@ -1,5 +1,6 @@
 """The sandbox server on real sockets: start/stop, the served day, faults, admin endpoint,
-serve_forever, and a store added from options only."""
+serve_forever, a store added from options only, and fixed catalogues (FixedMarket, replicas built
+by hand, FixedShopifyStore) behind the same server and faults."""
 
 from __future__ import annotations
 
@@ -17,29 +18,32 @@ from types import SimpleNamespace
 import pytest
 from test_sandbox_replicas import make_listing, make_state
 
+from sandbox.fixed_market import FixedMarket, sample_states
+from sandbox.replicas.fashionphile import FashionphileReplica, product_handle
+from sandbox.replicas.fixed_store import FixedShopifyStore
 from sandbox.server import SandboxServer
 from sandbox.replicas.stores import STORE_OPTIONS, StoreOptions, register_store
 
 DAY1, DAY2 = date(2026, 8, 1), date(2026, 8, 2)
 
 
-class FakeMarket:
-    """The Market API the server uses, over fixed lists of states."""
+class FakeMarket(FixedMarket):
+    """A FixedMarket that records what the server asked of it."""
 
     def __init__(self, states_by_marketplace, currencies=None):
-        self.states = states_by_marketplace
-        self.profiles = {m: SimpleNamespace(key=m, currency=(currencies or {}).get(m, "USD")) for m in states_by_marketplace}
-        self.current_day = DAY1
+        super().__init__(states_by_marketplace, day=DAY1)
+        for marketplace in states_by_marketplace:
+            self.add_profile(SimpleNamespace(key=marketplace, currency=(currencies or {}).get(marketplace, "USD")))
         self.advanced_to: list[date] = []
         self.visible_calls = 0
 
     def advance_to(self, day):
         self.advanced_to.append(day)
-        self.current_day = day
+        super().advance_to(day)
 
     def visible(self, marketplace, day=None):
         self.visible_calls += 1
-        return self.states[marketplace]
+        return super().visible(marketplace, day)
 
 
 def rebag_states(count=12):
@@ -226,3 +230,64 @@ def test_serve_forever_prints_urls_and_stops_on_sigterm():
     finally:
         if process.poll() is None:
             process.kill()
+
+
+# ---------------------------------------------------------------- one server, one faults model
+
+
+def test_only_page_faults_one_page_of_a_products_walk(sandbox):
+    url = sandbox.base_urls["rebag"] + "/collections/all-bags/products.json?limit=4&page="
+    sandbox.set_faults("rebag", status_sequence=[500, 500], only_path="/collections/all-bags/products.json", only_page=2)
+    assert fetch(sandbox.base_urls["rebag"] + "/collections/all-bags.json")[0] == 200  # not that path
+    assert [fetch(url + str(n))[0] for n in (1, 2, 3, 2, 2)] == [200, 500, 200, 500, 200]
+
+
+def test_fixed_fashionphile_behind_the_server_faults_its_search_pages_counted_from_1():
+    states = sample_states(30)  # 28 bags
+    market = FixedMarket({"fashionphile": states})
+    with SandboxServer(market, replicas={"fashionphile": FashionphileReplica(hits_per_page=10)}) as server:
+        url = server.base_urls["fashionphile"]
+        search = url + "/1/indexes/fp_products_live/query?collection=handbags&hitsPerPage=10&page="
+        first = json.loads(fetch(search + "0")[2])
+        assert (first["nbHits"], first["nbPages"], len(first["hits"])) == (28, 3, 10)  # the replica built by hand
+        server.set_faults("fashionphile", status_sequence=[429] * 3, retry_after=2, only_path="/1/indexes/", only_page=2)
+        status, headers, _ = fetch(search + "1")  # the search's page=1 is the walk's page 2
+        assert (status, headers.get("Retry-After")) == (429, "2")
+        assert fetch(search + "0")[0] == fetch(search + "2")[0] == 200
+        assert fetch(url + "/collections/handbags")[0] == 200  # the listing page itself is untouched
+        server.set_faults("fashionphile", challenge="cloudflare", challenge_status=403)
+        assert fetch(url + "/collections/handbags")[0] == 403
+        assert fetch(url + "/robots.txt")[0] == 200
+
+
+def test_a_fixed_market_shows_sold_listings_as_the_catalogue_has_them_and_404_otherwise():
+    states = sample_states(30)
+    sold = next(s for s in states if not s.available)
+    with SandboxServer(FixedMarket({"fashionphile": states}), ["fashionphile"]) as server:  # the registered replica
+        url = server.base_urls["fashionphile"]
+        status, _, body = fetch(f"{url}/products/{product_handle(sold)}")
+        assert status == 200 and b"price__badge-sold-out" in body
+        assert fetch(f"{url}/products/no-such-bag-123.json")[0] == 404  # gone: 404, never a replica error
+        server.set_day(date(2026, 9, 10))
+        assert server.day == date(2026, 9, 10) and fetch(f"{url}/products/{product_handle(sold)}.json")[0] == 200
+
+
+def test_a_fixed_shopify_store_pages_counts_and_caps_as_shopify_does():
+    records = [{"id": n, "handle": f"bag-{n}", "title": f"Bag {n}"} for n in range(25)]
+    store = FixedShopifyStore({"all-bags": records, "empty": []}, page_cap=20, counts={"empty": 7})
+    with SandboxServer(FixedMarket(), replicas={"teststore": store}) as server:
+        url = server.base_urls["teststore"]
+        page = lambda n, limit=10: fetch(f"{url}/collections/all-bags/products.json?limit={limit}&page={n}")  # noqa: E731
+        assert [r["id"] for r in json.loads(page(1)[2])["products"]] == list(range(10))
+        assert [r["id"] for r in json.loads(page(2)[2])["products"]] == list(range(10, 20))
+        status, _, body = page(3)  # 3 * 10 > the cap of 20
+        assert status == 400 and b"Page * Limit" in body
+        assert [r["id"] for r in json.loads(page(5, limit=4)[2])["products"]] == [16, 17, 18, 19]  # 5 * 4 = the cap
+        empty = fetch(f"{url}/collections/empty/products.json?limit=10&page=1")
+        assert (empty[0], json.loads(empty[2])) == (200, {"products": []})
+        count = lambda handle: json.loads(fetch(f"{url}/collections/{handle}.json")[2])["collection"]["products_count"]  # noqa: E731
+        assert (count("all-bags"), count("empty")) == (25, 7)  # a claimed count where one is given
+        assert fetch(f"{url}/collections/nope.json")[0] == fetch(f"{url}/collections/nope/products.json")[0] == 404
+        assert b"Disallow: /cart" in fetch(url + "/robots.txt")[2]
+        server.set_faults("teststore", drop_page=1, drop_collection="all-bags", drop_mode="empty")
+        assert json.loads(page(1)[2]) == {"products": []}
