@@ -54,6 +54,25 @@ def _marketplaces(value: str) -> list[str]:
     return [part.strip() for part in value.split(",") if part.strip()]
 
 
+def _base_url(value: str) -> tuple[str, str]:
+    key, sep, url = value.partition("=")
+    if not sep or not key.strip() or not url.strip():
+        raise argparse.ArgumentTypeError("expected MARKETPLACE=URL, e.g. rebag=http://127.0.0.1:8800")
+    return key.strip(), url.strip()
+
+
+def _target_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--base-url", dest="base_urls", type=_base_url, action="append", default=None, metavar="MARKETPLACE=URL",
+        help="crawl this marketplace at URL instead of the real site (e.g. `radar sandbox serve`'s replicas; "
+             "loopback needs RADAR_ALLOW_PRIVATE_TARGETS=true); repeatable",
+    )
+
+
+def _base_urls(args: argparse.Namespace) -> dict[str, str] | None:
+    return dict(args.base_urls) if getattr(args, "base_urls", None) else None
+
+
 def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     """What argparse's types cannot see alone, checked before any command touches the disk,
     the network or the warehouse: exits 2 with `radar <command>: error: ...`."""
@@ -65,6 +84,22 @@ def check_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -
     chosen = list(getattr(args, "marketplaces", None) or [])
     if getattr(args, "marketplace", None):
         chosen.append(args.marketplace)
+    chosen += [key for key, _ in getattr(args, "base_urls", None) or []]
+    if getattr(args, "base_urls", None) and args.marketplaces:
+        extra = sorted({key for key, _ in args.base_urls} - set(args.marketplaces))
+        if extra:
+            parser.error(f"--base-url for {', '.join(extra)}, which --marketplaces does not crawl")
+    urls = [(f"--base-url {key}", url) for key, url in getattr(args, "base_urls", None) or []]
+    if getattr(args, "fx_base_url", None):
+        urls.append(("--fx-base-url", args.fx_base_url))
+    if urls:  # before a flow run records them as its parameters: never a credential there
+        from crawlers.targets import TargetError, check_target
+
+        for what, url in urls:
+            try:
+                check_target(url, what=what, allow_path=what == "--fx-base-url")
+            except TargetError as error:
+                parser.error(str(error))
     if getattr(args, "marketplaces", "unset") == []:
         parser.error("--marketplaces names no marketplace")
     if chosen:
@@ -100,10 +135,14 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="run the daily snapshot flow for one day")
     run.add_argument("--date", type=_date, default=None)
     run.add_argument("--marketplaces", type=_marketplaces, default=None)
+    _target_arguments(run)
+    run.add_argument("--fx-base-url", default=None,
+                     help="where the ECB rates are fetched (e.g. the sandbox's `fx`); default RADAR_ECB_BASE_URL")
 
     crawl = commands.add_parser("crawl", help="crawl only")
     crawl.add_argument("--date", type=_date, default=None)
     crawl.add_argument("--marketplaces", type=_marketplaces, default=None)
+    _target_arguments(crawl)
 
     transform = commands.add_parser("transform", help="run the SQL models")
     transform.add_argument("--start-date", type=_date, default=None)
@@ -164,12 +203,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "run":
         from flows.daily import daily_market_snapshot
 
-        daily_market_snapshot(args.date, args.marketplaces)
+        daily_market_snapshot(args.date, args.marketplaces, _base_urls(args), fx_base_url=args.fx_base_url)
         return 0
     if args.command == "crawl":
         from flows.daily import crawl_marketplaces
 
-        crawl_marketplaces(args.date, args.marketplaces)
+        crawl_marketplaces(args.date, args.marketplaces, _base_urls(args))
         return 0
     if args.command == "transform":
         return _transform(args)

@@ -1,5 +1,5 @@
 """Text keys shared by the Python side: the same folding the SQL's `norm()` macro does
-(transformations/sql/intermediate/int_listings_unioned.sql), so a key computed here equals
+(transformations/macros/text.sql), so a key computed here equals
 the key the models compute."""
 
 from __future__ import annotations

@@ -39,7 +39,6 @@ def rebag_items() -> list[dict]:
         item = dataclasses.asdict(page.to_item("rebag", DAY))
         for key in ("marketplace", "snapshot_date"):
             item.pop(key)
-        item["raw_attributes"] = json.dumps(item["raw_attributes"])
         items.append(item)
     return items
 
