@@ -297,6 +297,7 @@ INCREMENTAL_SQL = """
 """
 INCREMENTAL_YML = (
     "description: d\nmaterialized: incremental_by_day\nday_column: snapshot_date\n"
+    "lookback_days: 1\n"  # seen_before reads raw.listings a day before the interval
     "unique_key: [marketplace, snapshot_date]\n"
     + documented("marketplace", "snapshot_date", "listings", "seen_the_day_before", "total_price")
 )
@@ -396,9 +397,10 @@ def test_on_duckdb_a_reader_sees_the_published_tables_until_the_run_commits(tmp_
 def test_incremental_model_must_stay_inside_its_days(tmp_path, three_day_lake, no_seeds):
     write_model(tmp_path / "sql", "staging.everything", "select listing_id, snapshot_date from raw.listings",
                 "description: d\nmaterialized: incremental_by_day\nday_column: snapshot_date\n")
+    # A full refresh reads the whole lake (a dated run reads only its days' raw partitions).
     with pytest.raises(ModelError, match="outside 2024-03-01..2024-03-01"):
         run_transformations(three_day_lake, start_date=DAY1, end_date=DAY1, sql_dir=tmp_path / "sql",
-                            seeds_dir=no_seeds)
+                            seeds_dir=no_seeds, full_refresh=True)
 
 
 # ------------------------------------------------------------------ audits

@@ -106,6 +106,10 @@ class Engine:
         """Replace the days start..end of `table` with the staged rows."""
         return [self.delete_days(table, day_column, start, end), self.insert_from(table, staged, columns)]
 
+    def bound_sources(self, days: tuple[date, date] | None) -> None:
+        """Make the day-partitioned raw sources cover days (first, last), or the whole lake (None).
+        Engines whose raw tables prune partitions themselves (Trino) need nothing."""
+
     # -- bookkeeping and documentation
     def lake_days(self) -> list[date] | None:
         """Every snapshot day the lake holds; None when it cannot be known (print mode)."""
@@ -133,6 +137,8 @@ class DuckDBEngine(Engine):
         for setting in DUCKDB_SESSION_SETTINGS:
             self.con.execute(setting)
         self._in_transaction = False
+        self._settings: RadarSettings | None = None  # set by prepare_sources
+        self._source_days: tuple[date, date] | None = None  # what the raw views cover; None: the whole lake
 
     def _execute(self, sql: str) -> None:
         self.con.execute(sql)
@@ -196,19 +202,35 @@ class DuckDBEngine(Engine):
         return [self.drop_table(table), self.rename_table(staged, table)]
 
     def lake_days(self) -> list[date] | None:
+        """The lake's snapshot days from its partition directories' names (no file is read)."""
+        if self._settings is not None:
+            return sources.lake_snapshot_days(self._settings)
         rows = self.con.execute(
             "select distinct snapshot_date from (select snapshot_date from raw.crawl_manifests "
             "union all select snapshot_date from raw.listings) where snapshot_date is not null order by 1"
         ).fetchall()
         return [row[0] for row in rows]
 
-    def prepare_sources(self, settings: RadarSettings, seeds: list[sources.Seed]) -> None:
-        sources.register_raw_sources_duckdb(self.con, settings)
+    def prepare_sources(self, settings: RadarSettings, seeds: list[sources.Seed],
+                        days: tuple[date, date] | None = None) -> None:
+        """raw.* views (raw.listings and raw.crawl_manifests over the partitions of `days` only,
+        or the whole lake), the seeds, the model schemas."""
+        self._settings, self._source_days = settings, days
+        sources.register_raw_sources_duckdb(self.con, settings, days)
         sources.load_seeds_duckdb(self.con, seeds)
         for schema in MODEL_SCHEMAS:
             self.con.execute(f"create schema if not exists {schema}")
 
+    def bound_sources(self, days: tuple[date, date] | None) -> None:
+        if self._settings is None or days == self._source_days:
+            return
+        self._source_days = days
+        sources.register_raw_sources_duckdb(self.con, self._settings, days)
+
     def snapshot_date_range(self) -> tuple[date, date] | None:
+        if self._source_days is not None:  # the views hold only the run's days: ask the lake's layout
+            days = self.lake_days()
+            return (days[0], days[-1]) if days else None
         low, high = self.con.execute(
             "select min(snapshot_date), max(snapshot_date) from ("
             "select snapshot_date from raw.crawl_manifests union all select snapshot_date from raw.listings)"
@@ -349,7 +371,10 @@ class TrinoEngine(Engine):
         _, columns = self._fetch(f"show columns from {self.qualified(table)}")  # Column, Type, Extra, Comment
         return (rows[0][0] if rows else None), {row[0]: row[3] for row in columns if row[3]}
 
-    def prepare_sources(self, settings: RadarSettings, seeds: list[sources.Seed]) -> None:
+    def prepare_sources(self, settings: RadarSettings, seeds: list[sources.Seed],
+                        days: tuple[date, date] | None = None) -> None:
+        """The DDL and the seeds; `days` is not needed: the Hive tables prune partitions by the
+        models' own day filters."""
         self.apply_ddl(settings)
         for seed in seeds:
             for statement in trino_seed_statements(seed, self.qualified(seed.name)):

@@ -52,6 +52,7 @@ class Model:
     description: str
     materialized: str = "table"
     day_column: str | None = None
+    lookback_days: int = 0  # days before its interval that an incremental model reads from the raw lake
     unique_key: tuple[str, ...] = ()
     columns: tuple[ColumnDoc, ...] = ()
     audits: tuple[dict[str, Any], ...] = ()
@@ -226,7 +227,7 @@ def _read_config(sql_path: Path) -> dict[str, Any]:
     return _validate_config(raw, yaml_path)
 
 
-_CONFIG_KEYS = {"description", "materialized", "day_column", "unique_key", "columns", "audits"}
+_CONFIG_KEYS = {"description", "materialized", "day_column", "lookback_days", "unique_key", "columns", "audits"}
 
 
 def _validate_config(raw: dict[str, Any], yaml_path: Path) -> dict[str, Any]:
@@ -241,6 +242,9 @@ def _validate_config(raw: dict[str, Any], yaml_path: Path) -> dict[str, Any]:
     day_column = raw.get("day_column")
     if materialized == "incremental_by_day" and not day_column:
         raise ModelError(f"{yaml_path}: incremental_by_day needs 'day_column' (a DATE column)")
+    lookback_days = raw.get("lookback_days", 0)
+    if not isinstance(lookback_days, int) or isinstance(lookback_days, bool) or lookback_days < 0:
+        raise ModelError(f"{yaml_path}: 'lookback_days' is a whole number of days >= 0, got {lookback_days!r}")
     unique_key = raw.get("unique_key") or []
     if isinstance(unique_key, str):
         unique_key = [unique_key]
@@ -251,6 +255,7 @@ def _validate_config(raw: dict[str, Any], yaml_path: Path) -> dict[str, Any]:
         "description": str(raw["description"]).strip(),
         "materialized": materialized,
         "day_column": day_column,
+        "lookback_days": lookback_days,
         "unique_key": tuple(unique_key),
         "columns": tuple(_column_doc(c, yaml_path) for c in raw.get("columns") or []),
         "audits": tuple(audits),

@@ -42,7 +42,7 @@ from transformations.models import (
     render_model,
     select_models,
 )
-from transformations.sources import SEEDS_DIR, LakeUnreadable, load_seeds
+from transformations.sources import DAY_PARTITIONED_SOURCES, SEEDS_DIR, LakeUnreadable, load_seeds
 
 log = logging.getLogger(__name__)
 
@@ -180,16 +180,19 @@ def _run(
     engine.begin()
     try:
         seeds = load_seeds(seeds_dir)
-        if prepare_sources:
-            engine.prepare_sources(settings, seeds)
         full_refresh = full_refresh or (start_date is None and end_date is None)
+        # A dated run reads the raw partitions of its days only; a model that needs more (a day it
+        # lacks, a rebuild after a seed change) widens them (_ModelBuilder._cover_sources).
+        source_days = None if full_refresh else (start_date, end_date)
+        if prepare_sources:
+            engine.prepare_sources(settings, seeds, days=source_days)
         lake_range = None if start_date is not None and end_date is not None else engine.snapshot_date_range()
         if start_date is None and end_date is None and lake_range is None:
             _refuse_an_empty_lake(engine, settings, [models[name] for name in names])
         start, end = _date_range(lake_range, start_date, end_date)
         result = TransformResult(engine.dialect, start, end, full_refresh)
         builder = _ModelBuilder(engine, result, full_refresh, seed_versions(models, seeds),
-                                fill_missing_days=fill_missing_days)
+                                fill_missing_days=fill_missing_days, source_days=source_days)
         for name in names:
             builder.build(models[name], start, end)
         engine.commit()
@@ -259,7 +262,8 @@ def seed_versions(models: dict[str, Model], seeds: list) -> dict[str, str]:
 
 class _ModelBuilder:
     def __init__(self, engine: Engine, result: TransformResult, full_refresh: bool,
-                 seed_versions: dict[str, str] | None = None, *, fill_missing_days: bool = True) -> None:
+                 seed_versions: dict[str, str] | None = None, *, fill_missing_days: bool = True,
+                 source_days: tuple[date, date] | None = None) -> None:
         self.engine = engine
         self.result = result
         self.full_refresh = full_refresh
@@ -271,6 +275,7 @@ class _ModelBuilder:
         self.fill_missing_days = fill_missing_days
         self._lake_days: list[date] | None = None
         self._ensured: set[str] = set()
+        self._source_days = source_days  # the days the raw sources cover; None: the whole lake
 
     def build(self, model: Model, start: date, end: date) -> None:
         started = time.monotonic()
@@ -282,13 +287,27 @@ class _ModelBuilder:
                 log.info("%s: its seeds changed since it was built; rebuilding %s..%s", model.name, start, end)
             elif not refresh:
                 start = self._first_missing_day(model, start, end)
+            self._cover_sources(model, (start - timedelta(days=model.lookback_days), end))
             intervals, rows, audits = self._build_incremental(model, start, end, refresh)
             self._record_seed_version(model)
         else:
+            self._cover_sources(model, None)
             intervals, (rows, audits) = [(start, end)], self._build_table(model, start, end)
         self.result.models.append(
             ModelRun(model.name, model.materialized, intervals, rows, audits, time.monotonic() - started)
         )
+
+    def _cover_sources(self, model: Model, days: tuple[date, date] | None) -> None:
+        """Widen the day-partitioned raw sources to the days a model reading them builds (None:
+        a table model reads the whole lake). They never shrink within a run."""
+        if self._source_days is None or not model.depends_on & DAY_PARTITIONED_SOURCES:
+            return
+        if days is not None:
+            days = (min(days[0], self._source_days[0]), max(days[1], self._source_days[1]))
+        if days != self._source_days:
+            log.info("%s reads the raw lake over %s", model.name, f"{days[0]}..{days[1]}" if days else "every day")
+            self._source_days = days
+            self.engine.bound_sources(days)
 
     # -- seed versions of incremental models
     def _read_seed_versions(self) -> dict[str, str] | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import glob
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pyarrow as pa
@@ -65,6 +66,9 @@ def _raw_source(name: str, lake_dir: str, schema: pa.Schema, partitions=PARTITIO
 _ARROW_SCHEMAS = {"raw.listings": RAW_LISTING_SCHEMA, "raw.crawl_manifests": MANIFEST_SCHEMA,
                   "raw.fx_rates": FX_RATE_SCHEMA}
 
+# The sources partitioned by snapshot day, which a dated run reads only for the days it builds.
+DAY_PARTITIONED_SOURCES = frozenset({"raw.listings", "raw.crawl_manifests"})
+
 RAW_SOURCES = (
     _raw_source("raw.listings", LISTINGS_DIR, RAW_LISTING_SCHEMA),
     _raw_source("raw.crawl_manifests", MANIFESTS_DIR, MANIFEST_SCHEMA),
@@ -79,47 +83,138 @@ class LakeUnreadable(RuntimeError):
 # ------------------------------------------------------------------- DuckDB
 
 
-def register_raw_sources_duckdb(con, settings: RadarSettings) -> None:
-    """(Re)create raw.* views over the lake. An empty lake gives empty views with the right columns."""
+def register_raw_sources_duckdb(con, settings: RadarSettings, days: tuple[date, date] | None = None) -> None:
+    """(Re)create raw.* views over the lake. An empty lake gives empty views with the right columns.
+
+    days (first, last): raw.listings and raw.crawl_manifests read only the partitions of those
+    snapshot days, found by their paths (no listing or reading of other days' files); None: the
+    whole lake. raw.fx_rates is always read whole (one small file a fetch)."""
     con.execute("create schema if not exists raw")
     for source in RAW_SOURCES:
-        relation = _lake_relation_sql(con, settings, source)
+        bounded = days if source.name in DAY_PARTITIONED_SOURCES else None
+        relation = _lake_relation_sql(con, settings, source, bounded)
         con.execute(f"create or replace view {source.name} as {relation}")
 
 
-def _lake_relation_sql(con, settings: RadarSettings, source: RawSource) -> str:
+def lake_snapshot_days(settings: RadarSettings) -> list[date]:
+    """Every snapshot day the lake has a listings or manifests partition for, from the partition
+    directories' names alone (no file is listed or read)."""
+    days: set[date] = set()
+    for source in RAW_SOURCES:
+        if source.name in DAY_PARTITIONED_SOURCES:
+            for _, day_directories in _partition_directories(settings, source):
+                days.update(day_directories)
+    return sorted(days)
+
+
+def _partition_directories(settings: RadarSettings, source: RawSource) -> list[tuple[str, dict[date, str]]]:
+    """[(marketplace directory, {snapshot day: its directory})] of a day-partitioned source,
+    by listing the marketplace directories and each one's day directories (names only)."""
+    (outer, _), (inner, _) = source.partition_columns
+    found = []
+    for directory in _child_directories(settings, _source_root(settings, source), f"{outer}="):
+        day_directories = {}
+        for day_directory in _child_directories(settings, directory, f"{inner}="):
+            try:
+                day_directories[date.fromisoformat(day_directory.rsplit("=", 1)[1])] = day_directory
+            except ValueError:
+                continue  # not a day: never written by the lake
+        found.append((directory, day_directories))
+    return found
+
+
+def _source_root(settings: RadarSettings, source: RawSource) -> str:
     if settings.lake_url.startswith("s3://"):
-        scan, present = _register_s3_dataset(con, settings, source)
+        return f"{settings.lake_url.removeprefix('s3://').rstrip('/')}/{source.lake_dir}"
+    return os.path.join(_local_root(settings.lake_url), source.lake_dir)
+
+
+def _local_root(lake_url: str) -> str:
+    root = os.path.abspath(lake_url.removeprefix("file://"))
+    if os.path.exists(root) and not os.path.isdir(root):
+        raise LakeUnreadable(f"the lake {lake_url} cannot be read: it is a file, not a directory")
+    return root
+
+
+def _child_directories(settings: RadarSettings, path: str, prefix: str) -> list[str]:
+    """Paths of the directories directly under path whose names start with prefix (sorted)."""
+    if not settings.lake_url.startswith("s3://"):
+        try:
+            with os.scandir(path) as entries:
+                return sorted(e.path for e in entries if e.is_dir() and e.name.startswith(prefix))
+        except FileNotFoundError:
+            return []
+    try:
+        infos = s3_filesystem(settings).get_file_info(pafs.FileSelector(path, allow_not_found=True))
+    except OSError as error:
+        raise LakeUnreadable(f"the lake {settings.lake_url} cannot be read: {error}") from error
+    return sorted(i.path for i in infos if i.type == pafs.FileType.Directory and i.base_name.startswith(prefix))
+
+
+def _day_files(settings: RadarSettings, source: RawSource, days: tuple[date, date]) -> list[str]:
+    """The Parquet files of the partitions of days first..last: each marketplace's day
+    directories are listed by name, and only the wanted days' directories are opened."""
+    first, last = days
+    files = []
+    for _, day_directories in _partition_directories(settings, source):
+        for day, directory in sorted(day_directories.items()):
+            if first <= day <= last:
+                files += _parquet_files(settings, directory)
+    return files
+
+
+def _parquet_files(settings: RadarSettings, directory: str) -> list[str]:
+    if not settings.lake_url.startswith("s3://"):
+        with os.scandir(directory) as entries:
+            return sorted(e.path for e in entries if e.is_file() and e.name.endswith(".parquet"))
+    try:
+        infos = s3_filesystem(settings).get_file_info(pafs.FileSelector(directory, allow_not_found=True))
+    except OSError as error:
+        raise LakeUnreadable(f"the lake {settings.lake_url} cannot be read: {error}") from error
+    return sorted(i.path for i in infos if i.type == pafs.FileType.File and i.base_name.endswith(".parquet"))
+
+
+def _lake_relation_sql(con, settings: RadarSettings, source: RawSource, days: tuple[date, date] | None = None) -> str:
+    if settings.lake_url.startswith("s3://"):
+        scan, present = _register_s3_dataset(con, settings, source, days)
     else:
-        scan, present = _local_parquet_scan(con, settings.lake_url, source)
+        scan, present = _local_parquet_scan(con, settings, source, days)
     if scan is None:
         return _empty_relation_sql(source)
     return _typed_projection_sql(source, scan, present)
 
 
-def _local_parquet_scan(con, lake_url: str, source: RawSource) -> tuple[str | None, set[str]]:
-    root = os.path.abspath(lake_url.removeprefix("file://"))
-    if os.path.exists(root) and not os.path.isdir(root):
-        raise LakeUnreadable(f"the lake {lake_url} cannot be read: it is a file, not a directory")
-    directories = "/".join(f"{name}=*" for name, _ in source.partition_columns)
-    # The root is a literal path: `lakes[1]` is a folder's name, not a pattern (DuckDB reads
-    # the same escapes as Python's glob).
-    pattern = f"{glob.escape(root)}/{source.lake_dir}/{directories}/*.parquet"
-    if not glob.glob(pattern):
-        return None, set()
-    quoted = pattern.replace("'", "''")
+def _local_parquet_scan(con, settings: RadarSettings, source: RawSource,
+                        days: tuple[date, date] | None = None) -> tuple[str | None, set[str]]:
+    root = _local_root(settings.lake_url)
+    if days is None:
+        directories = "/".join(f"{name}=*" for name, _ in source.partition_columns)
+        # The root is a literal path: `lakes[1]` is a folder's name, not a pattern (DuckDB reads
+        # the same escapes as Python's glob).
+        pattern = f"{glob.escape(root)}/{source.lake_dir}/{directories}/*.parquet"
+        if not glob.glob(pattern):
+            return None, set()
+        paths = [pattern]
+    else:
+        # Literal file paths, escaped as DuckDB would read a pattern.
+        paths = [glob.escape(path) for path in _day_files(settings, source, days)]
+        if not paths:
+            return None, set()
+    listed = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
     hive_types = ", ".join(f"'{name}': '{trino_type.upper()}'" for name, trino_type in source.partition_columns)
     scan = (
-        f"read_parquet('{quoted}', hive_partitioning = true, union_by_name = true, "
+        f"read_parquet([{listed}], hive_partitioning = true, union_by_name = true, "
         f"hive_types = {{{hive_types}}})"
     )
     present = {row[0] for row in con.execute(f"describe select * from {scan}").fetchall()}
     return scan, present
 
 
-def _register_s3_dataset(con, settings: RadarSettings, source: RawSource) -> tuple[str | None, set[str]]:
+def _register_s3_dataset(con, settings: RadarSettings, source: RawSource,
+                         days: tuple[date, date] | None = None) -> tuple[str | None, set[str]]:
     """DuckDB's httpfs cannot be downloaded here: read S3 through pyarrow and register the dataset.
-    The registration lives as long as the connection, so the runner re-registers on every run."""
+    The registration lives as long as the connection, so the runner re-registers on every run.
+    days: only the files of those days' partitions (each day's directory listed on its own)."""
     bucket_prefix = settings.lake_url.removeprefix("s3://").rstrip("/")
     arrow_types = {"varchar": pa.string(), "date": pa.date32()}
     partitioning = pads.partitioning(
@@ -134,8 +229,15 @@ def _register_s3_dataset(con, settings: RadarSettings, source: RawSource) -> tup
         if filesystem.get_file_info(path).type == pafs.FileType.NotFound:
             _check_bucket(filesystem, settings.lake_url)  # a prefix not written yet, or no bucket at all?
             return None, set()
-        dataset = pads.dataset(path, filesystem=filesystem, format="parquet", partitioning=partitioning,
-                               schema=declared)
+        if days is None:
+            dataset = pads.dataset(path, filesystem=filesystem, format="parquet", partitioning=partitioning,
+                                   schema=declared)
+        else:
+            files = _day_files(settings, source, days)
+            if not files:
+                return None, set()
+            dataset = pads.dataset(files, filesystem=filesystem, format="parquet", partitioning=partitioning,
+                                   partition_base_dir=path, schema=declared)
     except OSError as error:  # unreachable endpoint, access denied, a broken file: never "no data"
         raise LakeUnreadable(f"the lake {settings.lake_url} cannot be read: {error}") from error
     if not dataset.files:
