@@ -17,13 +17,12 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-from scrapy import Spider
 from scrapy.exceptions import DropItem
-from scrapy.utils.test import get_crawler
 
 from crawlers.pipelines import LakeWriterPipeline, ValidateListingPipeline
 from radar.lake import Lake, LakeError, listings_to_table, manifest_to_table, publish_partition
 from tests.test_lake import DAY, make_item, manifest
+from tests.test_pipelines import crawler  # noqa: F401 (fixture: pipelines driven directly)
 from tests.test_spiders_shopify import Site, crawl, make_config, product, servers  # noqa: F401 (fixture)
 
 PIPELINES = json.dumps({"crawlers.pipelines.ValidateListingPipeline": 100, "crawlers.pipelines.LakeWriterPipeline": 900})
@@ -86,17 +85,6 @@ def test_a_count_beyond_int64_marks_the_day_incomplete_and_writes_every_record(t
 # ---------------------------------------------------------------- the pipelines, driven directly
 
 
-class RebagLikeSpider(Spider):
-    name = "rebag"
-    snapshot_date = DAY
-
-
-@pytest.fixture
-def crawler(tmp_path):
-    crawler = get_crawler(RebagLikeSpider, {"RADAR_LAKE_URL": str(tmp_path / "lake")})
-    crawler.spider = RebagLikeSpider.from_crawler(crawler)
-    crawler.stats.open_spider()
-    return crawler
 
 
 def validator(crawler) -> ValidateListingPipeline:

@@ -24,7 +24,6 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from moto.server import ThreadedMotoServer
 
 from radar.lake import (
     FX_RATE_SCHEMA, Lake, LakeError, PublishResult, StagedPartition, listings_to_table, publish_fx_rates,
@@ -32,6 +31,7 @@ from radar.lake import (
 )
 from radar.lease import Lease, LeaseHeldError, LeaseLostError
 from radar.settings import RadarSettings
+from tests.test_s3_lake import s3_endpoint  # noqa: F401 (fixture: a moto S3 server on 127.0.0.1)
 
 DAY = date(2026, 9, 3)
 BUCKET = "radar-lease-test"
@@ -40,15 +40,6 @@ STAGING_DIR = Path(__file__).resolve().parent.parent / "transformations" / "sql"
 
 
 # ------------------------------------------------------------------ lakes
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture
