@@ -7,10 +7,12 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from radar.settings import RadarSettings
 from tests.test_s3_lake import BUCKET, s3_endpoint, s3_lake  # noqa: F401 (fixtures)
-from tests.test_transform_runner import settings_for, small_market_lake, warehouse_tables
+from tests.test_transform_runner import settings_for, small_market_lake, warehouse_tables, write_model
+from transformations.models import ModelError, load_models
 from transformations.runner import run_transformations
 from transformations.sources import lake_snapshot_days, register_raw_sources_duckdb
 
@@ -118,3 +120,19 @@ def test_on_s3_a_daily_run_lists_and_reads_only_its_day(s3_lake, tmp_path):
     assert broken >= 6
     run_transformations(daily, start_date=DAYS[3], end_date=DAYS[3])
     assert warehouse_tables(daily, names) == warehouse_tables(full, names)
+
+
+def test_a_lake_path_with_glob_characters_is_literal_in_a_dated_run(tmp_path):
+    settings = RadarSettings(lake_url=str(tmp_path / "lakes[1]"), warehouse_path=str(tmp_path / "w.duckdb"))
+    small_market_lake(settings, DAYS[:2])
+    con = duckdb.connect()
+    register_raw_sources_duckdb(con, settings, (DAYS[1], DAYS[1]))
+    assert con.execute("select distinct snapshot_date from raw.listings").fetchall() == [(DAYS[1],)]
+    assert con.execute("select count(*) from raw.crawl_manifests").fetchall() == [(2,)]
+
+
+def test_lookback_days_must_be_a_whole_number_of_days(tmp_path):
+    write_model(tmp_path / "sql", "staging.a", "select snapshot_date from raw.listings",
+                "description: d\nmaterialized: incremental_by_day\nday_column: snapshot_date\nlookback_days: -1\n")
+    with pytest.raises(ModelError, match="lookback_days"):
+        load_models(tmp_path / "sql")
