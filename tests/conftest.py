@@ -11,6 +11,21 @@ os.environ.setdefault("RADAR_ALLOW_PRIVATE_TARGETS", "true")
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def _environment_restored():
+    """Each test leaves os.environ as it found it. Flows run in the test process, and a flow's
+    apply_prefect_blocks writes what the blocks hold into os.environ, as it does on a worker;
+    without this, one test's blocks became every later test's settings."""
+    saved = dict(os.environ)
+    yield
+    if os.environ != saved:
+        os.environ.clear()
+        os.environ.update(saved)
+        from radar.settings import get_settings
+
+        get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def prefect_harness():
     """One temporary Prefect server for every test that runs flows (~15 s to start)."""

@@ -71,6 +71,11 @@ def test_blocks_fill_what_the_environment_leaves_unset(monkeypatch):
         assert os.environ["AWS_ACCESS_KEY_ID"] == "AKIAFROMBLOCK" and os.environ["AWS_DEFAULT_REGION"] == "eu-west-1"
         assert "block-secret" not in repr(settings) and "from-env-wins" not in repr(settings)
     finally:
+        # The harness's server is shared by every flow the session runs: a block left here would
+        # be read by their apply_prefect_blocks (a Trino password beside an http test cluster).
+        Secret.delete("radar-trino-url")
+        Secret.delete("radar-trino-password")
+        AwsCredentials.delete("radar-aws")
         for name in ("RADAR_TRINO_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION"):
             os.environ.pop(name, None)
         get_settings.cache_clear()
