@@ -41,25 +41,6 @@ def start_trino() -> dict:
     return json.loads((home / "state.json").read_text())
 
 
-def connect(state: dict, catalog: str = "iceberg"):
-    import trino
-
-    return trino.dbapi.connect(host="127.0.0.1", port=state["port"], user="radar", catalog=catalog,
-                               schema="information_schema", timezone="UTC")
-
-
-def drop_raw_tables(state: dict) -> None:
-    """The raw external tables keep the location they were created with: drop them (files stay)."""
-    connection = connect(state, "hive")
-    try:
-        cursor = connection.cursor()
-        for table in ("listings", "crawl_manifests", "fx_rates"):
-            cursor.execute(f"drop table if exists hive.raw.{table}")
-            cursor.fetchall()
-    finally:
-        connection.close()
-
-
 def s3_client(state: dict):
     import boto3
 
@@ -122,7 +103,6 @@ def main() -> None:
         trino_settings = RadarSettings(trino_url=state["radar_trino_url"], lake_url=f"s3://{BUCKET}/lake",
                                        s3_endpoint_url=state["s3_endpoint"])
         try:
-            drop_raw_tables(state)
             timed = {}
             for name, settings, dialect in (("duckdb", duck_settings, "duckdb"), ("trino", trino_settings, "trino")):
                 began = time.perf_counter()
@@ -138,7 +118,6 @@ def main() -> None:
                 print_side_by_side(f"daily run of {last}", daily["duckdb"][0], daily["trino"][0])
                 print(f"{'total (wall, with setup and seeds)':44s} {'':>8s} {daily['duckdb'][1]:9.2f} {daily['trino'][1]:9.2f}")
         finally:
-            drop_raw_tables(state)
             empty_bucket(s3)
 
 

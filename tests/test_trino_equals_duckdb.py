@@ -24,7 +24,7 @@ import duckdb
 import pytest
 
 from radar.settings import RadarSettings
-from tests.trino_fixtures import trino_server  # noqa: F401
+from tests.trino_fixtures import local_trino, trino_server  # noqa: F401 (fixtures)
 from transformations.models import load_models
 
 pytestmark = pytest.mark.trino
@@ -102,28 +102,6 @@ def test_the_comparison_finds_each_kind_of_difference():
 
 
 @pytest.fixture(scope="module")
-def trino(request):
-    """The local server (started if needed). TRINO_URL naming another cluster cannot read this lake."""
-    server = request.getfixturevalue("trino_server")
-    url = os.environ.get("TRINO_URL")
-    if url and url != server.radar_trino_url:
-        pytest.skip("TRINO_URL names another cluster: this test puts its lake on the local server's S3 stand-in")
-    return server
-
-
-def drop_raw_tables(server) -> None:
-    """The raw external tables keep the location they were created with: drop them (files stay)."""
-    connection = server.connect(catalog="hive")
-    try:
-        cursor = connection.cursor()
-        for table in ("listings", "crawl_manifests", "fx_rates"):
-            cursor.execute(f"drop table if exists hive.raw.{table}")
-            cursor.fetchall()
-    finally:
-        connection.close()
-
-
-@pytest.fixture(scope="module")
 def lake_dir(tmp_path_factory) -> Path:
     from sandbox.direct_lake import write_market_lake
 
@@ -151,7 +129,6 @@ def builds(trino, lake_dir):
         duck_settings = RadarSettings(lake_url=str(lake), warehouse_path=str(warehouse))
         trino_settings = RadarSettings(trino_url=trino.radar_trino_url, lake_url=f"s3://{BUCKET}/lake",
                                        s3_endpoint_url=trino.s3_endpoint)
-        drop_raw_tables(trino)
         runs = {}
         for engine, settings in (("duckdb", duck_settings), ("trino", trino_settings)):
             full = run_transformations(settings, dialect=engine, start_date=START, end_date=LAST - timedelta(days=1),
@@ -160,7 +137,6 @@ def builds(trino, lake_dir):
             runs[engine] = (full, daily)
         yield warehouse, runs["duckdb"], runs["trino"]
     finally:
-        drop_raw_tables(trino)
         _empty_bucket(s3)
         for name, value in saved.items():
             if value is None:

@@ -19,7 +19,7 @@ import pytest
 
 from radar.settings import RadarSettings, get_settings
 from tests.test_transform_runner import INCREMENTAL_SQL, documented, listing, publish, write_model
-from tests.trino_fixtures import trino_server  # noqa: F401
+from tests.trino_fixtures import local_trino, trino_server  # noqa: F401 (fixtures)
 from transformations.models import load_models
 from transformations.runner import MODEL_DAYS_TABLE, run_transformations
 
@@ -32,15 +32,6 @@ AWS_TEST_ENV = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testin
 # Test models of their own names, so no other test's tables are touched.
 DAYS_MODEL = "intermediate.runner_test_days"
 TOTALS_MODEL = "marts.runner_test_totals"
-
-
-@pytest.fixture(scope="module")
-def trino(request):
-    server = request.getfixturevalue("trino_server")
-    url = os.environ.get("TRINO_URL")
-    if url and url != server.radar_trino_url:
-        pytest.skip("TRINO_URL names another cluster: these tests put their lakes where the local server reads them")
-    return server
 
 
 def rows(server, sql: str) -> list[tuple]:

@@ -71,3 +71,14 @@ def trino_server():
                       s3_endpoint=state["s3_endpoint"])
     if not already_running:
         script("stop", timeout=120)
+
+
+@pytest.fixture(scope="module", name="trino")
+def local_trino(request):
+    """The local server, for tests whose lake lives where only it reads (a local path or its S3
+    stand-in): TRINO_URL naming another cluster skips them, with the reason."""
+    server = request.getfixturevalue("trino_server")
+    url = os.environ.get("TRINO_URL")
+    if url and url != server.radar_trino_url:
+        pytest.skip("TRINO_URL names another cluster: this test's lake is where only the local server reads it")
+    return server
