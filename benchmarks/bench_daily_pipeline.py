@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flows.crawling import run_crawl  # noqa: E402
-from radar.demo import SANDBOX_CRAWL_SETTINGS  # noqa: E402
+from cli.demo import SANDBOX_CRAWL_SETTINGS  # noqa: E402
 from radar.lake import Lake  # noqa: E402
 from radar.settings import get_settings  # noqa: E402
 from sandbox.market import DEFAULT_PROFILES, Market  # noqa: E402

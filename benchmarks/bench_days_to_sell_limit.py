@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sandbox.market import Market  # noqa: E402
-from transformations.scoring import (  # noqa: E402
+from evaluation.scoring import (  # noqa: E402
     DEFAULT_GRACE_DAYS, Canonicaliser, CrawlerView, load_truth, true_days_to_sell_by_model,
 )
 

@@ -35,7 +35,7 @@ import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
-from crawlers.items import ListingItem
+from radar.items import ListingItem
 from radar.settings import RadarSettings, get_settings
 
 log = logging.getLogger(__name__)

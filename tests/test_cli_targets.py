@@ -12,7 +12,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from radar.cli import main
+from cli.main import main
 from sandbox.market import Market
 from sandbox.server import SandboxServer
 
@@ -58,7 +58,7 @@ def test_radar_run_over_the_sandbox_lands_the_day_in_the_marts(tmp_path):
     market = Market(seed=5, start_date=DAY, scale=0.05)
     with SandboxServer(market, ["rebag", "vsp"]) as sandbox:
         sandbox.set_day(DAY)
-        command = [sys.executable, "-m", "radar.cli", "run", "--date", DAY.isoformat(), "--marketplaces", "rebag,vsp",
+        command = [sys.executable, "-m", "cli.main", "run", "--date", DAY.isoformat(), "--marketplaces", "rebag,vsp",
                    "--base-url", f"rebag={sandbox.base_urls['rebag']}", "--base-url", f"vsp={sandbox.base_urls['vsp']}",
                    "--fx-base-url", sandbox.fx_base_url]
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 def test_five_day_demo_lands_every_bag_on_sale_each_day(tmp_path, chromium):
     data_dir = tmp_path / "data"
     completed = subprocess.run(
-        [sys.executable, "-m", "radar.cli", "demo", "--days", "5", "--data-dir", str(data_dir), "--scale", "0.2",
+        [sys.executable, "-m", "cli.main", "demo", "--days", "5", "--data-dir", str(data_dir), "--scale", "0.2",
          "--still-market"],  # exact counts need a still market: a moving one is tests/test_moving_market.py
         cwd=REPO, capture_output=True, text=True, timeout=1800,
         env={**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "COLUMNS": "160"},
@@ -53,11 +53,11 @@ def test_five_day_demo_lands_every_bag_on_sale_each_day(tmp_path, chromium):
 def test_snapshots_broken_on_purpose_land_incomplete_and_create_no_sales(tmp_path):
     """The demo breaks two snapshots (a short page on Rebag, then on VSP): the runs go on, those
     days land marked incomplete, and the scorer finds no sale dated on them."""
-    from transformations.scoring import score
+    from evaluation.scoring import score
 
     data_dir = tmp_path / "data"
     completed = subprocess.run(
-        [sys.executable, "-m", "radar.cli", "demo", "--days", "7", "--data-dir", str(data_dir), "--scale", "0.3",
+        [sys.executable, "-m", "cli.main", "demo", "--days", "7", "--data-dir", str(data_dir), "--scale", "0.3",
          "--marketplaces", "rebag,vsp", "--incomplete-snapshots", "2"],
         cwd=REPO, capture_output=True, text=True, timeout=1800,
         env={**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "COLUMNS": "200"},

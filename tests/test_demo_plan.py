@@ -1,6 +1,6 @@
 from datetime import date
 
-from radar.demo import broken_snapshots
+from cli.demo import broken_snapshots
 
 SITES = ["rebag", "vsp", "fashionphile", "dct", "treasures", "madison"]
 

@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from flows import daily
-from radar.demo import SANDBOX_CRAWL_SETTINGS
+from cli.demo import SANDBOX_CRAWL_SETTINGS
 from radar.settings import get_settings
 from sandbox.market import Market
 from sandbox.server import SandboxServer

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from itemadapter import ItemAdapter
 
 from crawlers.config import get_marketplace
-from crawlers.items import ListingItem
+from radar.items import ListingItem
 from crawlers.parsers import fashionphile as fp
 from crawlers.parsers.rebag import RebagProduct
 from crawlers.parsers.shopify import AjaxProductPage, CollectionPage, NotShopifyJSON, ProductsPage

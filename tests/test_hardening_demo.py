@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from radar import cli
-from radar.demo import DEMO_MARKER, DemoError, check_data_dir, record_demo_crawls, reset_data_dir, run_demo
+from cli import main as cli
+from cli.demo import DEMO_MARKER, DemoError, check_data_dir, record_demo_crawls, reset_data_dir, run_demo
 from radar.settings import RadarSettings
 from tests.test_transform_runner import listing, publish
 
@@ -150,7 +150,7 @@ def test_run_demo_checks_its_arguments_before_the_disk(tmp_path, kwargs, message
 @pytest.mark.slow
 def test_a_demo_marks_its_directory_and_a_second_demo_resets_it(tmp_path):
     data_dir = tmp_path / "D"
-    command = [sys.executable, "-m", "radar.cli", "demo", "--days", "1", "--marketplaces", "rebag", "--scale", "0.05",
+    command = [sys.executable, "-m", "cli.main", "demo", "--days", "1", "--marketplaces", "rebag", "--scale", "0.05",
                "--incomplete-snapshots", "0", "--still-market", "--data-dir", str(data_dir)]
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"), "COLUMNS": "160"}
     first = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=900, env=env)

@@ -12,7 +12,7 @@ import boto3
 import duckdb
 import pytest
 
-from radar import cli
+from cli import main as cli
 from radar.settings import RadarSettings, get_settings
 from tests.test_s3_lake import s3_endpoint  # noqa: F401 (fixture: a moto S3 server on 127.0.0.1)
 from tests.test_transform_runner import documented, publish, listing, small_market_lake, write_model

@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from crawlers.items import ListingItem
+from radar.items import ListingItem
 from radar.lake import Lake, LakeError, listings_to_table, publish_partition
 
 DAY = date(2026, 9, 3)

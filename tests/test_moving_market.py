@@ -103,7 +103,7 @@ def test_every_served_early_event_keeps_its_true_day_in_the_truth(tmp_path):
 
 def test_the_default_pace_is_the_configured_politeness():
     from crawlers.config import get_marketplace
-    from radar.demo import crawl_pace
+    from cli.demo import crawl_pace
 
     pace = crawl_pace(["rebag", "fashionphile", "dct"])
     assert pace["rebag"] == get_marketplace("rebag").politeness.download_delay
@@ -144,10 +144,10 @@ def test_a_moving_fashionphile_search_moves_with_the_clock():
 @pytest.mark.usefixtures("prefect_harness")
 def test_no_listing_that_stayed_on_sale_is_ever_ended_in_the_marts(tmp_path, monkeypatch):
     from flows import daily
-    from radar.demo import SANDBOX_CRAWL_SETTINGS
+    from cli.demo import SANDBOX_CRAWL_SETTINGS
     from radar.settings import get_settings
     from sandbox.truth import write_served_early
-    from transformations.scoring import score
+    from evaluation.scoring import score
 
     monkeypatch.setenv("RADAR_LAKE_URL", str(tmp_path / "lake"))
     monkeypatch.setenv("RADAR_WAREHOUSE_PATH", str(tmp_path / "warehouse.duckdb"))

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from scrapy.http import HtmlResponse
 
-from crawlers.items import ListingItem
+from radar.items import ListingItem
 from crawlers.parsers import fashionphile as fp
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fashionphile"

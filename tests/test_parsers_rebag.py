@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crawlers.items import ListingItem
+from radar.items import ListingItem
 from crawlers.parsers.rebag import RebagProduct
 from crawlers.parsers.shopify import ProductsPage
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawlers.config import FieldRule, get_marketplace
-from crawlers.items import ListingItem
+from radar.items import ListingItem
 from crawlers.parsers.shopify import ProductsPage
 from crawlers.parsers.stores import StoreProduct
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from crawlers.config import get_marketplace
-from crawlers.items import ListingItem
+from radar.items import ListingItem
 from crawlers.parsers.shopify import ProductsPage
 from crawlers.parsers.vsp import VspProduct
 

@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 from moto.server import ThreadedMotoServer
 
-from crawlers.items import ListingItem
+from radar.items import ListingItem
 from radar.lake import Lake, listings_to_table, publish_partition
 from radar.settings import RadarSettings, get_settings
 

@@ -22,7 +22,7 @@ from sandbox.replicas.rebag import model_name, rebag_body, rebag_grade, rebag_ta
 from sandbox.replicas.shopify import slugify
 from sandbox.replicas.stores import STORE_OPTIONS, ConfigStoreReplica
 from sandbox.replicas.vsp import vsp_title
-from transformations.scoring import Canonicaliser
+from evaluation.scoring import Canonicaliser
 
 ROOT = Path(__file__).resolve().parents[1]
 START = date(2026, 9, 1)

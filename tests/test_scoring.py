@@ -9,7 +9,7 @@ import pytest
 
 from sandbox.direct_lake import write_market_lake
 from tests.test_models_support import transform
-from transformations.scoring import Canonicaliser, CrawlerView, score, true_days_to_sell_by_model
+from evaluation.scoring import Canonicaliser, CrawlerView, score, true_days_to_sell_by_model
 
 START = date(2026, 9, 1)
 INCOMPLETE = (("rebag", date(2026, 9, 12)), ("vsp", date(2026, 9, 8)))
@@ -127,7 +127,7 @@ def test_the_flawless_pipeline_counts_only_the_withdrawals_a_crawler_cannot_see(
 
 
 def test_a_failing_report_says_which_threshold_fails_and_whose_fault_it_is():
-    from transformations.scoring import MarketplaceScore, ModelScore, ScoreReport
+    from evaluation.scoring import MarketplaceScore, ModelScore, ScoreReport
 
     vsp = MarketplaceScore("vsp", "none", date(2026, 9, 1), date(2026, 10, 30), listings=100, predicted_sales=50,
                            true_positive_sales=40, eligible_true_sales=40, recalled_sales=40,
@@ -155,7 +155,7 @@ def test_a_failing_report_says_which_threshold_fails_and_whose_fault_it_is():
 def test_a_listing_still_on_sale_that_we_end_is_a_false_end_from_a_shift():
     from datetime import timedelta
 
-    from transformations.scoring import false_end
+    from evaluation.scoring import false_end
 
     def ours(status, last_seen, sale_date=None):
         return {"status": status, "last_seen_date": last_seen, "sale_date": sale_date}
@@ -178,7 +178,7 @@ def test_a_listing_still_on_sale_that_we_end_is_a_false_end_from_a_shift():
 
 
 def test_a_still_market_has_no_false_end_and_the_report_shows_the_crawl_counts(report):
-    from transformations.scoring import CRAWL_COUNT_COLUMNS
+    from evaluation.scoring import CRAWL_COUNT_COLUMNS
 
     for m in report.marketplaces:
         assert m.false_sales_from_shifts == 0 and m.false_withdrawals_from_shifts == 0, (m.marketplace, m.false_end_examples)

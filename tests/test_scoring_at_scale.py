@@ -12,11 +12,11 @@ from datetime import date
 
 import pytest
 
-from radar.demo import broken_snapshots
+from cli.demo import broken_snapshots
 from sandbox.direct_lake import write_market_lake
 from sandbox.market import DEFAULT_PROFILES
 from tests.test_models_support import transform
-from transformations.scoring import score
+from evaluation.scoring import score
 
 START = date(2026, 9, 1)
 DAYS = 60

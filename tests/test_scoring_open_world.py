@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from transformations.scoring import MODEL_COVERAGE_TARGET, Canonicaliser, score
+from evaluation.scoring import MODEL_COVERAGE_TARGET, Canonicaliser, score
 from sandbox.truth import EPISODES_SCHEMA
 
 FIRST = date(2026, 9, 1)

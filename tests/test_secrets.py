@@ -35,7 +35,7 @@ import sys
 from datetime import date
 
 from flows import daily
-from radar.demo import SANDBOX_CRAWL_SETTINGS
+from cli.demo import SANDBOX_CRAWL_SETTINGS
 from sandbox.market import Market
 from sandbox.server import SandboxServer
 
@@ -128,7 +128,7 @@ def test_planted_secrets_appear_in_no_output_log_lake_file_alert_or_prefect_data
 
     # 1. An invalid setting carrying a secret: the run stops at start and the hook still alerts.
     bad_trino_url = f"ftp://analyst:{planted['trinourlpw']}@127.0.0.1:1/iceberg/x"
-    bad = run([sys.executable, "-m", "radar.cli", "run", "--date", "2026-09-05", "--marketplaces", "rebag"],
+    bad = run([sys.executable, "-m", "cli.main", "run", "--date", "2026-09-05", "--marketplaces", "rebag"],
               RADAR_TRINO_URL=bad_trino_url)
     assert bad.returncode != 0, bad.stdout + bad.stderr
     assert "RADAR_TRINO_URL must start with http://, https:// or trino://" in bad.stderr, bad.stderr[-3000:]
@@ -152,7 +152,7 @@ def test_planted_secrets_appear_in_no_output_log_lake_file_alert_or_prefect_data
     assert "base_url: https://shop.rebag.com\n" in original
     config.write_text(original.replace("base_url: https://shop.rebag.com\n",
                                        f"base_url: https://buyer:{planted['crawlurlpw']}@shop.rebag.com\n", 1))
-    crawl = run([sys.executable, "-m", "radar.cli", "crawl", "--marketplaces", "rebag"], RADAR_MARKETPLACES_CONFIG=str(config))
+    crawl = run([sys.executable, "-m", "cli.main", "crawl", "--marketplaces", "rebag"], RADAR_MARKETPLACES_CONFIG=str(config))
     assert crawl.returncode != 0 and "credentials" in crawl.stderr, crawl.stderr[-3000:]
     flow = run([sys.executable, "-c", FLOW_RUN, "crawl"], RADAR_MARKETPLACES_CONFIG=str(config))
     assert flow.returncode == 3 and "the flow failed as planned" in flow.stdout, flow.stdout[-3000:] + flow.stderr[-3000:]

@@ -145,7 +145,7 @@ def test_enrich_adds_product_json_fields_without_the_browser(tmp_path, chromium)
 def test_by_default_only_listings_new_to_the_lake_fetch_their_product_json(tmp_path, chromium):
     from datetime import datetime, timezone
 
-    from crawlers.items import ListingItem
+    from radar.items import ListingItem
     from radar.lake import Lake, listings_to_table, publish_partition
 
     already_known = BAGS[: len(BAGS) // 2]

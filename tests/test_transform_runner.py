@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from crawlers.items import ListingItem
+from radar.items import ListingItem
 from radar.lake import Lake, listings_to_table, publish_partition
 from radar.settings import RadarSettings
 from transformations.audits import AuditFailure

@@ -86,7 +86,7 @@ def s3_lake_settings(request, trino_url, trino_settings, monkeypatch):
     if os.environ.get("RADAR_LAKE_URL", "").startswith("s3://") and os.environ.get("TRINO_URL"):
         yield trino_settings
         return
-    from crawlers.items import ListingItem
+    from radar.items import ListingItem
     from radar.lake import Lake, listings_to_table, publish_partition
 
     server = request.getfixturevalue("trino_server")

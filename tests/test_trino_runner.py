@@ -96,7 +96,7 @@ def drop_tables(server, names: list[str]) -> None:
 
 
 def test_trino_setup_is_idempotent_and_the_raw_tables_follow_the_configured_lake(trino, tmp_path, monkeypatch, capsys):
-    from radar.cli import main
+    from cli.main import main
 
     lake_a = write_lake(tmp_path / "lake a", DAYS[:2], "a")
     lake_b = write_lake(tmp_path / "lake_b", DAYS[:1], "b")
@@ -145,7 +145,7 @@ def test_trino_setup_is_idempotent_and_the_raw_tables_follow_the_configured_lake
 
 
 def test_trino_setup_without_a_trino_url_is_a_clear_error(monkeypatch, capsys):
-    from radar.cli import main
+    from cli.main import main
 
     monkeypatch.delenv("RADAR_TRINO_URL", raising=False)
     get_settings.cache_clear()
@@ -245,7 +245,7 @@ def test_each_publish_is_one_commit_and_a_reader_never_finds_a_table_or_a_day_mi
 
 
 def test_radar_transform_on_trino_over_a_local_lake_builds_every_model_with_its_comments(trino, tmp_path, monkeypatch, capsys):
-    from radar.cli import main
+    from cli.main import main
 
     lake = write_lake(tmp_path / "lake", DAYS[:2], "t")
     models = load_models()

@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 from parsel import Selector
 
 from crawlers.challenge import challenge_marker
-from crawlers.items import ListingItem
+from radar.items import ListingItem
 from crawlers.parsers.shopify import check_product_shape, to_utc
 from radar.lake import count_problem
 

@@ -19,7 +19,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from crawlers.items import ListingItem
+from radar.items import ListingItem
 from radar.lake import count_problem
 
 

@@ -54,7 +54,7 @@ from crawlers.completeness import (
     mark_incomplete,
 )
 from crawlers.config import ConfigError, MarketplaceConfig, get_marketplace, validate_base_url
-from crawlers.items import ListingItem
+from radar.items import ListingItem
 from crawlers.middlewares import BlockedError
 from crawlers.parsers.shopify import AjaxProductPage, CollectionPage, NotShopifyJSON, ProductsPage, ShopifyProduct
 from crawlers.targets import check_resolved

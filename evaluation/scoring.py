@@ -47,8 +47,8 @@ import duckdb
 import pyarrow.parquet as pq
 
 from radar.text import alias_words
+from transformations.sources import SEEDS_DIR
 
-SEEDS_DIR = Path(__file__).resolve().parent / "seeds"
 DEFAULT_GRACE_DAYS = 2
 # Per marketplace-day counts the crawlers write to the manifests (docs/marketplaces.md), summed per marketplace.
 CRAWL_COUNT_COLUMNS = ("shifts_detected", "pages_refetched", "listings_recovered", "disappearances_confirmed",

@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
-        from radar.demo import DemoError, run_demo
+        from cli.demo import DemoError, run_demo
 
         try:
             return run_demo(args.days, args.data_dir, args.marketplaces, args.seed, args.scale, args.start_date,
@@ -217,7 +217,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "trino":
         return _trino_setup()
     if args.command == "score":
-        from transformations.scoring import score
+        from evaluation.scoring import score
 
         missing = [p for p in (args.data_dir / "warehouse.duckdb", args.data_dir / "truth") if not p.exists()]
         if missing:
