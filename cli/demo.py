@@ -199,7 +199,7 @@ def run_demo(
     console = Console()
     reset_data_dir(data_dir)  # a demo starts from an empty lake
     _point_settings_at(data_dir)
-    logging.getLogger("flows.alerts").setLevel(logging.ERROR)  # the demo has no Slack: it prints its own lines
+    logging.getLogger("flows.slack").setLevel(logging.ERROR)  # the demo has no Slack: it prints its own lines
     market = Market(seed=seed, start_date=start_date, scale=scale)
     server = SandboxServer(market, marketplaces=chosen, moving=moving, seconds_per_request=crawl_pace(chosen))
     base_urls = server.start()

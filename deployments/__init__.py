@@ -18,8 +18,7 @@ from radar.settings import (  # noqa: F401  (the flows read the same names)
 )
 
 WORK_POOL = "radar-process"
-BROWSER_CRAWL_TAG = "browser-crawl"  # flows/daily.py tags browser crawls with it
-BROWSER_CRAWL_LIMIT = 1
+BROWSER_CRAWL_LIMIT = 1  # a concurrency limit on the tag flows.daily.BROWSER_CRAWL_TAG
 
 # The flows the deployments run (flows/daily.py); automations watch only these.
 FLOW_NAMES = ["daily-market-snapshot", "crawl-marketplaces", "rebuild-marts", "backfill"]

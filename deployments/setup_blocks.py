@@ -28,7 +28,6 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 from deployments import (  # noqa: E402
     AWS_CREDENTIALS_BLOCK,
     BROWSER_CRAWL_LIMIT,
-    BROWSER_CRAWL_TAG,
     S3_BUCKET_BLOCK,
     SLACK_BLOCK,
     TRINO_PASSWORD_BLOCK,
@@ -36,6 +35,7 @@ from deployments import (  # noqa: E402
     TRINO_URL_VARIABLE,
     WORK_POOL,
 )
+from flows.daily import BROWSER_CRAWL_TAG  # noqa: E402
 from radar.settings import RadarSettings, get_settings  # noqa: E402
 
 Say = Callable[[str], None]

@@ -14,16 +14,16 @@ from prefect import flow, get_run_logger, task
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from crawlers.config import check_marketplace_keys, get_marketplace
-from flows.alerts import (
-    MODEL_COVERAGE_SQL, TOP_MOVERS_SQL, failure_message, incomplete_crawl_message, model_coverage_message, post_to_slack,
-    record_alert_posted, top_movers_digest,
-)
+from flows.alerts import failure_message, incomplete_crawl_message, record_alert_posted
 from flows.crawling import CrawlFailed, CrawlIncomplete, CrawlOutcome, run_crawl
+from flows.digest import MODEL_COVERAGE_SQL, TOP_MOVERS_SQL, model_coverage_message, top_movers_digest
+from flows.slack import post_to_slack
 from radar.settings import apply_prefect_blocks, get_settings
 
 # Browser crawls are memory-heavy: at most this many run at once in one flow run. Across runs,
-# the `browser-crawl` tag carries a Prefect concurrency limit (deployments/setup_blocks.py).
+# this tag on their tasks carries a Prefect concurrency limit (deployments/setup_blocks.py).
 BROWSER_CRAWL_SLOTS = threading.BoundedSemaphore(1)
+BROWSER_CRAWL_TAG = "browser-crawl"
 
 
 def is_browser_marketplace(marketplace: str) -> bool:
@@ -122,7 +122,7 @@ def _crawl_all(
     futures = {}
     for marketplace in marketplaces:
         task_for_site = crawl_marketplace.with_options(
-            tags=["browser-crawl"] if is_browser_marketplace(marketplace) else [], retries=crawl_retries
+            tags=[BROWSER_CRAWL_TAG] if is_browser_marketplace(marketplace) else [], retries=crawl_retries
         )
         futures[marketplace] = task_for_site.submit(marketplace, snapshot_date, (base_urls or {}).get(marketplace), crawl_settings)
     outcomes, incomplete, failures = [], [], []

@@ -4,7 +4,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from flows.alerts import failure_message, incomplete_crawl_message, post_to_slack
+from flows.alerts import failure_message, incomplete_crawl_message
+from flows.slack import post_to_slack
 from radar.settings import get_settings
 
 
@@ -37,7 +38,7 @@ class SlackReceiver:
 def slack(monkeypatch):
     receiver = SlackReceiver()
     monkeypatch.setenv("RADAR_SLACK_WEBHOOK_URL", receiver.url)
-    monkeypatch.setattr("flows.alerts.SLACK_BLOCK_NAME", "no-such-block-in-tests")
+    monkeypatch.setattr("flows.slack.SLACK_BLOCK_NAME", "no-such-block-in-tests")
     get_settings.cache_clear()
     yield receiver
     receiver.close()
@@ -61,7 +62,7 @@ def test_failure_message_has_flow_date_step_error_and_link(slack):
 
 def test_an_unreachable_webhook_never_raises_and_never_logs_the_secret(monkeypatch, caplog):
     monkeypatch.setenv("RADAR_SLACK_WEBHOOK_URL", "http://127.0.0.1:9/services/T000/B000/secret-token")
-    monkeypatch.setattr("flows.alerts.SLACK_BLOCK_NAME", "no-such-block-in-tests")
+    monkeypatch.setattr("flows.slack.SLACK_BLOCK_NAME", "no-such-block-in-tests")
     get_settings.cache_clear()
     assert post_to_slack("hello") is False
     assert "secret-token" not in caplog.text

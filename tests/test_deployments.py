@@ -23,7 +23,6 @@ import yaml
 
 from deployments import (
     AWS_CREDENTIALS_BLOCK,
-    BROWSER_CRAWL_TAG,
     FLOW_NAMES,
     S3_BUCKET_BLOCK,
     SLACK_BLOCK,
@@ -33,6 +32,7 @@ from deployments import (
     WORK_POOL,
 )
 from flows.alerts import ALERT_POSTED_EVENT
+from flows.daily import BROWSER_CRAWL_TAG
 from tests.prefect_fixtures import PREFECT, REPO_ROOT, base_env, prefect_server, slack_receiver  # noqa: F401
 
 PREFECT_YAML = REPO_ROOT / "prefect.yaml"

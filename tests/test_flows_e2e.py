@@ -35,7 +35,7 @@ def no_retries(monkeypatch):
 def slack(monkeypatch):
     receiver = SlackReceiver()
     monkeypatch.setenv("RADAR_SLACK_WEBHOOK_URL", receiver.url)
-    monkeypatch.setattr("flows.alerts.SLACK_BLOCK_NAME", "no-such-block-in-tests")
+    monkeypatch.setattr("flows.slack.SLACK_BLOCK_NAME", "no-such-block-in-tests")
     yield receiver
     receiver.close()
 

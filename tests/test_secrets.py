@@ -186,14 +186,14 @@ def test_planted_secrets_appear_in_no_output_log_lake_file_alert_or_prefect_data
 
 
 def test_an_alert_masks_credentials_quoted_in_an_error(monkeypatch, slack_receiver):  # noqa: F811
-    from flows import alerts
+    from flows import alerts, slack
     from radar.settings import get_settings
 
     planted = _planted()
-    monkeypatch.setattr(alerts, "SLACK_BLOCK_NAME", "no-such-block-in-tests")
+    monkeypatch.setattr(slack, "SLACK_BLOCK_NAME", "no-such-block-in-tests")
     monkeypatch.setenv("RADAR_SLACK_WEBHOOK_URL", slack_receiver.url)
     get_settings.cache_clear()
     error = f"GET https://analyst:{planted['trinourlpw']}@shop.example.com/products.json failed"
-    assert alerts.post_to_slack(*alerts.failure_message("crawl-marketplaces", None, error, marketplace="example"))
+    assert slack.post_to_slack(*alerts.failure_message("crawl-marketplaces", None, error, marketplace="example"))
     body = slack_receiver.wait_for("crawl-marketplaces", "https://***@shop.example.com/products.json")
     assert planted["trinourlpw"] not in body and "analyst" not in body

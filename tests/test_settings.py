@@ -121,14 +121,14 @@ def test_connect_trino_reads_user_password_and_scheme_from_the_url(clean_setting
 
 
 def test_the_slack_webhook_is_found_for_an_alert_even_when_other_settings_are_invalid(clean_settings):
-    from flows import alerts
+    from flows import slack
 
-    clean_settings.setattr(alerts, "SLACK_BLOCK_NAME", "no-such-block-in-tests")
+    clean_settings.setattr(slack, "SLACK_BLOCK_NAME", "no-such-block-in-tests")
     clean_settings.setenv("RADAR_SLACK_WEBHOOK_URL", "http://127.0.0.1:9/services/T0/B0/" + PLANTED)
     clean_settings.setenv("RADAR_TRINO_URL", f"ftp://u:{PLANTED}@127.0.0.1:1/x")
     with pytest.raises(SettingsError):
         get_settings()
-    assert alerts.slack_webhook_url() == "http://127.0.0.1:9/services/T0/B0/" + PLANTED
+    assert slack.slack_webhook_url() == "http://127.0.0.1:9/services/T0/B0/" + PLANTED
 
 
 def test_the_automations_post_nothing_that_can_carry_a_value():
