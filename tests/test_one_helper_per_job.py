@@ -132,6 +132,42 @@ def test_a_configured_marketplace_keeps_its_scalars_and_adds_its_coverage_rules(
     assert rebag["min_field_coverage"]["model_raw"] == 0.95 and rebag["min_field_coverage"]["listing_id"] == 1.0
 
 
+def test_the_packaged_config_repeats_no_monitor_default():
+    """The code is the one source: marketplaces.yaml has no `defaults: monitors:`, and each
+    marketplace's monitors are the code's defaults except what its own entry sets."""
+    import yaml
+
+    from crawlers.config import DEFAULT_PATH
+
+    raw = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    assert "monitors" not in (raw.get("defaults") or {})
+    defaults = Monitors().model_dump()
+    for key, entry in raw["marketplaces"].items():
+        own = (entry or {}).get("monitors") or {}
+        configured = get_marketplace(key).monitors.model_dump()
+        assert {k: v for k, v in configured.items() if k not in own} == {k: v for k, v in defaults.items() if k not in own}, key
+        assert configured["min_field_coverage"] == own.get("min_field_coverage", {}), key
+    # the stores kept the condition rule the yaml's defaults used to give them
+    assert merged_thresholds(get_marketplace("dct").monitors)["min_field_coverage"]["condition_raw"] == 0.8
+
+
+def test_a_configured_marketplace_without_monitors_gets_the_code_defaults(tmp_path):
+    from crawlers.config import load_config
+
+    config = tmp_path / "marketplaces.yaml"
+    config.write_text(
+        "marketplaces:\n"
+        "  plain: {kind: shopify, base_url: https://plain.example.com, currency: USD, collections: [bags]}\n"
+        "  strict: {kind: shopify, base_url: https://strict.example.com, currency: USD, collections: [bags],\n"
+        "           monitors: {max_error_count: 3, min_field_coverage: {model_raw: 0.9}}}\n",
+        encoding="utf-8")
+    loaded = load_config(config)
+    assert loaded["plain"].monitors == Monitors()
+    strict = merged_thresholds(loaded["strict"].monitors)
+    assert strict["max_error_count"] == 3 and strict["max_dropped_ratio"] == Monitors().max_dropped_ratio
+    assert strict["min_field_coverage"] == {**DEFAULT_FIELD_COVERAGE, "model_raw": 0.9}
+
+
 def test_bad_thresholds_are_refused_with_a_clear_error():
     with pytest.raises(ValueError, match="max_dropped_ratio"):
         merged_thresholds({"max_dropped_ratio": 2})
