@@ -8,7 +8,7 @@ DAYS ?= 21
 DATA_DIR ?= data
 TRINO := $(PYTHON) ops/trino/trino.py
 
-.PHONY: install browser demo test benchmarks clean trino trino-install trino-status trino-stop
+.PHONY: install browser demo lint test benchmarks clean trino trino-install trino-status trino-stop
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,16 @@ install: $(INSTALLED) browser
 demo: install
 	$(BIN)/radar demo --days $(DAYS) --data-dir $(DATA_DIR)
 
+# The checks that keep the tree as it is (README, "Checks"): ruff, mypy, the import layers, and the SQL
+# style when a .sqlfluff config is there. `make test` runs them first; tests/test_code_quality.py too.
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	@if [ -f .sqlfluff ]; then echo "$(BIN)/sqlfluff lint transformations"; $(BIN)/sqlfluff lint transformations; fi
+
 # The suite runs against a local Trino (tests/test_trino_*.py): started first, its URL exported.
-test: install trino
+test: install lint trino
 	url="$$($(TRINO) url)" && TRINO_URL="$$url" $(BIN)/python -m pytest
 
 benchmarks: install

@@ -31,7 +31,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from radar.lake import FX_RATES_DIR, LISTINGS_DIR, MANIFESTS_DIR  # noqa: E402
+from radar.lake import FX_RATES_DIR, LISTINGS_DIR, MANIFESTS_DIR
 
 START = date(2026, 9, 1)
 

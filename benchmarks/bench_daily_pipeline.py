@@ -21,12 +21,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flows.crawling import run_crawl  # noqa: E402
-from cli.demo import SANDBOX_CRAWL_SETTINGS  # noqa: E402
-from radar.lake import Lake  # noqa: E402
-from radar.settings import get_settings  # noqa: E402
-from sandbox.market import DEFAULT_PROFILES, Market  # noqa: E402
-from sandbox.server import SandboxServer  # noqa: E402
+from cli.demo import SANDBOX_CRAWL_SETTINGS
+from flows.crawling import run_crawl
+from radar.lake import Lake
+from radar.settings import get_settings
+from sandbox.market import DEFAULT_PROFILES, Market
+from sandbox.server import SandboxServer
 
 # The sandbox replicas listen on 127.0.0.1: the one place crawls may reach loopback.
 os.environ.setdefault("RADAR_ALLOW_PRIVATE_TARGETS", "true")

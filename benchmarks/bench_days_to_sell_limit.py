@@ -23,10 +23,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sandbox.market import Market  # noqa: E402
-from evaluation.scoring import (  # noqa: E402
-    DEFAULT_GRACE_DAYS, Canonicaliser, CrawlerView, load_truth, true_days_to_sell_by_model,
+from evaluation.scoring import (
+    DEFAULT_GRACE_DAYS,
+    Canonicaliser,
+    CrawlerView,
+    load_truth,
+    true_days_to_sell_by_model,
 )
+from sandbox.market import Market
 
 START = date(2026, 9, 1)
 

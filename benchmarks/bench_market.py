@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sandbox.market import DEFAULT_PROFILES, Market  # noqa: E402
+from sandbox.market import DEFAULT_PROFILES, Market
 
 
 def peak_rss_mb() -> float:

@@ -20,9 +20,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sandbox.market import DEFAULT_PROFILES, Market  # noqa: E402
-from sandbox.server import SandboxServer  # noqa: E402
 import os
+
+from sandbox.market import DEFAULT_PROFILES, Market
+from sandbox.server import SandboxServer
 
 # The sandbox replicas listen on 127.0.0.1: the one place crawls may reach loopback.
 os.environ.setdefault("RADAR_ALLOW_PRIVATE_TARGETS", "true")

@@ -36,10 +36,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawlers.config import load_config  # noqa: E402
-from sandbox.market import DEFAULT_PROFILES, Market  # noqa: E402
-from sandbox.replicas import create_replica, load_builtin_replicas  # noqa: E402
 import os
+
+from crawlers.config import load_config
+from sandbox.market import DEFAULT_PROFILES, Market
+from sandbox.replicas import create_replica, load_builtin_replicas
 
 # The sandbox replicas listen on 127.0.0.1: the one place crawls may reach loopback.
 os.environ.setdefault("RADAR_ALLOW_PRIVATE_TARGETS", "true")

@@ -27,12 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cli.demo import broken_snapshots  # noqa: E402
-from radar.settings import RadarSettings  # noqa: E402
-from sandbox.direct_lake import write_market_lake  # noqa: E402
-from sandbox.market import DEFAULT_PROFILES  # noqa: E402
-from transformations.runner import TransformResult, run_transformations  # noqa: E402
-from evaluation.scoring import score  # noqa: E402
+from cli.demo import broken_snapshots
+from evaluation.scoring import score
+from radar.settings import RadarSettings
+from sandbox.direct_lake import write_market_lake
+from sandbox.market import DEFAULT_PROFILES
+from transformations.runner import TransformResult, run_transformations
 
 BROKEN_SHARE = 0.4  # of the listings a broken snapshot misses
 

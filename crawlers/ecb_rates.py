@@ -16,7 +16,7 @@ import logging
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Literal
 
 import pyarrow as pa
@@ -81,7 +81,7 @@ def fetch_fx_rates(
 class _SameSiteRedirects(urllib.request.HTTPRedirectHandler):
     """Follow a redirect only on the fetched URL's own site (crawlers.targets.same_site)."""
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: ANN001 (urllib's signature)
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # urllib's signature
         if not same_site(req.full_url, newurl):
             raise FxFetchError(
                 f"GET {redact_url(req.full_url)}: redirect to {redact_url(newurl)} refused (it leaves the site);"
@@ -120,7 +120,7 @@ def write_rates(lake: Lake, fetch_date: date, feed: Feed, rates: list[EcbRate], 
     manifest = {
         "source_url": source_url,
         "feed": feed,
-        "fetched_at": datetime.now(timezone.utc).isoformat(),
+        "fetched_at": datetime.now(UTC).isoformat(),
         "row_count": table.num_rows,
         "first_rate_date": days[0].isoformat(),
         "last_rate_date": days[-1].isoformat(),

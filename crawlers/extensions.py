@@ -18,7 +18,7 @@ class CrawlReport:
         self.report_path = report_path
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "CrawlReport":
+    def from_crawler(cls, crawler: Crawler) -> CrawlReport:
         path = crawler.settings.get("RADAR_REPORT_PATH")
         if not path:
             raise NotConfigured("RADAR_REPORT_PATH not set")

@@ -9,8 +9,9 @@ apply under every marketplace's own.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from crawlers.config import Monitors
 

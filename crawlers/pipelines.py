@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from itemadapter import ItemAdapter
@@ -65,7 +65,7 @@ class ValidateListingPipeline:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "ValidateListingPipeline":
+    def from_crawler(cls, crawler: Crawler) -> ValidateListingPipeline:
         return cls(crawler)
 
     def open_spider(self, spider: Spider) -> None:
@@ -127,11 +127,11 @@ class LakeWriterPipeline:
         self.coverage = FieldCoverage()
         self.staged: StagedPartition | None = None
         self.write_error: str | None = None
-        self.started_at = datetime.now(timezone.utc)
+        self.started_at = datetime.now(UTC)
         self.started_monotonic = time.monotonic()
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> "LakeWriterPipeline":
+    def from_crawler(cls, crawler: Crawler) -> LakeWriterPipeline:
         lake_url = crawler.settings.get("RADAR_LAKE_URL") or get_settings().lake_url
         pipeline = cls(crawler, lake_url, crawler.settings.getint("RADAR_LAKE_BATCH_SIZE", 5000))
         # Publish on spider_closed (not close_spider) because only the signal carries the finish reason.
@@ -140,7 +140,7 @@ class LakeWriterPipeline:
 
     def process_item(self, item: Any, spider: Spider) -> Any:
         record = dataclasses.asdict(item) if dataclasses.is_dataclass(item) else dict(ItemAdapter(item))
-        record["scraped_at"] = record.get("scraped_at") or datetime.now(timezone.utc)
+        record["scraped_at"] = record.get("scraped_at") or datetime.now(UTC)
         self.coverage.add(record)
         self.batch.append(record)
         if len(self.batch) >= self.batch_size:
@@ -209,7 +209,7 @@ class LakeWriterPipeline:
             "incomplete_reasons": incomplete_reasons,
             "finish_reason": reason,
             "started_at": self.started_at.isoformat(),
-            "finished_at": datetime.now(timezone.utc).isoformat(),
+            "finished_at": datetime.now(UTC).isoformat(),
             "duration_seconds": round(time.monotonic() - self.started_monotonic, 3),
             "dropped_items": _dropped_items(stats),
             "skipped_items": _prefixed(stats, "radar/skipped/"),
@@ -236,7 +236,7 @@ def _snapshot_date(spider: Spider) -> date:
     value = getattr(spider, "snapshot_date", None)
     if isinstance(value, date):
         return value
-    return date.fromisoformat(str(value)) if value else datetime.now(timezone.utc).date()
+    return date.fromisoformat(str(value)) if value else datetime.now(UTC).date()
 
 
 def _dropped_items(stats: dict[str, Any]) -> dict[str, int]:

@@ -31,7 +31,7 @@ class PublicAddressResolver(CachingThreadedResolver):
         super().__init__(reactor, cache_size, timeout)
         self.allow_private = allow_private_default() if allow_private is None else allow_private
 
-    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:  # noqa: N802 (Twisted's name)
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:  # Twisted's name
         return super().getHostByName(name, timeout).addCallback(self.checked, name)
 
     def checked(self, address: str, name: str) -> str:

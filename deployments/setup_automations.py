@@ -21,15 +21,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Callable
 from uuid import UUID
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from deployments import FLOW_NAMES, SLACK_BLOCK, WORK_POOL  # noqa: E402
-from deployments.setup_blocks import require_api_url  # noqa: E402
-from flows.alerts import ALERT_POSTED_EVENT  # noqa: E402
+from deployments import FLOW_NAMES, SLACK_BLOCK, WORK_POOL
+from deployments.setup_blocks import require_api_url
+from flows.alerts import ALERT_POSTED_EVENT
 
 Say = Callable[[str], None]
 

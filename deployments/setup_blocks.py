@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 from urllib.parse import urlparse
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from deployments import (  # noqa: E402
+from deployments import (
     AWS_CREDENTIALS_BLOCK,
     BROWSER_CRAWL_LIMIT,
     S3_BUCKET_BLOCK,
@@ -35,8 +35,8 @@ from deployments import (  # noqa: E402
     TRINO_URL_VARIABLE,
     WORK_POOL,
 )
-from flows.daily import BROWSER_CRAWL_TAG  # noqa: E402
-from radar.settings import RadarSettings, get_settings  # noqa: E402
+from flows.daily import BROWSER_CRAWL_TAG
+from radar.settings import RadarSettings, get_settings
 
 Say = Callable[[str], None]
 

@@ -27,7 +27,7 @@ class CrawlFailed(RuntimeError):
 class CrawlIncomplete(RuntimeError):
     """The crawl published a snapshot that is marked incomplete: no sales may be inferred from it."""
 
-    def __init__(self, outcome: "CrawlOutcome") -> None:
+    def __init__(self, outcome: CrawlOutcome) -> None:
         self.outcome = outcome
         reasons = "; ".join(outcome.incomplete_reasons) or "unknown reason"
         super().__init__(f"{outcome.marketplace} {outcome.snapshot_date}: snapshot incomplete ({reasons})")

@@ -7,7 +7,7 @@ marketplaces. Each day is idempotent: a rerun replaces that day in the lake and 
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from prefect import flow, get_run_logger, task
@@ -37,7 +37,7 @@ def _settings_at_start() -> None:
 
 
 def _today() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 @task(retries=2, retry_delay_seconds=[30, 120], task_run_name="crawl-{marketplace}-{snapshot_date}")

@@ -24,13 +24,14 @@ import os
 import re
 import socket
 import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Context, Decimal, InvalidOperation
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import pyarrow as pa
-import pyarrow.compute  # noqa: F401  (pa.compute)
+import pyarrow.compute  # loads pa.compute
 import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
@@ -164,7 +165,7 @@ class Lake:
     s3_region: str = "us-east-1"
 
     @classmethod
-    def from_url(cls, url: str, settings: RadarSettings | None = None) -> "Lake":
+    def from_url(cls, url: str, settings: RadarSettings | None = None) -> Lake:
         settings = settings or get_settings()
         if url.startswith("s3://"):
             return cls(s3_filesystem(settings), url.removeprefix("s3://").rstrip("/"), url,
@@ -356,7 +357,7 @@ def _to_arrow_value(name: str, value: Any) -> Any:
         if not isinstance(value, datetime):
             raise BadValue(f"{name}_unparsable", value)
         try:
-            return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
+            return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
         except (OverflowError, ValueError):
             raise BadValue(f"{name}_out_of_range", value) from None
     if pa.types.is_boolean(kind) and not isinstance(value, bool):
@@ -470,7 +471,7 @@ class StagedPartition:
             if self._writer is None:
                 self.lake.filesystem.create_dir(self.directory, recursive=True)
                 marker = {"crawl_id": self.crawl_id, "host": socket.gethostname(), "pid": os.getpid(),
-                          "started_at": datetime.now(timezone.utc).isoformat()}
+                          "started_at": datetime.now(UTC).isoformat()}
                 with self.lake.filesystem.open_output_stream(self.directory + "/" + STAGING_MARKER) as stream:
                     stream.write(json.dumps(marker).encode())
                 self._writer = pq.ParquetWriter(
@@ -740,7 +741,7 @@ def sweep_staging(lake: Lake, older_than: timedelta = STALE_STAGING_AFTER, now: 
     (its _staging.json names this host and a process that is gone), and any _tmp/<id>/ whose
     files were all last written more than `older_than` ago (a crawl that died elsewhere).
     Returns the directories removed. Every publish runs it (publish_staged, publish_fx_rates)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     base = lake.path(STAGING_DIR)
     if not lake.exists(base):
         return []
@@ -760,9 +761,9 @@ def sweep_staging(lake: Lake, older_than: timedelta = STALE_STAGING_AFTER, now: 
 def _idle_since(directory: pafs.FileInfo, files: list[pafs.FileInfo]) -> datetime:
     times = [i.mtime for i in [directory, *files] if i.mtime is not None]
     if not times:
-        return datetime.min.replace(tzinfo=timezone.utc)  # nothing written, nothing to lose
+        return datetime.min.replace(tzinfo=UTC)  # nothing written, nothing to lose
     latest = max(times)
-    return latest if latest.tzinfo else latest.replace(tzinfo=timezone.utc)
+    return latest if latest.tzinfo else latest.replace(tzinfo=UTC)
 
 
 def _staging_owner_is_dead(lake: Lake, directory: str) -> bool:

@@ -31,10 +31,11 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from radar.lake import Lake, LakeError
 
@@ -54,7 +55,7 @@ class LeaseError(LakeError):
 class LeaseHeldError(LeaseError):
     """Another writer holds the lease: it is publishing the same partition right now."""
 
-    def __init__(self, scope: str, holder: "LeaseRecord | None", detail: str = "") -> None:
+    def __init__(self, scope: str, holder: LeaseRecord | None, detail: str = "") -> None:
         self.scope = scope
         self.holder = holder
         if holder is None:
@@ -83,7 +84,7 @@ class LeaseRecord:
         return json.dumps(self.__dict__, sort_keys=True).encode()
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "LeaseRecord":
+    def from_bytes(cls, data: bytes) -> LeaseRecord:
         fields = json.loads(data)
         return cls(str(fields["owner"]), str(fields["scope"]), str(fields["acquired_at"]), str(fields["expires_at"]))
 
@@ -113,7 +114,7 @@ class Lease:
         found = self._store.read(self._key)
         return _parse(found[0], self._key) if found else None
 
-    def acquire(self) -> "Lease":
+    def acquire(self) -> Lease:
         """Take the lease, or take over an expired one; LeaseHeldError when another writer holds it."""
         for _ in range(5):  # a lease released or taken over between our steps: look again
             body = self._record().to_bytes()
@@ -160,7 +161,7 @@ class Lease:
         now = _now()
         return LeaseRecord(self.owner, self.scope, now.isoformat(), (now + self.ttl).isoformat())
 
-    def __enter__(self) -> "Lease":
+    def __enter__(self) -> Lease:
         return self.acquire()
 
     def __exit__(self, *exc: Any) -> None:
@@ -178,7 +179,7 @@ def hold(lake: Lake, scope: str, owner: str | None = None, ttl: timedelta = DEFA
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _parse(data: bytes, key: str) -> LeaseRecord:

@@ -18,7 +18,6 @@ from urllib.parse import unquote, urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 # Prefect blocks and variables that `python -m deployments` creates from the environment.
 AWS_CREDENTIALS_BLOCK = "radar-aws"
 S3_BUCKET_BLOCK = "radar-lake"
@@ -90,7 +89,7 @@ class RadarSettings(BaseSettings):
         return value.rstrip("/") + "/"
 
     @model_validator(mode="after")
-    def _trino_engine_needs_a_cluster(self) -> "RadarSettings":
+    def _trino_engine_needs_a_cluster(self) -> RadarSettings:
         if self.engine == "trino" and not self.trino_url:
             raise ValueError("RADAR_ENGINE=trino needs RADAR_TRINO_URL (http(s)://user@host:port/catalog/schema)")
         if self.trino_url and self.trino_password is not None:

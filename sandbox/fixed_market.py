@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping, Sequence
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -93,7 +93,7 @@ def sample_states(count: int, *, marketplace: str = "fashionphile", seed: int = 
     """`count` deterministic listings, newest first: every `non_bag_every`-th a wallet, every
     `sold_every`-th (from the 5th) shown sold, every `markdown_every`-th (from the 3rd) marked down."""
     rng = random.Random(seed)
-    start = start or datetime(2026, 9, 1, 12, tzinfo=timezone.utc)
+    start = start or datetime(2026, 9, 1, 12, tzinfo=UTC)
     states: list[ListingState] = []
     for i in range(count):
         is_bag = not (non_bag_every and i % non_bag_every == non_bag_every - 1)

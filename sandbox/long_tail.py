@@ -24,6 +24,8 @@ from __future__ import annotations
 
 from radar.text import fold_accents
 from sandbox.catalogue import (
+    BALENCIAGA_STYLES,
+    BURBERRY_STYLES,
     BV_INTRECCIATO,
     CELINE_LEATHER,
     CELINE_TRIOMPHE,
@@ -49,8 +51,6 @@ from sandbox.catalogue import (
     PRADA_NYLON,
     PRADA_SAFFIANO,
     YSL_LEATHER,
-    BALENCIAGA_STYLES,
-    BURBERRY_STYLES,
     Model,
     Style,
     _bag,
@@ -245,5 +245,11 @@ def long_tail_noun(listing, site: str, share: float) -> str:
     return nouns.get(listing.category.lower(), "Bag")
 
 
-__all__ = ["LONG_TAIL_SHARE", "LONG_TAIL_BAG_MODELS", "LONG_TAIL_NON_BAG_MODELS", "is_long_tail",
-           "site_wording", "long_tail_noun"]
+__all__ = [
+    "LONG_TAIL_BAG_MODELS",
+    "LONG_TAIL_NON_BAG_MODELS",
+    "LONG_TAIL_SHARE",
+    "is_long_tail",
+    "long_tail_noun",
+    "site_wording",
+]

@@ -14,12 +14,13 @@ import random
 import zlib
 from array import array
 from bisect import bisect
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sandbox.catalogue import (
@@ -117,9 +118,22 @@ class _Item:
     """The simulator's mutable record of one listing (prices in integer cents)."""
 
     __slots__ = (
-        "listing", "fair", "base_hazard", "price", "first_price", "compare_at", "history",
-        "episodes", "status", "sale_date", "sale_price", "markdowns", "relist_count",
-        "next_markdown", "expiry", "last_markdown",
+        "base_hazard",
+        "compare_at",
+        "episodes",
+        "expiry",
+        "fair",
+        "first_price",
+        "history",
+        "last_markdown",
+        "listing",
+        "markdowns",
+        "next_markdown",
+        "price",
+        "relist_count",
+        "sale_date",
+        "sale_price",
+        "status",
     )  # fmt: skip
 
     def __init__(self, listing: Listing, fair: float, base_hazard: float, price: int, day: date):

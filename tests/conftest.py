@@ -37,7 +37,8 @@ def prefect_harness():
 
 # Property tests (hypothesis): deterministic in CI and locally, moderate example counts.
 try:
-    from hypothesis import HealthCheck, settings as _hypothesis_settings
+    from hypothesis import HealthCheck
+    from hypothesis import settings as _hypothesis_settings
 
     _hypothesis_settings.register_profile(
         "radar", derandomize=True, max_examples=150, deadline=None, print_blob=True,

@@ -116,7 +116,7 @@ class SlackReceiver:
     messages: list[dict[str, Any]] = field(default_factory=list)
     _server: HTTPServer | None = None
 
-    def start(self) -> "SlackReceiver":
+    def start(self) -> SlackReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):

@@ -77,8 +77,9 @@ def test_the_webhook_secret_does_not_print_in_settings(monkeypatch):
 
 
 def test_daily_digest_posts_the_weeks_top_movers(slack, tmp_path, monkeypatch):
-    import duckdb
     from datetime import date
+
+    import duckdb
 
     from flows.daily import post_daily_digest
 

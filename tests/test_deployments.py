@@ -207,7 +207,7 @@ def snapshot_of_server(client) -> dict:
 
 
 @pytest.mark.slow
-def test_deploy_all_then_a_worker_runs_rebuild_marts_and_automations_alert(prefect_server, slack_receiver, tmp_path):  # noqa: F811
+def test_deploy_all_then_a_worker_runs_rebuild_marts_and_automations_alert(prefect_server, slack_receiver, tmp_path):
     from prefect.states import Pending
 
     setup_env = {

@@ -4,8 +4,6 @@ millions of requests nor loses the day)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from scrapy.utils.test import get_crawler
 
 from crawlers.parsers import fashionphile as fp

@@ -11,8 +11,8 @@ from datetime import date, timedelta
 import duckdb
 import pytest
 
-from flows import daily
 from cli.demo import SANDBOX_CRAWL_SETTINGS
+from flows import daily
 from radar.settings import get_settings
 from sandbox.market import Market
 from sandbox.server import SandboxServer
@@ -70,8 +70,8 @@ def mart_rows(warehouse) -> dict[str, list[tuple]]:
 
 
 def test_the_lake_on_s3_gives_the_same_marts_as_a_local_lake(tmp_path, monkeypatch, no_retries):
-    from moto.server import ThreadedMotoServer
     import boto3
+    from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
     server.start()

@@ -15,8 +15,8 @@ from datetime import date, timedelta
 import duckdb
 import pytest
 
-from flows import daily
 from cli.demo import SANDBOX_CRAWL_SETTINGS
+from flows import daily
 from radar.settings import get_settings
 from sandbox.market import Market
 from sandbox.server import SandboxServer

@@ -18,7 +18,7 @@ import dataclasses
 import shutil
 import tempfile
 from dataclasses import replace
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
@@ -306,7 +306,7 @@ def test_a_failure_at_each_step_on_a_local_lake_leaves_the_earlier_day_or_the_ne
 
 
 @pytest.mark.parametrize("earlier_complete", [True, False])
-def test_a_failure_at_each_step_on_s3_leaves_the_earlier_day_or_the_new_one(s3_lake, earlier_complete):  # noqa: F811
+def test_a_failure_at_each_step_on_s3_leaves_the_earlier_day_or_the_new_one(s3_lake, earlier_complete):
     lake, _ = s3_lake
     lakes = iter(range(1000))
 
@@ -402,7 +402,7 @@ def test_a_reader_between_any_two_steps_of_a_publish_sees_the_earlier_day_or_the
             problems.append(f"SQL after {step}: {sql}")
         ids, data_crawls, crawl, count, complete = python
         whole = data_crawls == [crawl] and count == len(ids) and complete is True
-        if not (whole and (ids == EARLIER_IDS and crawl != new_crawl or ids == kept and crawl == new_crawl)):
+        if not (whole and ((ids == EARLIER_IDS and crawl != new_crawl) or (ids == kept and crawl == new_crawl))):
             problems.append(f"Python after {step}: {python}")
     assert problems == []
     assert reader.seen[0][1] == earlier_sql and reader.seen[-1][1] == new_sql

@@ -22,13 +22,13 @@ from hypothesis import strategies as st
 from itemadapter import ItemAdapter
 
 from crawlers.config import get_marketplace
-from radar.items import ListingItem
 from crawlers.parsers import fashionphile as fp
 from crawlers.parsers.rebag import RebagProduct
 from crawlers.parsers.shopify import AjaxProductPage, CollectionPage, NotShopifyJSON, ProductsPage
 from crawlers.parsers.stores import StoreProduct
 from crawlers.parsers.vsp import VspProduct
 from crawlers.pipelines import ValidateListingPipeline
+from radar.items import ListingItem
 from radar.lake import INT64_MAX, listings_to_table
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -15,7 +15,7 @@ import pytest
 from cli import main as cli
 from radar.settings import RadarSettings, get_settings
 from tests.test_s3_lake import s3_endpoint  # noqa: F401 (fixture: a moto S3 server on 127.0.0.1)
-from tests.test_transform_runner import documented, publish, listing, small_market_lake, write_model
+from tests.test_transform_runner import documented, listing, publish, small_market_lake, write_model
 from transformations.models import ModelError
 from transformations.runner import run_transformations
 from transformations.sources import LakeUnreadable
@@ -77,7 +77,7 @@ def test_an_unreachable_s3_endpoint_fails_and_leaves_the_warehouse_as_it_was(bui
     assert model_row_counts(warehouse) == built[1]
 
 
-def test_a_missing_bucket_fails_and_leaves_the_warehouse_as_it_was(built, warehouse, s3_endpoint, monkeypatch, capsys):  # noqa: F811
+def test_a_missing_bucket_fails_and_leaves_the_warehouse_as_it_was(built, warehouse, s3_endpoint, monkeypatch, capsys):
     monkeypatch.setenv("RADAR_S3_ENDPOINT_URL", s3_endpoint)
     assert radar_transform(monkeypatch, "s3://no-such-bucket/lake") != 0
     error = capsys.readouterr().err
@@ -85,7 +85,7 @@ def test_a_missing_bucket_fails_and_leaves_the_warehouse_as_it_was(built, wareho
     assert model_row_counts(warehouse) == built[1]
 
 
-def test_an_empty_prefix_in_a_bucket_does_not_empty_the_warehouse(built, warehouse, s3_endpoint, monkeypatch, capsys):  # noqa: F811
+def test_an_empty_prefix_in_a_bucket_does_not_empty_the_warehouse(built, warehouse, s3_endpoint, monkeypatch, capsys):
     monkeypatch.setenv("RADAR_S3_ENDPOINT_URL", s3_endpoint)
     boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1").create_bucket(Bucket="empty-lake")
     assert radar_transform(monkeypatch, "s3://empty-lake/typo") != 0

@@ -1,6 +1,6 @@
 import json
 import shutil
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -30,7 +30,7 @@ def make_item(listing_id: str = "9109683437745", price: str = "1360.00") -> List
         currency="USD",
         compare_at_price=None,
         available=True,
-        published_at=datetime(2026, 8, 15, 7, 55, 12, tzinfo=timezone.utc),
+        published_at=datetime(2026, 8, 15, 7, 55, 12, tzinfo=UTC),
         estimated_retail_price=None,
         raw_attributes={"item_number": "449043/1"},
     )

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,8 +26,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from radar.lake import (
-    FX_RATE_SCHEMA, Lake, LakeError, PublishResult, StagedPartition, listings_to_table, publish_fx_rates,
-    publish_partition, sweep_staging,
+    FX_RATE_SCHEMA,
+    Lake,
+    LakeError,
+    PublishResult,
+    StagedPartition,
+    listings_to_table,
+    publish_fx_rates,
+    publish_partition,
+    sweep_staging,
 )
 from radar.lease import Lease, LeaseHeldError, LeaseLostError
 from radar.settings import RadarSettings
@@ -87,7 +94,7 @@ def rows(prefix: str, count: int) -> pa.Table:
     return listings_to_table([
         {"listing_id": f"{prefix}{i}", "url": f"https://shop.rebag.com/products/{prefix}{i}", "title": "Birkin 30",
          "price": Decimal("1360.00"), "currency": "USD", "available": True,
-         "scraped_at": datetime(2026, 9, 3, 1, tzinfo=timezone.utc)}
+         "scraped_at": datetime(2026, 9, 3, 1, tzinfo=UTC)}
         for i in range(count)
     ])
 
@@ -383,7 +390,7 @@ def test_staging_idle_for_a_day_is_swept_and_fresh_staging_of_another_host_is_ke
             stream.write(b"PAR1 half a file")
         return directory
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     staging("fresh", "another-worker", now)
     staging("old", "another-worker", now - timedelta(days=2))
     swept = sweep_staging(lake, now=now + timedelta(hours=1))

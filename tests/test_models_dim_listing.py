@@ -23,15 +23,15 @@ REBAG_HISTORY = {
     # inferred sale: gone from D3 on (all complete)
     "B": {0: (2000, True), 1: (2000, True), 2: (2000, True)},
     # missing only on the incomplete day: still active, not a relist
-    "C": {d: (3000, True) for d in (0, 1, 2, 3, 5, 6, 7)},
+    "C": dict.fromkeys((0, 1, 2, 3, 5, 6, 7), (3000, True)),
     # gone on D6 and D7: exactly the grace period of 2 complete snapshots -> sold on D6
-    "D": {d: (4000, True) for d in range(6)},
+    "D": dict.fromkeys(range(6), (4000, True)),
     # gone on D7 only: not yet a sale
-    "E": {d: (5000, True) for d in range(7)},
+    "E": dict.fromkeys(range(7), (5000, True)),
     # gone on D2, D3 (complete), back from D5: a relist, active
     "F": {0: (6000, True), 1: (6000, True), 5: (5500, True), 6: (5500, True), 7: (5500, True)},
     # last seen D3, the next day is incomplete: sold, dated on the first complete day after (D5)
-    "H": {d: (7000, True) for d in range(4)},
+    "H": dict.fromkeys(range(4), (7000, True)),
 }
 
 

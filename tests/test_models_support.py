@@ -3,7 +3,7 @@ market, without HTTP or spiders), run the transformations and read tables back."
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,7 @@ def listing(listing_id: str, title: str, price: float, *, brand: str | None = No
         "price": Decimal(str(price)),
         "available": available,
         "published_at": (
-            datetime(published.year, published.month, published.day, 15, 0, tzinfo=timezone.utc) if published else None
+            datetime(published.year, published.month, published.day, 15, 0, tzinfo=UTC) if published else None
         ),
         "estimated_retail_price": Decimal(str(retail)) if retail is not None else None,
         **raw,

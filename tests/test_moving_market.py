@@ -102,8 +102,8 @@ def test_every_served_early_event_keeps_its_true_day_in_the_truth(tmp_path):
 
 
 def test_the_default_pace_is_the_configured_politeness():
-    from crawlers.config import get_marketplace
     from cli.demo import crawl_pace
+    from crawlers.config import get_marketplace
 
     pace = crawl_pace(["rebag", "fashionphile", "dct"])
     assert pace["rebag"] == get_marketplace("rebag").politeness.download_delay
@@ -143,11 +143,11 @@ def test_a_moving_fashionphile_search_moves_with_the_clock():
 @pytest.mark.slow
 @pytest.mark.usefixtures("prefect_harness")
 def test_no_listing_that_stayed_on_sale_is_ever_ended_in_the_marts(tmp_path, monkeypatch):
-    from flows import daily
     from cli.demo import SANDBOX_CRAWL_SETTINGS
+    from evaluation.scoring import score
+    from flows import daily
     from radar.settings import get_settings
     from sandbox.truth import write_served_early
-    from evaluation.scoring import score
 
     monkeypatch.setenv("RADAR_LAKE_URL", str(tmp_path / "lake"))
     monkeypatch.setenv("RADAR_WAREHOUSE_PATH", str(tmp_path / "warehouse.duckdb"))

@@ -8,15 +8,15 @@ an empty result, a failed in-page search, a challenge page, product JSONs.
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from scrapy.http import HtmlResponse
 
-from radar.items import ListingItem
 from crawlers.parsers import fashionphile as fp
+from radar.items import ListingItem
 
 FIXTURES = Path(__file__).parent / "fixtures" / "fashionphile"
 BASE = "https://www.fashionphile.com"
@@ -280,13 +280,13 @@ def test_product_variant_id_and_sku(markdown_product):
 
 
 def test_product_published_at(markdown_product):
-    assert fp.product_published_at(markdown_product) == datetime(2026, 8, 30, 9, 0, tzinfo=timezone.utc)
+    assert fp.product_published_at(markdown_product) == datetime(2026, 8, 30, 9, 0, tzinfo=UTC)
 
 
 def test_enrich_item_keeps_card_price_and_availability(card_by_id, markdown_json):
     item = fp.parse_card(card_by_id[MARKDOWN_ID], base_url=BASE, snapshot_date=DAY)
     enriched = fp.enrich_item(item, markdown_json)
-    assert enriched.published_at == datetime(2026, 8, 30, 9, 0, tzinfo=timezone.utc)
+    assert enriched.published_at == datetime(2026, 8, 30, 9, 0, tzinfo=UTC)
     assert (enriched.variant_id, enriched.sku, enriched.product_type) == ("49000000000017", "1100017", "Top handle bags")
     assert (enriched.price, enriched.compare_at_price, enriched.available) == (Decimal("6790.00"), Decimal("7605.00"), True)
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from radar.items import ListingItem
 from crawlers.parsers.rebag import RebagProduct
 from crawlers.parsers.shopify import ProductsPage
+from radar.items import ListingItem
 
 FIXTURE = Path(__file__).parent / "fixtures" / "rebag" / "products-page-2026-08-15.json"
 BASE = "https://shop.rebag.com"
@@ -130,7 +130,7 @@ def test_available(products):
 
 
 def test_published_at_in_utc(products):
-    assert rebag(products[CLASSIC_FLAP]).published_at() == datetime(2026, 8, 15, 7, 54, 51, tzinfo=timezone.utc)
+    assert rebag(products[CLASSIC_FLAP]).published_at() == datetime(2026, 8, 15, 7, 54, 51, tzinfo=UTC)
 
 
 def test_estimated_retail_from_body(products):

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from crawlers.config import FieldRule, get_marketplace
-from radar.items import ListingItem
 from crawlers.parsers.shopify import ProductsPage
 from crawlers.parsers.stores import StoreProduct
+from radar.items import ListingItem
 
 FIXTURES = Path(__file__).parent / "fixtures" / "stores"
 STORES = ("dct", "treasures", "madison")

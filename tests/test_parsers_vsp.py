@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from crawlers.config import get_marketplace
-from radar.items import ListingItem
 from crawlers.parsers.shopify import ProductsPage
 from crawlers.parsers.vsp import VspProduct
+from radar.items import ListingItem
 
 FIXTURES = Path(__file__).parent / "fixtures" / "vsp"
 BASE = "https://vspconsignment.com"
@@ -98,7 +98,7 @@ def test_bags_only_by_type_or_config_filter(products, truth):
 
 
 def test_published_at_utc(products):
-    assert vsp(products[0]).published_at() == datetime(2026, 8, 30, 14, 0, tzinfo=timezone.utc)
+    assert vsp(products[0]).published_at() == datetime(2026, 8, 30, 14, 0, tzinfo=UTC)
 
 
 def test_no_unexpected_fields_and_no_estimated_retail(products):

@@ -5,7 +5,7 @@ prefect-aws S3Bucket block pointed at the same endpoint reading what the lake wr
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import boto3
@@ -63,7 +63,7 @@ def item(listing_id: str, price: str = "1360.00") -> ListingItem:
         url=f"https://shop.rebag.com/products/bag-{listing_id}", title="Birkin 30 Togo", brand_raw="Hermes",
         model_raw="birkin", size_raw="30", color_raw="gold", material_raw="togo", condition_raw="Excellent",
         price=Decimal(price), currency="USD", compare_at_price=None, available=True,
-        published_at=datetime(2026, 8, 15, 7, 55, 12, tzinfo=timezone.utc), estimated_retail_price=None,
+        published_at=datetime(2026, 8, 15, 7, 55, 12, tzinfo=UTC), estimated_retail_price=None,
         raw_attributes={"item_number": f"{listing_id}/1"},
     )
 

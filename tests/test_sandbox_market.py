@@ -12,7 +12,7 @@ import pytest
 
 from sandbox.catalogue import BAG_MODELS, NON_BAG_MODELS
 from sandbox.ecb_feed import last_publication_day, quotes
-from sandbox.market import DEFAULT_PROFILES, MarketplaceProfile, Market
+from sandbox.market import DEFAULT_PROFILES, Market, MarketplaceProfile
 
 START = date(2026, 9, 1)
 DAYS = 30

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from evaluation.truth_names import Canonicaliser
 from sandbox.long_tail import LONG_TAIL_BAG_MODELS, LONG_TAIL_NON_BAG_MODELS, LONG_TAIL_SHARE, is_long_tail
 from sandbox.market import Market
 from sandbox.replicas import SandboxRequest, create_replica
@@ -22,7 +23,6 @@ from sandbox.replicas.rebag import model_name, rebag_body, rebag_grade, rebag_ta
 from sandbox.replicas.shopify import slugify
 from sandbox.replicas.stores import STORE_OPTIONS, ConfigStoreReplica
 from sandbox.replicas.vsp import vsp_title
-from evaluation.scoring import Canonicaliser
 
 ROOT = Path(__file__).resolve().parents[1]
 START = date(2026, 9, 1)

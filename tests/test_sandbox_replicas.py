@@ -265,7 +265,7 @@ def test_marked_down_price_shows_compare_at(rebag):
 def test_rebag_title_and_vendor(rebag, overrides, title, vendor):
     product = products(rebag, "/products.json", [make_state(make_listing(0, **overrides))])[0]
     assert (product["title"], product["vendor"]) == (title, vendor)
-    assert vendor not in product["title"] or vendor == "Christian Dior" and "Dior" not in title
+    assert vendor not in product["title"] or (vendor == "Christian Dior" and "Dior" not in title)
 
 
 def test_rebag_tags_decompose_the_title(rebag):

@@ -21,8 +21,8 @@ from test_sandbox_replicas import make_listing, make_state
 from sandbox.fixed_market import FixedMarket, sample_states
 from sandbox.replicas.fashionphile import FashionphileReplica, product_handle
 from sandbox.replicas.fixed_store import FixedShopifyStore
-from sandbox.server import SandboxServer
 from sandbox.replicas.stores import STORE_OPTIONS, StoreOptions, register_store
+from sandbox.server import SandboxServer
 
 DAY1, DAY2 = date(2026, 8, 1), date(2026, 8, 2)
 

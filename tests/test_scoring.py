@@ -7,9 +7,11 @@ from datetime import date
 
 import pytest
 
+from evaluation.metrics import CrawlerView, true_days_to_sell_by_model
+from evaluation.scoring import score
+from evaluation.truth_names import Canonicaliser
 from sandbox.direct_lake import write_market_lake
 from tests.test_models_support import transform
-from evaluation.scoring import Canonicaliser, CrawlerView, score, true_days_to_sell_by_model
 
 START = date(2026, 9, 1)
 INCOMPLETE = (("rebag", date(2026, 9, 12)), ("vsp", date(2026, 9, 8)))
@@ -18,7 +20,7 @@ INCOMPLETE = (("rebag", date(2026, 9, 12)), ("vsp", date(2026, 9, 8)))
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("scoring")
-    write_market_lake(data_dir, 21, start=START, scale=0.2, incomplete={key: 0.4 for key in INCOMPLETE})
+    write_market_lake(data_dir, 21, start=START, scale=0.2, incomplete=dict.fromkeys(INCOMPLETE, 0.4))
     transform(data_dir)
     return score(data_dir)
 
@@ -127,7 +129,8 @@ def test_the_flawless_pipeline_counts_only_the_withdrawals_a_crawler_cannot_see(
 
 
 def test_a_failing_report_says_which_threshold_fails_and_whose_fault_it_is():
-    from evaluation.scoring import MarketplaceScore, ModelScore, ScoreReport
+    from evaluation.metrics import MarketplaceScore, ModelScore
+    from evaluation.scoring import ScoreReport
 
     vsp = MarketplaceScore("vsp", "none", date(2026, 9, 1), date(2026, 10, 30), listings=100, predicted_sales=50,
                            true_positive_sales=40, eligible_true_sales=40, recalled_sales=40,
@@ -155,7 +158,7 @@ def test_a_failing_report_says_which_threshold_fails_and_whose_fault_it_is():
 def test_a_listing_still_on_sale_that_we_end_is_a_false_end_from_a_shift():
     from datetime import timedelta
 
-    from evaluation.scoring import false_end
+    from evaluation.metrics import false_end
 
     def ours(status, last_seen, sale_date=None):
         return {"status": status, "last_seen_date": last_seen, "sale_date": sale_date}
@@ -178,7 +181,7 @@ def test_a_listing_still_on_sale_that_we_end_is_a_false_end_from_a_shift():
 
 
 def test_a_still_market_has_no_false_end_and_the_report_shows_the_crawl_counts(report):
-    from evaluation.scoring import CRAWL_COUNT_COLUMNS
+    from evaluation.metrics import CRAWL_COUNT_COLUMNS
 
     for m in report.marketplaces:
         assert m.false_sales_from_shifts == 0 and m.false_withdrawals_from_shifts == 0, (m.marketplace, m.false_end_examples)

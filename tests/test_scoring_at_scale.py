@@ -13,10 +13,10 @@ from datetime import date
 import pytest
 
 from cli.demo import broken_snapshots
+from evaluation.scoring import score
 from sandbox.direct_lake import write_market_lake
 from sandbox.market import DEFAULT_PROFILES
 from tests.test_models_support import transform
-from evaluation.scoring import score
 
 START = date(2026, 9, 1)
 DAYS = 60

@@ -11,8 +11,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from evaluation.scoring import MODEL_COVERAGE_TARGET, Canonicaliser, score
+from evaluation.metrics import MODEL_COVERAGE_TARGET
+from evaluation.scoring import score
+from evaluation.truth_names import Canonicaliser
 from sandbox.truth import EPISODES_SCHEMA
+from transformations.sources import load_seeds, load_seeds_duckdb
 
 FIRST = date(2026, 9, 1)
 LAST = date(2026, 9, 30)
@@ -67,6 +70,7 @@ def data_dir(tmp_path_factory):
     pq.write_table(_episodes_table(LISTINGS), data_dir / "truth" / "episodes.parquet")
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
     con.execute("create schema marts; create schema intermediate")
+    load_seeds_duckdb(con, load_seeds())  # a built warehouse holds the seeds it was built with
     con.execute("create table intermediate.int_marketplace_snapshots (marketplace varchar, snapshot_date date, is_complete boolean)")
     for marketplace in ("rebag", "fashionphile"):
         for offset in range((LAST - FIRST).days + 1):

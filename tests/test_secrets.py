@@ -104,7 +104,7 @@ def _wait_for_failed_runs_recorded(database: Path, runs: int, timeout: float = 9
 
 
 @pytest.mark.slow
-def test_planted_secrets_appear_in_no_output_log_lake_file_alert_or_prefect_database(prefect_server, slack_receiver, tmp_path):  # noqa: F811
+def test_planted_secrets_appear_in_no_output_log_lake_file_alert_or_prefect_database(prefect_server, slack_receiver, tmp_path):
     planted = _planted()
     webhook = slack_receiver.url.rsplit("/", 1)[0] + "/" + planted["slackpath"]
     common = {
@@ -185,7 +185,7 @@ def test_planted_secrets_appear_in_no_output_log_lake_file_alert_or_prefect_data
     assert not leaks, f"planted secrets found ({len(failed_runs)} failed runs searched): {leaks}"
 
 
-def test_an_alert_masks_credentials_quoted_in_an_error(monkeypatch, slack_receiver):  # noqa: F811
+def test_an_alert_masks_credentials_quoted_in_an_error(monkeypatch, slack_receiver):
     from flows import alerts, slack
     from radar.settings import get_settings
 

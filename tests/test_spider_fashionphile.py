@@ -7,7 +7,7 @@ Chromium is missing and FAIL in CI (CI=true), see tests/conftest_browser.py.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
 import pytest
@@ -143,7 +143,7 @@ def test_enrich_adds_product_json_fields_without_the_browser(tmp_path, chromium)
 
 
 def test_by_default_only_listings_new_to_the_lake_fetch_their_product_json(tmp_path, chromium):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from radar.items import ListingItem
     from radar.lake import Lake, listings_to_table, publish_partition
@@ -154,7 +154,7 @@ def test_by_default_only_listings_new_to_the_lake_fetch_their_product_json(tmp_p
         ListingItem(marketplace="fashionphile", listing_id=str(s.listing.listing_id), snapshot_date=yesterday,
                     url="u", title="t", brand_raw=None, model_raw=None, size_raw=None, color_raw=None,
                     material_raw=None, condition_raw=None, price=s.price, currency="USD", compare_at_price=None,
-                    available=True, published_at=datetime(2026, 8, 1, tzinfo=timezone.utc), estimated_retail_price=None)
+                    available=True, published_at=datetime(2026, 8, 1, tzinfo=UTC), estimated_retail_price=None)
         for s in already_known
     ]
     lake = Lake.from_url(str(tmp_path / "lake"))

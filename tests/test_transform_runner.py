@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import textwrap
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -56,9 +56,9 @@ def listing(marketplace: str, listing_id: str, day: date, price: str, available:
         marketplace=marketplace, listing_id=listing_id, snapshot_date=day, url=f"https://x.test/{listing_id}",
         title="Birkin 30 Togo", brand_raw=" Hermes ", model_raw="birkin", size_raw="30", color_raw="",
         material_raw="Togo", condition_raw="Excellent", price=Decimal(price), currency="usd",
-        compare_at_price=None, available=available, published_at=datetime(2024, 2, 1, 12, tzinfo=timezone.utc),
+        compare_at_price=None, available=available, published_at=datetime(2024, 2, 1, 12, tzinfo=UTC),
         estimated_retail_price=Decimal("12000"), raw_attributes={"tag": "meta-model-birkin"},
-        scraped_at=datetime(2024, 3, 1, 6, tzinfo=timezone.utc),
+        scraped_at=datetime(2024, 3, 1, 6, tzinfo=UTC),
     )
 
 

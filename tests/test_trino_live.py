@@ -11,7 +11,7 @@ these tests fail in CI (CI=true) and skip elsewhere.
 from __future__ import annotations
 
 import os
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -102,7 +102,7 @@ def s3_lake_settings(request, trino_url, trino_settings, monkeypatch):
                     url=f"https://shop.rebag.com/products/bag-{n}", title="Hermes Birkin 30 Togo", brand_raw="Hermes",
                     model_raw="birkin", size_raw="30", color_raw="gold", material_raw="togo", condition_raw="Excellent",
                     price=Decimal(price), currency="USD", compare_at_price=None, available=True,
-                    published_at=datetime(2026, 8, 15, 7, 55, 12, tzinfo=timezone.utc), estimated_retail_price=None,
+                    published_at=datetime(2026, 8, 15, 7, 55, 12, tzinfo=UTC), estimated_retail_price=None,
                     raw_attributes={"handle": f"bag-{n}"})
         for n, price in ((1, "9115.10"), (2, "1360.00"))
     ]

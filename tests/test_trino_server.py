@@ -18,7 +18,7 @@ import sys
 import time
 import urllib.request
 import uuid
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -43,7 +43,7 @@ def run(cursor, sql: str) -> list[list]:
 
 
 @pytest.fixture
-def cursor(trino_server):  # noqa: F811
+def cursor(trino_server):
     connection = trino_server.connect()
     yield connection.cursor()
     connection.close()
@@ -61,7 +61,7 @@ def scratch_schema(cursor):
     shutil.rmtree(trino_home() / "metastore" / name, ignore_errors=True)  # the file metastore keeps empty folders
 
 
-def test_the_server_answers_on_loopback_with_one_coordinator(trino_server, cursor):  # noqa: F811
+def test_the_server_answers_on_loopback_with_one_coordinator(trino_server, cursor):
     with urllib.request.urlopen(f"{trino_server.url}/v1/info", timeout=10) as answer:
         info = json.loads(answer.read())
     assert info["starting"] is False
@@ -74,7 +74,7 @@ def test_the_server_answers_on_loopback_with_one_coordinator(trino_server, curso
     assert {"iceberg", "hive", "system"} <= catalogs
 
 
-def test_starting_again_reuses_the_running_server(trino_server):  # noqa: F811
+def test_starting_again_reuses_the_running_server(trino_server):
     started = time.monotonic()
     again = subprocess.run([sys.executable, str(SCRIPT), "start", "--home", str(trino_home())],
                            capture_output=True, text=True, timeout=120, check=True)
@@ -85,7 +85,7 @@ def test_starting_again_reuses_the_running_server(trino_server):  # noqa: F811
     assert time.monotonic() - started < 30  # no install, no second JVM
 
 
-def test_the_url_command_prints_a_radar_trino_url(trino_server):  # noqa: F811
+def test_the_url_command_prints_a_radar_trino_url(trino_server):
     from radar.settings import RadarSettings
     from transformations.engines import connect_trino
 
@@ -120,7 +120,7 @@ def test_an_iceberg_table_is_created_written_and_read_back(cursor, scratch_schem
         ["a1", Decimal("1290.00"), date(2026, 9, 6)],
         ["a2", Decimal("99.99"), date(2026, 9, 6)],
     ]
-    assert rows[0][3] == datetime(2026, 9, 5, 6, 1, 2, 123456, tzinfo=timezone.utc)
+    assert rows[0][3] == datetime(2026, 9, 5, 6, 1, 2, 123456, tzinfo=UTC)
     files = run(cursor, f'select file_path from iceberg.{scratch_schema}."prices$files"')
     assert len(files) == 3  # one file per partition and insert, under the file metastore's directory
     assert all(path.startswith(f"local://{trino_home()}/metastore/{scratch_schema}/prices-") for (path,) in files)
@@ -159,7 +159,7 @@ def raw_listings_ddl(schema: str, lake_url: str) -> str:
 
 
 def check_raw_listings_after_partition_syncs(cursor, schema: str, filesystem: pafs.FileSystem, lake: str, lake_url: str):
-    seen = datetime(2026, 9, 5, 6, 0, 1, 250000, tzinfo=timezone.utc)
+    seen = datetime(2026, 9, 5, 6, 0, 1, 250000, tzinfo=UTC)
     write_raw_partition(filesystem, lake, "rebag", date(2026, 9, 5), [listing("r1", "1360.00", seen), listing("r2", "850.50", seen)])
     write_raw_partition(filesystem, lake, "fashionphile", date(2026, 9, 5), [listing("f1", "2100.00", seen)])
     table = f"hive.{schema}.listings"
@@ -192,7 +192,7 @@ def test_a_hive_external_table_reads_a_local_raw_lake_after_a_partition_sync(cur
     check_raw_listings_after_partition_syncs(cursor, scratch_schema, pafs.LocalFileSystem(), lake, f"local://{lake}")
 
 
-def test_a_hive_external_table_reads_a_raw_lake_on_the_s3_stand_in(trino_server, cursor, scratch_schema):  # noqa: F811
+def test_a_hive_external_table_reads_a_raw_lake_on_the_s3_stand_in(trino_server, cursor, scratch_schema):
     bucket = f"lake-{scratch_schema.replace('_', '-')}"
     s3 = trino_server.s3_client()
     s3.create_bucket(Bucket=bucket)
@@ -213,7 +213,7 @@ def test_a_file_uri_location_reads_nothing_so_local_lakes_need_local_uris(cursor
     """Trino 476 has no file system for file:// here: the table is created and the partitions are
     listed, but no row is read. The engine must hand Trino local:///<path> for a local lake."""
     lake = str(tmp_path / "lake")
-    seen = datetime(2026, 9, 5, 6, 0, 1, tzinfo=timezone.utc)
+    seen = datetime(2026, 9, 5, 6, 0, 1, tzinfo=UTC)
     write_raw_partition(pafs.LocalFileSystem(), lake, "rebag", date(2026, 9, 5), [listing("r1", "1360.00", seen)])
     run(cursor, f"create schema hive.{scratch_schema}")
     run(cursor, raw_listings_ddl(scratch_schema, f"file://{lake}"))

@@ -20,7 +20,13 @@ import pyarrow.fs as pafs
 import yaml
 
 from radar.lake import (
-    FX_RATE_SCHEMA, FX_RATES_DIR, LISTINGS_DIR, MANIFESTS_DIR, MANIFEST_SCHEMA, RAW_LISTING_SCHEMA, s3_filesystem,
+    FX_RATE_SCHEMA,
+    FX_RATES_DIR,
+    LISTINGS_DIR,
+    MANIFEST_SCHEMA,
+    MANIFESTS_DIR,
+    RAW_LISTING_SCHEMA,
+    s3_filesystem,
 )
 from radar.settings import RadarSettings
 

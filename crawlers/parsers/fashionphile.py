@@ -20,17 +20,18 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector
 
 from crawlers.challenge import challenge_marker
-from radar.items import ListingItem
 from crawlers.parsers.shopify import check_product_shape, to_utc
+from radar.items import ListingItem
 from radar.lake import count_problem
 
 MARKETPLACE = "fashionphile"

@@ -33,7 +33,8 @@ failed (the day is then incomplete).
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 import scrapy
@@ -114,7 +115,7 @@ class FashionphileSpider(MarketplaceSpider):
         self.yielded_ids: set[str] = set()
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "FashionphileSpider":
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> FashionphileSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)  # sets market and base_url
         spider.base_url = spider.base_url.rstrip("/")
         spider.render_timeout_ms = crawler.settings.getint("RADAR_RENDER_TIMEOUT_MS", RENDER_TIMEOUT_MS)

@@ -37,7 +37,7 @@ products received), `radar/shifts_detected`, `radar/pages_refetched`, the confir
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 import scrapy
@@ -54,10 +54,10 @@ from crawlers.completeness import (
     mark_incomplete,
 )
 from crawlers.config import ConfigError, MarketplaceConfig, get_marketplace, validate_base_url
-from radar.items import ListingItem
 from crawlers.middlewares import BlockedError
 from crawlers.parsers.shopify import AjaxProductPage, CollectionPage, NotShopifyJSON, ProductsPage, ShopifyProduct
 from crawlers.targets import check_resolved
+from radar.items import ListingItem
 
 MAX_SHIFT_REPAIRS = 20  # shifts per collection whose pages are fetched again
 
@@ -68,7 +68,7 @@ CONFIRMATION_GONE_STATUSES = (301, 302, 303, 307, 308, 404, 410)
 
 def parse_snapshot_date(value: str | date | None) -> date:
     if value is None or value == "":
-        return datetime.now(timezone.utc).date()
+        return datetime.now(UTC).date()
     if isinstance(value, date):
         return value
     try:

@@ -174,4 +174,4 @@ STORE_OPTIONS: dict[str, StoreOptions] = {}
 for _options in load_store_options().values():
     register_store(_options)
 
-__all__ = ["ConfigStoreReplica", "StoreOptions", "STORE_OPTIONS", "load_store_options", "register_store", "market_profile_fields"]
+__all__ = ["STORE_OPTIONS", "ConfigStoreReplica", "StoreOptions", "load_store_options", "market_profile_fields", "register_store"]
