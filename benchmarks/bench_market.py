@@ -47,7 +47,7 @@ def main() -> None:
     day_seconds, visible_seconds, visible_counts = [], [], []
     for _ in range(args.days):
         next_day = market.current_day + timedelta(days=1)
-        day_seconds.append(timed(lambda: market.advance_to(next_day))[0])
+        day_seconds.append(timed(lambda day=next_day: market.advance_to(day))[0])
         seconds, states = timed(lambda: market.visible("rebag"))
         visible_seconds.append(seconds)
         visible_counts.append(len(states))

@@ -111,11 +111,11 @@ def main() -> None:
             confirmations = len(previous[0] - shown)
             new_today = len(shown - previous[1])
             if cfg.kind == "browser":
-                counts, pages, walked = 0, math.ceil(len(bags) / GRID_PAGE), len(bags)
+                counts, pages, _walked = 0, math.ceil(len(bags) / GRID_PAGE), len(bags)
                 walk_seconds = pages * (politeness.download_delay + RENDER_SECONDS)
                 enrich = new_today
             else:
-                counts, pages, walked = shopify_walk(cfg, replica, states)
+                counts, pages, _walked = shopify_walk(cfg, replica, states)
                 walk_seconds = (1 + 2 * counts + pages) * (politeness.download_delay + JSON_SECONDS)
                 enrich = 0
             share_of_day = walk_seconds / politeness.concurrency / 86_400

@@ -53,7 +53,7 @@ def browser_executable() -> str | None:
             from radar.settings import RadarSettings
 
             configured = (RadarSettings().browser_path or "").strip()
-        except Exception:  # a bad unrelated RADAR_ variable must not hide the browser
+        except Exception:  # noqa: BLE001 - a bad unrelated RADAR_ variable must not hide the browser
             configured = ""
     if configured:
         return configured

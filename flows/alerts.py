@@ -29,7 +29,7 @@ def record_alert_posted(flow_name: str, flow_run_id: Any, flow_id: Any) -> None:
             related=[{"prefect.resource.id": f"prefect.flow.{flow_id}", "prefect.resource.role": "flow",
                       "prefect.resource.name": flow_name}],
         )
-    except Exception as error:  # no server: nothing to tell
+    except Exception as error:  # noqa: BLE001 - no server: nothing to tell
         log.warning("could not record the posted alert: %s", type(error).__name__)
 
 

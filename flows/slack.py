@@ -30,11 +30,11 @@ def slack_webhook_url() -> str | None:
 
         block = SlackWebhook.load(SLACK_BLOCK_NAME, _sync=True)
         return block.url.get_secret_value()
-    except Exception:  # no server, no block, or no such block type registered: fall back to the environment
+    except Exception:  # noqa: BLE001 - no server, no block, or no such block type registered: fall back to the environment
         pass
     try:
         secret = slack_webhook_setting()  # not get_settings(): the alert may be about another setting being invalid
-    except Exception as error:  # never raise from an alert path; the type only (a message could hold the value)
+    except Exception as error:  # noqa: BLE001 - never raise from an alert path; the type only (a message could hold the value)
         log.error("RADAR_SLACK_WEBHOOK_URL could not be read: %s", type(error).__name__)
         return None
     return secret.get_secret_value() if secret else None

@@ -227,7 +227,7 @@ def apply_prefect_blocks() -> list[str]:
 def _from_prefect(name: str, read) -> list[str]:
     try:
         values = {k: v for k, v in read().items() if v}
-    except Exception:  # no server, no such block: the environment is all there is
+    except Exception:  # noqa: BLE001 - no server, no such block: the environment is all there is
         return []
     os.environ.update(values)
     return [name] if values else []

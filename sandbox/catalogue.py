@@ -256,7 +256,7 @@ ASSORTMENTS: dict[str, Assortment] = {
         {"Louis Vuitton": 2.0, "Chanel": 1.5, "Fendi": 1.5, "Celine": 0.3, "Bottega Veneta": 0.3,
          "Loewe": 0.2, "Balenciaga": 0.5, "Miu Miu": 0.3},
         {"NEW": 0.03, "EXCELLENT": 0.17, "VERY_GOOD": 0.35, "GOOD": 0.32, "FAIR": 0.13},
-    ),  # fmt: skip
+    ),
     # New York boutiques selling Hermès and Chanel, mostly new or like new
     "top_tier": Assortment(
         {"Hermès": 8.0, "Chanel": 3.0, "Louis Vuitton": 0.3, "Goyard": 1.0, "Christian Dior": 0.6},

@@ -187,7 +187,7 @@ def _days_until(daily_probability: float, rng: random.Random) -> int:
 
 def _round_price(cents: float) -> int:
     """Marketplaces ask whole multiples of 5 (Rebag: 885.00, 1360.00)."""
-    return max(500, int(round(cents / 500.0)) * 500)
+    return max(500, round(cents / 500.0) * 500)
 
 
 class _Weighted:

@@ -362,7 +362,7 @@ class SandboxServer:
     def _replica_answer(self, marketplace: str, request: SandboxRequest) -> SandboxResponse:
         try:
             return self._replicas[marketplace].respond(request)
-        except Exception as exc:  # a replica bug must show as a 500, not a hung connection
+        except Exception as exc:  # noqa: BLE001 - a replica bug must show as a 500, not a hung connection
             return SandboxResponse.json({"errors": f"sandbox replica error: {exc!r}"}, status=500)
 
     def _faulty_answer(self, marketplace: str, faults: Faults, request: SandboxRequest) -> SandboxResponse | None:

@@ -133,7 +133,7 @@ def test_loopback_refusal_names_the_setting(private_targets):
     private_targets(False)
     with pytest.raises(ValueError, match="RADAR_ALLOW_PRIVATE_TARGETS"):
         validate_base_url("http://127.0.0.1:8000")
-    with pytest.raises(ValueError, match="metadata|link-local"):
+    with pytest.raises(ValueError, match=r"metadata|link-local"):
         validate_base_url("http://169.254.169.254")
 
 
@@ -176,7 +176,7 @@ def test_the_spider_resolves_its_target_when_it_starts(monkeypatch, private_targ
 
     monkeypatch.setattr(socket, "getaddrinfo", fake_resolver({"shop.rebag.com": ["10.0.0.9"]}))
     private_targets(False)
-    with pytest.raises(TargetError, match="shop.rebag.com resolves to 10.0.0.9"):
+    with pytest.raises(TargetError, match=r"shop.rebag.com resolves to 10.0.0.9"):
         RebagSpider.from_crawler(get_crawler(RebagSpider), snapshot_date=DAY.isoformat())
     monkeypatch.setattr(socket, "getaddrinfo", fake_resolver({}))
     with pytest.raises(TargetError, match="does not resolve"):

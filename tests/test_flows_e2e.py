@@ -132,7 +132,7 @@ def test_a_failed_rates_fetch_still_transforms_the_day_then_fails_the_run(tmp_pa
     use_data_dir(monkeypatch, tmp_path)
     market = Market(seed=3, start_date=START, scale=0.05)
     with SandboxServer(market, ["rebag"]) as sandbox:
-        with pytest.raises(Exception, match="ECB exchange rates: GET http://127.0.0.1:9/.*failed"):
+        with pytest.raises(Exception, match=r"ECB exchange rates: GET http://127.0.0.1:9/.*failed"):
             daily.daily_market_snapshot(START, ["rebag"], sandbox.base_urls, SANDBOX_CRAWL_SETTINGS, crawl_retries=0,
                                         fx_base_url="http://127.0.0.1:9/stats/eurofxref/")
     with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as connection:

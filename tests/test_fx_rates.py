@@ -147,7 +147,7 @@ def test_a_failed_or_malformed_fetch_leaves_the_lake_unchanged(tmp_path, fx_sand
         with pytest.raises(FxFetchError, match="answered HTTP 503; the lake keeps its previous rates"):
             fetch_fx_rates(SANDBOX_DAY, "hist-90d", settings=settings)
         fx_sandbox.set_faults(FX_SITE, challenge="cloudflare", challenge_status=200)  # a 200 that is no feed
-        with pytest.raises(FxFetchError, match="eurofxref-hist-90d.xml: ECB XML does not parse"):
+        with pytest.raises(FxFetchError, match=r"eurofxref-hist-90d.xml: ECB XML does not parse"):
             fetch_fx_rates(SANDBOX_DAY, "hist-90d", settings=settings)
     finally:
         fx_sandbox.clear_faults()

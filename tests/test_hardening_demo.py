@@ -77,7 +77,7 @@ def test_a_previous_demos_directory_with_a_foreign_file_in_its_lake_is_refused(t
     reset_data_dir(data_dir)
     (data_dir / "lake" / "raw").mkdir(parents=True)
     (data_dir / "lake" / "precious.txt").write_text("x\n")
-    with pytest.raises(DemoError, match="precious.txt"):
+    with pytest.raises(DemoError, match=r"precious.txt"):
         check_data_dir(data_dir)
 
 

@@ -134,7 +134,7 @@ def test_a_full_rebuild_never_replaces_a_model_with_nothing(tmp_path):
     publish(settings, "rebag", DAYS[0], [listing("rebag", "2", DAYS[0], "20")])
     run_transformations(settings, sql_dir=sql, seeds_dir=no_seeds)
     shutil.rmtree(tmp_path / "lake" / "raw" / "listings" / "marketplace=vsp")
-    with pytest.raises(ModelError, match="staging.vsp_prices.*1 row"):
+    with pytest.raises(ModelError, match=r"staging.vsp_prices.*1 row"):
         run_transformations(settings, sql_dir=sql, seeds_dir=no_seeds)
     assert model_row_counts(tmp_path / "warehouse.duckdb") == {"staging.vsp_prices": 1}
 

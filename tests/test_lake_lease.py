@@ -205,7 +205,7 @@ def test_concurrent_exchange_rate_fetches_of_one_day_end_consistent(lake):
         return publish_fx_rates(lake, DAY, "daily", table, {"source_url": f"test://{rate}", "row_count": 2})
 
     lost = 0
-    for trial in range(20):
+    for _trial in range(20):
         outcomes = race(fetch, [(1.1,), (1.2,)])
         assert all(isinstance(o, (PublishResult, LeaseHeldError)) for o in outcomes), outcomes
         lost += sum(isinstance(o, LeaseHeldError) for o in outcomes)

@@ -51,7 +51,7 @@ def test_real_fashionphile_listing_at_price_0_is_rejected_and_not_in_the_marts(r
     assert "12372438974767" in zero  # the Gucci GG Marmont of the capture, shown at 0
     rejected = query(real_page, "select * from intermediate.int_listings_rejected order by snapshot_date, listing_id")
     assert {(r["listing_id"], r["snapshot_date"]) for r in rejected} == {(i, d) for i in zero for d in D[:2]}
-    gucci = [r for r in rejected if r["listing_id"] == "12372438974767"][0]
+    gucci = next(r for r in rejected if r["listing_id"] == "12372438974767")
     assert gucci["rule"] == "price_not_positive" and gucci["price"] == 0
     assert gucci["listing_key"] == "fashionphile:12372438974767" and gucci["brand_raw"] == "Gucci"
     assert gucci["title"].startswith("Monogram Azalea Calfskin Matelasse") and gucci["snapshot_rows"] == 180

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from dataclasses import replace
 from datetime import date, timedelta
@@ -196,7 +197,7 @@ def test_withdrawn_listings_come_back_with_the_same_id(market, truth):
     for row in relisted:
         runs = sorted(episodes[(row["marketplace"], row["listing_id"])], key=lambda e: e["episode_no"])
         assert len(runs) == row["relist_count"] + 1
-        assert all(a["end_reason"] == "withdrawn" and a["end_date"] < b["start_date"] for a, b in zip(runs, runs[1:]))
+        assert all(a["end_reason"] == "withdrawn" and a["end_date"] < b["start_date"] for a, b in itertools.pairwise(runs))
     # One relist inside the served window is seen gone, then back under the same id.
     gap = next(e for e in truth["episodes"] if e["episode_no"] > 1 and e["start_date"] > START + timedelta(days=1)
                and e["marketplace"] == "rebag")  # fmt: skip

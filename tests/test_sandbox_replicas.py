@@ -28,26 +28,26 @@ PRICE = re.compile(r"^\d+\.\d{2}$")
 
 # ---- building blocks ----------------------------------------------------------------------
 def make_listing(n: int = 0, **overrides) -> Listing:
-    fields = dict(
-        marketplace="rebag",
-        listing_id=9_109_683_437_745 + n,
-        variant_id=47_847_366_820_017 + n,
-        sku=f"{448936 + n}/3",
-        brand="Chanel",
-        model="Classic Flap",
-        size="Medium",
-        style="Quilted Caviar",
-        material="Caviar Leather",
-        color="Black",
-        hardware_color="Gold",
-        condition="EXCELLENT",
-        category="Shoulder bags",
-        is_bag=True,
-        retail_price_usd=10_800,
-        show_retail=True,
-        published_at=datetime(2026, 8, 15, 3, 55, 12, tzinfo=EDT) - timedelta(minutes=7 * n),
-        listed_date=date(2026, 8, 15),
-    )
+    fields = {
+        "marketplace": "rebag",
+        "listing_id": 9_109_683_437_745 + n,
+        "variant_id": 47_847_366_820_017 + n,
+        "sku": f"{448936 + n}/3",
+        "brand": "Chanel",
+        "model": "Classic Flap",
+        "size": "Medium",
+        "style": "Quilted Caviar",
+        "material": "Caviar Leather",
+        "color": "Black",
+        "hardware_color": "Gold",
+        "condition": "EXCELLENT",
+        "category": "Shoulder bags",
+        "is_bag": True,
+        "retail_price_usd": 10_800,
+        "show_retail": True,
+        "published_at": datetime(2026, 8, 15, 3, 55, 12, tzinfo=EDT) - timedelta(minutes=7 * n),
+        "listed_date": date(2026, 8, 15),
+    }
     fields.update(overrides)
     return Listing(**fields)
 
@@ -89,12 +89,12 @@ def rebag():
     return create_replica("rebag", "USD")
 
 
-BIRKIN = dict(brand="Hermès", model="Birkin", size="30", style="Togo", material="Togo Leather", color="Grey",
-              hardware_color="Palladium", category="Top handle")
-NEVERFULL = dict(brand="Louis Vuitton", model="Neverfull", size="MM", style="Damier", material="Canvas Coated",
-                 color="Brown", category="Totes", hardware_color="Gold")
-WALLET = dict(brand="Louis Vuitton", model="Zippy Wallet", size=None, style="Monogram Canvas", material="Canvas Coated",
-              color="Brown", category="Wallets", is_bag=False, hardware_color=None)
+BIRKIN = {"brand": "Hermès", "model": "Birkin", "size": "30", "style": "Togo", "material": "Togo Leather", "color": "Grey",
+              "hardware_color": "Palladium", "category": "Top handle"}
+NEVERFULL = {"brand": "Louis Vuitton", "model": "Neverfull", "size": "MM", "style": "Damier", "material": "Canvas Coated",
+                 "color": "Brown", "category": "Totes", "hardware_color": "Gold"}
+WALLET = {"brand": "Louis Vuitton", "model": "Zippy Wallet", "size": None, "style": "Monogram Canvas", "material": "Canvas Coated",
+              "color": "Brown", "category": "Wallets", "is_bag": False, "hardware_color": None}
 
 
 # ---- Shopify paging ---------------------------------------------------------------------------
@@ -493,7 +493,7 @@ def test_a_fourth_store_is_options_only():
         store = create_replica("lovethatbag", "CAD")
         states = [make_state(make_listing(n, marketplace="lovethatbag", sku=f"LTB-{n}")) for n in range(3)]
         bags = crawl_all(store, "/collections/all-handbags/products.json", states)
-        assert [p["title"] for p in bags][0] == "Chanel Classic Flap Black Medium"
+        assert next(p["title"] for p in bags) == "Chanel Classic Flap Black Medium"
         assert {p["vendor"] for p in bags} == {"Love That Bag"}
         assert "condition:Like New" in bags[0]["tags"]
         single = json.loads(call(store, f"/products/{bags[0]['handle']}.json", states).body)["product"]

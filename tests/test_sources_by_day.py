@@ -88,12 +88,12 @@ def test_a_full_rebuild_still_reads_every_day(tmp_path):
     small_market_lake(settings, DAYS)
     run_transformations(settings, start_date=DAYS[3], end_date=DAYS[3])  # fills days 1-3 too
     corrupt_local_days(Path(settings.lake_url), DAYS[:1])
-    with pytest.raises(duckdb.Error, match="(?i)parquet"):  # the broken day is read
+    with pytest.raises(duckdb.Error, match=r"(?i)parquet"):  # the broken day is read
         run_transformations(settings)
 
 
 def test_on_s3_a_daily_run_lists_and_reads_only_its_day(s3_lake, tmp_path):
-    lake, s3 = s3_lake
+    _lake, s3 = s3_lake
     from radar.settings import get_settings
 
     settings = get_settings()

@@ -78,7 +78,7 @@ def test_all_products_with_the_browser(tmp_path, chromium):
 
 
 def test_sold_out_badge_becomes_available_false(tmp_path, chromium):
-    items, stats, _, _ = crawl(tmp_path, FashionphileReplica())
+    items, _stats, _, _ = crawl(tmp_path, FashionphileReplica())
     sold = {i["listing_id"] for i in items if i["available"] is False}
     assert sold == {str(s.listing.listing_id) for s in BAGS if not s.available}
     assert len(sold) >= 10

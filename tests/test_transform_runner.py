@@ -125,7 +125,7 @@ def test_empty_lake_gives_raw_views_with_the_right_columns(tmp_path, no_seeds):
         described = query(settings, f"describe {source.name}")
         assert [row[0] for row in described] == [name for name, _ in source.columns]
         assert query(settings, f"select count(*) from {source.name}") == [(0,)]
-    types = dict((row[0], row[1]) for row in query(settings, "describe raw.listings"))
+    types = {row[0]: row[1] for row in query(settings, "describe raw.listings")}
     assert types["snapshot_date"] == "DATE" and types["price"] == "DECIMAL(12,2)"
 
 
@@ -243,7 +243,7 @@ def test_bad_models_fail_loudly_naming_the_file(tmp_path, sql, message):
 def test_model_yaml_is_required_and_checked(tmp_path):
     (tmp_path / "staging").mkdir()
     (tmp_path / "staging" / "a.sql").write_text("select 1 as a")
-    with pytest.raises(ModelError, match="missing a.yml"):
+    with pytest.raises(ModelError, match=r"missing a.yml"):
         load_models(tmp_path)
     (tmp_path / "staging" / "a.yml").write_text("description: d\nmaterialized: incremental_by_day\n")
     with pytest.raises(ModelError, match="needs 'day_column'"):
@@ -398,7 +398,7 @@ def test_incremental_model_must_stay_inside_its_days(tmp_path, three_day_lake, n
     write_model(tmp_path / "sql", "staging.everything", "select listing_id, snapshot_date from raw.listings",
                 "description: d\nmaterialized: incremental_by_day\nday_column: snapshot_date\n")
     # A full refresh reads the whole lake (a dated run reads only its days' raw partitions).
-    with pytest.raises(ModelError, match="outside 2024-03-01..2024-03-01"):
+    with pytest.raises(ModelError, match=r"outside 2024-03-01..2024-03-01"):
         run_transformations(three_day_lake, start_date=DAY1, end_date=DAY1, sql_dir=tmp_path / "sql",
                             seeds_dir=no_seeds, full_refresh=True)
 

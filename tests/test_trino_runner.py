@@ -267,9 +267,9 @@ def test_radar_transform_on_trino_over_a_local_lake_builds_every_model_with_its_
         == [(DAYS[0], 2), (DAYS[1], 3)]
 
     # what Tableau shows: every model's description and every column's, from its YAML
-    table_comments = dict((f"{schema}.{table}", comment) for schema, table, comment in rows(
+    table_comments = {f"{schema}.{table}": comment for schema, table, comment in rows(
         trino, "select schema_name, table_name, comment from system.metadata.table_comments "
-               "where catalog_name = 'iceberg' and schema_name in ('staging', 'intermediate', 'marts')"))
+               "where catalog_name = 'iceberg' and schema_name in ('staging', 'intermediate', 'marts')")}
     for name, model in models.items():
         assert table_comments[name] == model.description, name
         column_comments = {column: comment for column, _type, _extra, comment in rows(trino, f"show columns from iceberg.{name}")}

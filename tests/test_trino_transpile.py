@@ -26,7 +26,7 @@ def engine():
 
 def run_trino(engine: DuckDBEngine, trino_sql: str):
     """First row of a Trino query run on DuckDB, with the DuckDB type names."""
-    columns, rows = engine.fetch(engine.compile(parse_select(trino_sql, path="<test>")))
+    _columns, rows = engine.fetch(engine.compile(parse_select(trino_sql, path="<test>")))
     return rows[0]
 
 

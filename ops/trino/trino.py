@@ -128,7 +128,7 @@ def install(home: Path, *, maven_repo: str | None = None) -> Path:
         archive.extractall(home / "unpack", **({"filter": "tar"} if hasattr(tarfile, "tar_filter") else {}))
     (home / "unpack" / f"trino-server-core-{VERSION}").rename(staging)
     shutil.rmtree(home / "unpack")
-    for artifact, kind in ARTIFACTS[1:]:
+    for artifact, _kind in ARTIFACTS[1:]:
         plugin = artifact.removeprefix("trino-")
         with zipfile.ZipFile(archives[artifact]) as archive:
             archive.extractall(staging / "plugin")
