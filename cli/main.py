@@ -168,6 +168,14 @@ def build_parser() -> argparse.ArgumentParser:
     score = commands.add_parser("score", help="score the marts against the sandbox's ground truth")
     score.add_argument("--data-dir", type=Path, default=Path("data"))
 
+    # issue 15: the price guide lookup (reports/price_lookup.py)
+    price = commands.add_parser("price", help="what a bag sells for: the price guide's row and the latest comparable sales")
+    price.add_argument("bag", help='brand, model and size, e.g. "Chanel Classic Flap Medium" (matched fuzzily)')
+    price.add_argument("--condition", default=None, help="new, excellent, very_good, good or fair (default: every condition)")
+    price.add_argument("--sales", type=_positive_int, default=10, help="comparable sales to list (default 10)")
+    price.add_argument("--data-dir", type=Path, default=None,
+                       help="read DIR/warehouse.duckdb (a demo's); default: the configured warehouse (RADAR_ENGINE)")
+
     sandbox = commands.add_parser("sandbox", help="the local marketplace replicas")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
     serve = sandbox_commands.add_parser("serve", help="serve the simulated market on 127.0.0.1")
@@ -227,6 +235,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         report = score(args.data_dir)
         print(report.to_text())
         return 0 if report.passed() else 1
+    if args.command == "price":
+        return _price(args)
     if args.command == "sandbox":
         from sandbox.server import serve_forever
 
@@ -234,6 +244,27 @@ def _dispatch(args: argparse.Namespace) -> int:
                       marketplaces=args.marketplaces, port_base=args.port_base)
         return 0
     raise AssertionError(args.command)
+
+
+def _price(args: argparse.Namespace) -> int:
+    from radar.settings import RadarSettings, get_settings
+    from reports.price_lookup import PriceLookupError, lookup, render
+
+    if args.data_dir is not None:
+        warehouse = args.data_dir / "warehouse.duckdb"
+        if not warehouse.exists():
+            print(f"radar price: error: no warehouse at {warehouse}: run `radar demo --data-dir {args.data_dir}` first",
+                  file=sys.stderr)
+            return 2
+        settings = RadarSettings(lake_url=str(args.data_dir / "lake"), warehouse_path=str(warehouse), engine="duckdb")
+    else:
+        settings = get_settings()
+    try:
+        print(render(lookup(settings, args.bag, args.condition, args.sales)))
+    except PriceLookupError as error:
+        print(f"radar price: error: {error}", file=sys.stderr)
+        return 2
+    return 0
 
 
 def _catalogue(args: argparse.Namespace) -> int:
