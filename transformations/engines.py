@@ -106,6 +106,15 @@ class Engine:
         """Replace the days start..end of `table` with the staged rows."""
         return [self.delete_days(table, day_column, start, end), self.insert_from(table, staged, columns)]
 
+    def publish_keys(self, table: str, staged: str, key: list[str], columns: list[str]) -> list[str]:
+        """Replace the rows of `table` whose `key` values the staged rows hold with the staged rows."""
+        published, incoming = self.qualified(table), self.qualified(staged)
+        matches = " and ".join(f"incoming.{column} = {published}.{column}" for column in key)
+        return [
+            f"delete from {published} where exists (select 1 from {incoming} as incoming where {matches})",
+            self.insert_from(table, staged, columns),
+        ]
+
     def bound_sources(self, days: tuple[date, date] | None) -> None:
         """Make the day-partitioned raw sources cover days (first, last), or the whole lake (None).
         Engines whose raw tables prune partitions themselves (Trino) need nothing."""
@@ -347,6 +356,30 @@ class TrinoEngine(Engine):
             f"on published.{day_column} = incoming.radar_publish_day\n"
             "when matched then delete\n"
             f"when not matched and incoming.radar_publish_day is null then insert ({listed})\n"
+            f"values ({', '.join('incoming.' + c for c in columns)})"
+        ]
+
+    def publish_keys(self, table: str, staged: str, key: list[str], columns: list[str]) -> list[str]:
+        """One MERGE, so one Iceberg commit: the published rows of the staged keys are deleted and
+        the staged rows inserted. Each published row of a staged key matches that key's one marker
+        row (the distinct keys); staged rows (no marker) match nothing."""
+        listed = ", ".join(columns)
+        staged_table = self.qualified(staged)
+        keys = ", ".join(key)
+        marker_columns = ", ".join(f"keys.{c}" if c in key else f"nothing.{c}" for c in columns)
+        matches = " and ".join(f"published.{c} = incoming.{c}" for c in key)
+        return [
+            f"merge into {self.qualified(table)} as published\n"
+            "using (\n"
+            f"    select {listed}, cast(null as boolean) as radar_key_marker from {staged_table}\n"
+            "    union all\n"
+            f"    select {marker_columns}, true\n"
+            f"    from (select distinct {keys} from {staged_table}) as keys\n"
+            f"    left join (select * from {staged_table} where false) as nothing on true\n"
+            ") as incoming\n"
+            f"on {matches} and incoming.radar_key_marker\n"
+            "when matched then delete\n"
+            f"when not matched and incoming.radar_key_marker is null then insert ({listed})\n"
             f"values ({', '.join('incoming.' + c for c in columns)})"
         ]
 

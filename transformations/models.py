@@ -27,7 +27,7 @@ MACROS_DIR = PACKAGE_DIR / "macros"
 AUDITS_DIR = PACKAGE_DIR / "audits"
 LAYERS = ("staging", "intermediate", "marts")
 SOURCE_SCHEMAS = ("raw", "seeds")
-MATERIALIZATIONS = ("table", "incremental_by_day")
+MATERIALIZATIONS = ("table", "incremental_by_day", "incremental_by_key")
 # Used only to discover dependencies: the tables a model reads never depend on the day.
 PLACEHOLDER_DAY = date(2000, 1, 1)
 
@@ -54,6 +54,8 @@ class Model:
     day_column: str | None = None
     lookback_days: int = 0  # days before its interval that an incremental model reads from the raw lake
     unique_key: tuple[str, ...] = ()
+    # incremental_by_key: a dated run's rows replace the published rows with these key values
+    merge_key: tuple[str, ...] = ()
     columns: tuple[ColumnDoc, ...] = ()
     audits: tuple[dict[str, Any], ...] = ()
     depends_on: frozenset[str] = field(default_factory=frozenset)
@@ -69,6 +71,10 @@ class Model:
     @property
     def is_incremental(self) -> bool:
         return self.materialized == "incremental_by_day"
+
+    @property
+    def is_merged_by_key(self) -> bool:
+        return self.materialized == "incremental_by_key"
 
     @property
     def documented_columns(self) -> list[str]:
@@ -108,7 +114,10 @@ def sql_date(day: str | date) -> str:
 
 def template_context(model_name: str, start_date: date, end_date: date, extra: dict | None = None) -> dict:
     schema, table = model_name.split(".")
-    context = {
+    context: dict[str, Any] = {
+        # incremental_by_key: True when the run merges the rows of the keys its days touched
+        # into the published table (which the model may read as {{ this }}); False: all rows
+        "is_incremental": False,
         "start_date": start_date.isoformat(),
         "end_date": end_date.isoformat(),
         "ds": end_date.isoformat(),
@@ -139,8 +148,9 @@ def render_template(
         raise ModelError(f"{path}: Jinja: {error}") from error
 
 
-def render_model(model: Model, start_date: date, end_date: date, env: jinja2.Environment | None = None) -> str:
-    context = template_context(model.name, start_date, end_date)
+def render_model(model: Model, start_date: date, end_date: date, env: jinja2.Environment | None = None,
+                 *, is_incremental: bool = False) -> str:
+    context = template_context(model.name, start_date, end_date, {"is_incremental": is_incremental})
     return render_template(model.template, context, path=model.path, env=env)
 
 
@@ -203,15 +213,18 @@ def _load_model(path: Path, env: jinja2.Environment) -> Model:
     name = f"{schema}.{path.stem}"
     template = path.read_text()
     config = _read_config(path)
-    rendered = render_template(
-        template, template_context(name, PLACEHOLDER_DAY, PLACEHOLDER_DAY), path=path, env=env
-    )
-    query = parse_select(rendered, path=path)
+    depends_on: set[str] = set()
+    for is_incremental in (False, True):  # an incremental_by_key model's tables in either mode
+        rendered = render_template(
+            template, template_context(name, PLACEHOLDER_DAY, PLACEHOLDER_DAY, {"is_incremental": is_incremental}),
+            path=path, env=env,
+        )
+        depends_on |= referenced_tables(parse_select(rendered, path=path), path=path)
     return Model(
         name=name,
         path=path,
         template=template,
-        depends_on=frozenset(referenced_tables(query, path=path) - {name}),
+        depends_on=frozenset(depends_on - {name}),
         **config,
     )
 
@@ -227,7 +240,8 @@ def _read_config(sql_path: Path) -> dict[str, Any]:
     return _validate_config(raw, yaml_path)
 
 
-_CONFIG_KEYS = {"description", "materialized", "day_column", "lookback_days", "unique_key", "columns", "audits"}
+_CONFIG_KEYS = {"description", "materialized", "day_column", "lookback_days", "unique_key", "merge_key", "columns",
+                "audits"}
 
 
 def _validate_config(raw: dict[str, Any], yaml_path: Path) -> dict[str, Any]:
@@ -248,6 +262,11 @@ def _validate_config(raw: dict[str, Any], yaml_path: Path) -> dict[str, Any]:
     unique_key = raw.get("unique_key") or []
     if isinstance(unique_key, str):
         unique_key = [unique_key]
+    merge_key = raw.get("merge_key") or []
+    if isinstance(merge_key, str):
+        merge_key = [merge_key]
+    if materialized == "incremental_by_key" and not merge_key:
+        raise ModelError(f"{yaml_path}: incremental_by_key needs 'merge_key' (the columns whose rows a run replaces)")
     audits = raw.get("audits") or []
     if not isinstance(audits, list) or not all(isinstance(a, dict) and len(a) == 1 for a in audits):
         raise ModelError(f"{yaml_path}: 'audits' is a list of one-key mappings, e.g. '- not_null: [col]'")
@@ -257,6 +276,7 @@ def _validate_config(raw: dict[str, Any], yaml_path: Path) -> dict[str, Any]:
         "day_column": day_column,
         "lookback_days": lookback_days,
         "unique_key": tuple(unique_key),
+        "merge_key": tuple(merge_key),
         "columns": tuple(_column_doc(c, yaml_path) for c in raw.get("columns") or []),
         "audits": tuple(audits),
     }

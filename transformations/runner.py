@@ -191,7 +191,7 @@ def _run(
             _refuse_an_empty_lake(engine, settings, [models[name] for name in names])
         start, end = _date_range(lake_range, start_date, end_date)
         result = TransformResult(engine.dialect, start, end, full_refresh)
-        builder = _ModelBuilder(engine, result, full_refresh, seed_versions(models, seeds),
+        builder = _ModelBuilder(engine, result, full_refresh, model_versions(models, seeds),
                                 fill_missing_days=fill_missing_days, source_days=source_days)
         for name in names:
             builder.build(models[name], start, end)
@@ -235,6 +235,20 @@ def _date_range(lake_range: tuple[date, date] | None, start: date | None, end: d
     return start or lake_range[0], end or lake_range[1]
 
 
+def model_versions(models: dict[str, Model], seeds: list) -> dict[str, str]:
+    """seed_versions, and for an incremental_by_key model also its SQL and YAML: a merge adds to
+    rows built by the same code only (a changed model is rebuilt whole by its next run)."""
+    versions = seed_versions(models, seeds)
+    for name, model in models.items():
+        if model.is_merged_by_key:
+            digest = hashlib.sha256(versions[name].encode() + model.template.encode())
+            yaml_path = model.path.with_suffix(".yml")
+            if yaml_path.exists():
+                digest.update(yaml_path.read_bytes())
+            versions[name] = digest.hexdigest()
+    return versions
+
+
 def seed_versions(models: dict[str, Model], seeds: list) -> dict[str, str]:
     """Model name -> a fingerprint of the seed files it reads, directly or upstream."""
     digests = {}
@@ -276,6 +290,9 @@ class _ModelBuilder:
         self._lake_days: list[date] | None = None
         self._ensured: set[str] = set()
         self._source_days = source_days  # the days the raw sources cover; None: the whole lake
+        # the first day an incremental model built this run (a missed day it filled): an
+        # incremental_by_key model merges the keys touched from that day on
+        self._first_built_day: date | None = None
 
     def build(self, model: Model, start: date, end: date) -> None:
         started = time.monotonic()
@@ -289,6 +306,15 @@ class _ModelBuilder:
                 start = self._first_missing_day(model, start, end)
             self._cover_sources(model, (start - timedelta(days=model.lookback_days), end))
             intervals, rows, audits = self._build_incremental(model, start, end, refresh)
+            self._record_seed_version(model)
+            self._first_built_day = min(start, self._first_built_day or start)
+        elif model.is_merged_by_key:
+            self._cover_sources(model, None)
+            if self.full_refresh or not self._exists(model.name) or self._seeds_changed(model):
+                intervals, (rows, audits) = [(start, end)], self._build_table(model, start, end)
+            else:
+                since = min(start, self._first_built_day or start)
+                intervals, (rows, audits) = [(since, end)], self._merge_by_key(model, since, end)
             self._record_seed_version(model)
         else:
             self._cover_sources(model, None)
@@ -436,6 +462,22 @@ class _ModelBuilder:
         self._apply_comments(model, columns)
         return rows, audits
 
+    # -- incremental_by_key: stage the rows of the keys start..end touched, audit, replace those keys
+    def _merge_by_key(self, model: Model, start: date, end: date) -> tuple[int | None, list[str]]:
+        """The model renders with is_incremental: its rows for the keys its days touched (all of
+        each such key's rows). They replace the published rows with those keys in one statement
+        on Trino (a merge, one Iceberg commit), inside the run's transaction on DuckDB."""
+        staged = self._stage(model, start, end, is_incremental=True)
+        rows = self._count(f"select count(*) from {staged}")
+        # row_count audits compare whole tables; a merge stages a part of one, so they wait for a rebuild
+        audits = self._audit(model, staged, row_counts=lambda spec: [])
+        columns = self._publish_columns(model, staged)
+        for statement in self.engine.publish_keys(model.name, staged, list(model.merge_key), columns):
+            self.engine.execute(statement)
+        self.engine.execute(self.engine.drop_table(staged))
+        self._apply_comments(model, columns)
+        return rows, audits
+
     # -- incremental_by_day: per interval stage, audit, delete + insert
     def _build_incremental(self, model: Model, start: date, end: date, full_refresh: bool):
         if full_refresh:
@@ -548,9 +590,10 @@ class _ModelBuilder:
         return [(key, now.get(key, 0), before.get(key, 0) if previous else None) for key in sorted(set(now) | set(before))]
 
     # -- shared steps
-    def _stage(self, model: Model, start: date, end: date) -> str:
+    def _stage(self, model: Model, start: date, end: date, *, is_incremental: bool = False) -> str:
         staged = model.name + STAGED_SUFFIX
-        select_sql = self.engine.compile(parse_select(render_model(model, start, end, self.jinja), path=model.path))
+        rendered = render_model(model, start, end, self.jinja, is_incremental=is_incremental)
+        select_sql = self.engine.compile(parse_select(rendered, path=model.path))
         self.engine.execute(self.engine.drop_table(staged))
         self.engine.execute(self.engine.create_table_as(staged, select_sql))
         self._check_documentation(model, staged)

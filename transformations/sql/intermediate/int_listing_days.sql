@@ -43,29 +43,28 @@ rejected_firsts as (
 -- per-marketplace rules; the '*' defaults for a marketplace the seed does not list
 {{ marketplace_rules_ctes() }}
 
-history as (
+-- the listings of the interval: only their earlier sightings are read (a day's cost is its
+-- listings', not the history's)
+interval_listings as (
+    select distinct listing_key
+    from unioned
+    where {{ between_days('snapshot_date') }}
+),
+
+-- each listing's first sighting and its last one before the interval, in one pass
+history_last as (
     select
         listing_key,
         min(snapshot_date) as first_seen_date,
-        max(snapshot_date) as previous_seen_date
+        max(snapshot_date) as previous_seen_date,
+        max_by(price, snapshot_date) as previous_price,
+        max_by(price_usd, snapshot_date) as previous_price_usd,
+        max_by(is_available, snapshot_date) as previous_is_available
     from unioned
     where snapshot_date < date '{{ start_date }}'
+        and listing_key in (select listing_key from interval_listings)
     group by
         listing_key
-),
-
-history_last as (
-    select
-        history.listing_key,
-        history.first_seen_date,
-        history.previous_seen_date,
-        unioned.price as previous_price,
-        unioned.price_usd as previous_price_usd,
-        unioned.is_available as previous_is_available
-    from history
-    inner join unioned
-        on history.listing_key = unioned.listing_key
-        and history.previous_seen_date = unioned.snapshot_date
 ),
 
 interval_days as (

@@ -17,10 +17,37 @@
 -- A rejected row that names the listing (intermediate.int_listings_rejected: a price of 0, no
 -- brand...) is a sighting without a price: it extends the episode's last_seen_date, so a bad
 -- row never makes a listing look gone, and it is never read as a sale or a price.
+-- Merged by listing_key (incremental_by_key): a dated run rebuilds only the listings it touches,
+-- those seen on its days (priced or rejected) and those with an episode whose end may still
+-- change (fewer than grace_days complete snapshots after its last sighting), each from all its
+-- days; complete_snapshots_after is counted up to grace_days, so a settled episode never changes.
 with
 
+-- per-marketplace rules; the '*' defaults for a marketplace the seed does not list
+{{ marketplace_rules_ctes() }}
+
+{% if is_incremental -%}
+touched as (
+    select listing_key from intermediate.int_listing_days
+    where {{ between_days('snapshot_date') }}
+    union
+    select listing_key from intermediate.int_listings_rejected
+    where listing_key is not null
+        and {{ between_days('snapshot_date') }}
+    union
+    select published.listing_key from {{ this }} as published
+    left join marketplaces
+        on published.marketplace = marketplaces.marketplace
+    cross join marketplace_defaults
+    where published.complete_snapshots_after < greatest({{ marketplace_rule('grace_days') }}, 1)
+),
+
+{% endif -%}
 listing_days as (
     select * from intermediate.int_listing_days
+    {%- if is_incremental %}
+    where listing_key in (select listing_key from touched)
+    {%- endif %}
 ),
 
 snapshots as (
@@ -34,10 +61,10 @@ rejected_sightings as (
         is_available
     from intermediate.int_listings_rejected
     where listing_key is not null
+    {%- if is_incremental %}
+        and listing_key in (select listing_key from touched)
+    {%- endif %}
 ),
-
--- per-marketplace rules; the '*' defaults for a marketplace the seed does not list
-{{ marketplace_rules_ctes() }}
 
 marketplace_totals as (
     select
@@ -161,8 +188,11 @@ episodes_with_next as (
             when episodes.episode_number = 1 then least(episodes.listed_date, episodes.start_date)
             else episodes.start_date
         end as on_sale_since,
-        marketplace_totals.complete_snapshots_total - episodes.complete_number_at_last_seen
-            as complete_snapshots_after,
+        -- counted up to grace_days (at least 1): beyond that the episode's end no longer changes
+        least(
+            marketplace_totals.complete_snapshots_total - episodes.complete_number_at_last_seen,
+            greatest({{ marketplace_rule('grace_days') }}, 1)
+        ) as complete_snapshots_after,
         marketplace_totals.last_snapshot_date,
         {{ marketplace_rule('grace_days') }} as grace_days,
         {{ marketplace_rule('consignment_days') }} as consignment_days,

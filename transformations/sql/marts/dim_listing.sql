@@ -1,14 +1,36 @@
 -- One row per listing (marketplace + its own id): what it is, when it was listed, seen and
 -- sold, and how its price moved. Status comes from the listing's last episode
 -- (intermediate.int_listing_lifecycle); days to sell from stored dates only, never "today".
+-- Merged by listing_key (incremental_by_key): a dated run rebuilds the listings seen on its days
+-- (priced or rejected) and those still active, whose end may come without a sighting.
 with
 
+{% if is_incremental -%}
+touched as (
+    select listing_key from intermediate.int_listing_days
+    where {{ between_days('snapshot_date') }}
+    union
+    select listing_key from intermediate.int_listings_rejected
+    where listing_key is not null
+        and {{ between_days('snapshot_date') }}
+    union
+    select listing_key from {{ this }}
+    where status = 'active'
+),
+
+{% endif -%}
 listing_days as (
     select * from intermediate.int_listing_days
+    {%- if is_incremental %}
+    where listing_key in (select listing_key from touched)
+    {%- endif %}
 ),
 
 episodes as (
     select * from intermediate.int_listing_lifecycle
+    {%- if is_incremental %}
+    where listing_key in (select listing_key from touched)
+    {%- endif %}
 ),
 
 latest_facts as (
