@@ -184,7 +184,7 @@ class RetryAfterMiddleware:
         stats = self.crawler.stats
         retry = get_retry_request(
             request,
-            spider=self.crawler.spider,
+            spider=self.crawler.spider,  # type: ignore[arg-type]  # open while it gets responses
             reason=f"{response.status} Retry-After",
         )
         if retry is None:
@@ -192,7 +192,7 @@ class RetryAfterMiddleware:
         host = urlparse(request.url).netloc
         self.not_before[host] = max(self.not_before.get(host, 0.0), time.monotonic() + wait)
         stats.inc_value("radar/retry_after/count", start=0)
-        stats.inc_value("radar/retry_after/waited_seconds", wait, start=0)
+        stats.inc_value("radar/retry_after/waited_seconds", wait, start=0)  # type: ignore[arg-type]  # any number adds
         return retry
 
 
@@ -210,7 +210,7 @@ class BlockedResponseMiddleware:
         if request.meta.get("handle_httpstatus_all"):
             return True
         spider = self.crawler.spider
-        listed = request.meta.get("handle_httpstatus_list") or getattr(spider, "handle_httpstatus_list", ())
+        listed = request.meta.get("handle_httpstatus_list") or getattr(spider, "handle_httpstatus_list", None) or ()
         return status in listed
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
@@ -228,7 +228,7 @@ class BlockedResponseMiddleware:
             if reason is not None:
                 retry = get_retry_request(
                     request,
-                    spider=self.crawler.spider,
+                    spider=self.crawler.spider,  # type: ignore[arg-type]  # open while it gets responses
                     reason="challenge",
                     max_retry_times=self.challenge_retries,
                 )

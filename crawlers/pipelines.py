@@ -105,7 +105,8 @@ class ValidateListingPipeline:
         """Ids shown for sale since the last complete snapshot (what a crawl must account for)."""
         if self.on_sale_before is None:
             self.on_sale_before = set()
-            lake_url = self.crawler.settings.get("RADAR_LAKE_URL") or get_settings().lake_url
+            configured = self.crawler.settings.get("RADAR_LAKE_URL") if self.crawler is not None else None
+            lake_url = configured or get_settings().lake_url
             try:
                 last = Lake.from_url(lake_url).listings_to_confirm(spider.name, _snapshot_date(spider))
             except Exception as error:  # noqa: BLE001 - unknown: the drop may hide a listing for sale
@@ -139,7 +140,8 @@ class LakeWriterPipeline:
         return pipeline
 
     def process_item(self, item: Any, spider: Spider) -> Any:
-        record = dataclasses.asdict(item) if dataclasses.is_dataclass(item) else dict(ItemAdapter(item))
+        is_instance = dataclasses.is_dataclass(item) and not isinstance(item, type)
+        record = dataclasses.asdict(item) if is_instance else dict(ItemAdapter(item))
         record["scraped_at"] = record.get("scraped_at") or datetime.now(UTC)
         self.coverage.add(record)
         self.batch.append(record)

@@ -292,7 +292,7 @@ def product(data: Mapping[str, Any] | str | bytes) -> Mapping[str, Any]:
             data = json.loads(data)
         except (ValueError, RecursionError) as exc:
             raise ValueError(f"product JSON does not parse: {str(exc)[:200]}") from None
-    prod = data.get("product", data) if isinstance(data, dict) else data
+    prod: Any = data.get("product", data) if isinstance(data, dict) else data
     check_product_shape(prod)
     return prod
 
@@ -392,10 +392,10 @@ def parse_product_page(page: Any, *, url: str, base_url: str, snapshot_date: dat
     """The listing a product page shows (sold badge -> available=False), or None when the page is
     not a product page (a challenge is told apart by `is_challenge` first). Same fields as a card."""
     sel = _selector(page)
-    main = sel.css(PRODUCT_SELECTOR)
-    if not main:
+    found = sel.css(PRODUCT_SELECTOR)
+    if not found:
         return None
-    main = main[0]
+    main = found[0]
     listing_id = card_product_id(main)
     price = card_price(main)
     if not listing_id or price is None:

@@ -112,7 +112,7 @@ class AjaxProductPage:
                 "price": cents_to_money(variant.get("price", data.get("price"))),
                 "compare_at_price": cents_to_money(variant.get("compare_at_price")),
             })
-        options = data.get("options") if isinstance(data.get("options"), list) else []
+        options: list[Any] = data["options"] if isinstance(data.get("options"), list) else []
         return {
             "id": data["id"],
             "title": data.get("title"),

@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Self
 
 import scrapy
 from scrapy import signals
@@ -80,6 +80,9 @@ def parse_snapshot_date(value: str | date | None) -> date:
 class MarketplaceSpider(scrapy.Spider):
     """Base for every marketplace spider: `name` is the marketplace key in the config."""
 
+    market: MarketplaceConfig  # set by from_crawler, before any request
+    _idle_phases: list[Any]
+
     def __init__(self, *args: Any, base_url: str | None = None, snapshot_date: str | None = None,
                  **kwargs: Any):
         super().__init__(*args, **kwargs)
@@ -88,7 +91,6 @@ class MarketplaceSpider(scrapy.Spider):
             self._base_url_arg = validate_base_url(base_url) if base_url else None
         except ValueError as exc:
             raise ValueError(f"scrapy crawl {self.name}: bad argument: {exc}") from None
-        self.market: MarketplaceConfig | None = None
         self.base_url: str = self._base_url_arg or ""
 
     @classmethod
@@ -108,7 +110,7 @@ class MarketplaceSpider(scrapy.Spider):
             settings.set("AUTOTHROTTLE_ENABLED", False, priority="spider")
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> MarketplaceSpider:
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> Self:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.market = cls.marketplace_config(crawler.settings)
         spider.base_url = spider._base_url_arg or spider.market.base_url
@@ -205,8 +207,8 @@ class MarketplaceSpider(scrapy.Spider):
 
     def confirmation_failed(self, failure: Failure) -> None:
         response = getattr(failure.value, "response", None)
-        why = f"HTTP {response.status}" if response is not None else (failure.getErrorMessage() or failure.type.__name__)
-        self.confirmation_failed_for(failure.request.cb_kwargs["listing_id"], why)
+        why = f"HTTP {response.status}" if response is not None else (failure.getErrorMessage() or type(failure.value).__name__)
+        self.confirmation_failed_for(failure.request.cb_kwargs["listing_id"], why)  # type: ignore[attr-defined]  # scrapy sets it
 
     def confirmed(self, listing_id: str, item: ListingItem | None) -> ListingItem | None:
         """Count one answered confirmation: None -> gone; an item -> recovered or shown sold."""
@@ -365,7 +367,7 @@ class ShopifySpider(MarketplaceSpider):
         yield from self.plan_collection(handle, count, umbrella)
 
     def collection_failed(self, failure: Failure):
-        request = failure.request
+        request = failure.request  # type: ignore[attr-defined]  # scrapy sets it
         handle = request.cb_kwargs["handle"]
         umbrella = request.cb_kwargs["umbrella"]
         response = getattr(failure.value, "response", None)
@@ -471,7 +473,7 @@ class ShopifySpider(MarketplaceSpider):
         yield item
 
     def page_failed(self, failure: Failure):
-        request = failure.request
+        request = failure.request  # type: ignore[attr-defined]  # scrapy sets it
         shard: Shard = request.cb_kwargs["shard"]
         page: int = request.cb_kwargs["page"]
         shard.failed_pages.append(page)
@@ -543,14 +545,15 @@ class ShopifySpider(MarketplaceSpider):
             self._blocked(response.url, str(exc))
             return
         target = shard or umbrella
+        assert target is not None, "a recount is asked for a shard or an umbrella"
         target.products_count_after = count
-        if count is not None and (umbrella is not None or shard.umbrella is None):
+        if count is not None and (umbrella is not None or (shard is not None and shard.umbrella is None)):
             self.crawler.stats.inc_value("radar/expected_count_after", count, start=0)
 
     def recount_failed(self, failure: Failure) -> None:
         # Not a gap by itself: the count read before the walk still bounds it.
         self.crawler.stats.inc_value("radar/recounts_failed", start=0)
-        self.logger.warning("count read again failed: %s", failure.getErrorMessage() or failure.type.__name__)
+        self.logger.warning("count read again failed: %s", failure.getErrorMessage() or type(failure.value).__name__)
 
     def parse_refetch(self, response: Response, shard: Shard, page: int):
         self.crawler.stats.inc_value("radar/pages_refetched", start=0)
@@ -565,7 +568,7 @@ class ShopifySpider(MarketplaceSpider):
     def refetch_failed(self, failure: Failure) -> None:
         # The repair is lost, not the walk: a gap it would have filled still shows in judge_counts.
         self.crawler.stats.inc_value("radar/pages_refetch_failed", start=0)
-        self.logger.warning("page fetched again failed: %s", failure.getErrorMessage() or failure.type.__name__)
+        self.logger.warning("page fetched again failed: %s", failure.getErrorMessage() or type(failure.value).__name__)
 
     def judge_counts(self) -> list[Request]:
         """Unique products (plus listings recovered by confirmation) against the counts before and after.
@@ -652,7 +655,7 @@ class ShopifySpider(MarketplaceSpider):
     def _note_failure(self, failure: Failure, what: str) -> None:
         if failure.check(BlockedError):
             return  # BlockedResponseMiddleware already counted it and said why
-        mark_incomplete(self.crawler, f"{what}: {failure.getErrorMessage() or failure.type.__name__}")
+        mark_incomplete(self.crawler, f"{what}: {failure.getErrorMessage() or type(failure.value).__name__}")
         self.logger.error("%s: %r", what, failure.value)
 
     def _parse_error(self, product: dict[str, Any], exc: Exception) -> None:
