@@ -24,11 +24,12 @@ import os
 import re
 import socket
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Context, Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 import pyarrow.compute  # loads pa.compute
@@ -38,6 +39,9 @@ import pyarrow.parquet as pq
 
 from radar.items import ListingItem
 from radar.settings import RadarSettings, get_settings
+
+if TYPE_CHECKING:
+    from radar.lease import Lease
 
 log = logging.getLogger(__name__)
 
@@ -552,33 +556,47 @@ def publish_staged(staged: StagedPartition, marketplace: str, snapshot_date: dat
     file removed where it can be). Whatever happens, the crawl's staging is gone afterwards, and
     so is the stale staging of killed crawls (sweep_staging).
     """
-    from radar.lease import hold, owner_id
-
     lake = staged.lake
     manifest = {**manifest, "crawl_id": staged.crawl_id}
     final_dir = lake.partition_path(marketplace, snapshot_date)
     scope = f"listings/marketplace={marketplace}/snapshot_date={snapshot_date.isoformat()}"
+    with _publishing(staged, manifest, scope, final_dir, "day") as lease:
+        existing = lake.read_manifest(marketplace, snapshot_date)
+        if existing and existing.get("complete") and not manifest.get("complete"):
+            rejected = lake.path("raw/_rejected", marketplace, snapshot_date.isoformat(), staged.crawl_id)
+            _move_files(lake, staged.directory, rejected)
+            return PublishResult(False, rejected, "kept the existing complete snapshot; this incomplete crawl "
+                                 "was set aside", staged.crawl_id)
+        row = manifest_to_table(manifest)  # before anything moves: a manifest that does not fit stops here
+        lease.renew()
+        _publish_day(lake, staged, final_dir, lake.manifest_table_path(marketplace, snapshot_date), row,
+                     manifest, lease.renew)
+    return PublishResult(True, final_dir, "published", staged.crawl_id)
+
+
+@contextmanager
+def _publishing(staged: StagedPartition, manifest: dict[str, Any], scope: str, final_dir: str,
+                earlier: str, rows: pa.Table | None = None) -> Iterator[Lease]:
+    """What publish_staged and publish_fx_rates share around their switch: `rows` written to the
+    staging (a crawl's staging is written as it runs), the staging finished with its manifest, then the scope's lease held for the block (LeaseHeldError when another
+    writer has it). An OSError in the block is a LakeError saying the earlier `earlier` is still
+    the one readers see. Whatever happens, the staging is gone afterwards, and so is the stale
+    staging of killed crawls (sweep_staging)."""
+    from radar.lease import hold, owner_id
+
     try:
+        if rows is not None:
+            staged.write(rows)
         staged.finish(manifest)
-        with hold(lake, scope, owner_id(staged.crawl_id)) as lease:
-            existing = lake.read_manifest(marketplace, snapshot_date)
+        with hold(staged.lake, scope, owner_id(staged.crawl_id)) as lease:
             try:
-                if existing and existing.get("complete") and not manifest.get("complete"):
-                    rejected = lake.path("raw/_rejected", marketplace, snapshot_date.isoformat(), staged.crawl_id)
-                    _move_files(lake, staged.directory, rejected)
-                    return PublishResult(False, rejected, "kept the existing complete snapshot; this incomplete crawl "
-                                         "was set aside", staged.crawl_id)
-                row = manifest_to_table(manifest)  # before anything moves: a manifest that does not fit stops here
-                lease.renew()
-                _publish_day(lake, staged, final_dir, lake.manifest_table_path(marketplace, snapshot_date), row,
-                             manifest, lease.renew)
+                yield lease
             except OSError as error:
-                raise LakeError(f"publishing {final_dir} failed (the earlier day is still the one readers see): "
-                                f"{error}") from error
-        return PublishResult(True, final_dir, "published", staged.crawl_id)
+                raise LakeError(f"publishing {final_dir} failed (the earlier {earlier} is still the one readers "
+                                f"see): {error}") from error
     finally:
         staged.discard()
-        _sweep_quietly(lake)
+        _sweep_quietly(staged.lake)
 
 
 def _publish_day(lake: Lake, staged: StagedPartition, final_dir: str, manifest_dir: str, row: pa.Table,
@@ -691,31 +709,20 @@ def publish_fx_rates(lake: Lake, fetch_date: date, feed: str, table: pa.Table, m
     one step (_put_atomically), then _manifest.json; if the manifest cannot be written, the
     earlier data is put back. One writer at a time, as publish_staged: a fetch that finds the
     lease held raises LeaseHeldError."""
-    from radar.lease import hold, owner_id
-
     if table.num_rows == 0:
         raise LakeError(f"no exchange rates to publish for fetch_date={fetch_date} feed={feed}")
+    try:
+        rates = table.select(FX_RATE_SCHEMA.names).cast(FX_RATE_SCHEMA)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError) as error:
+        raise LakeError(f"exchange rates do not fit {FX_RATE_SCHEMA}: {error}") from error
     staged = StagedPartition(lake, FX_RATE_SCHEMA)
     final_dir = lake.fx_rates_path(fetch_date, feed)
     manifest = {**manifest, "fetch_id": staged.crawl_id}
-    try:
-        try:
-            staged.write(table.select(FX_RATE_SCHEMA.names).cast(FX_RATE_SCHEMA))
-        except (pa.ArrowInvalid, pa.ArrowTypeError, KeyError) as error:
-            raise LakeError(f"exchange rates do not fit {FX_RATE_SCHEMA}: {error}") from error
-        staged.finish(manifest)
-        scope = f"fx_rates/fetch_date={fetch_date.isoformat()}/feed={feed}"
-        with hold(lake, scope, owner_id(staged.crawl_id)) as lease:
-            try:
-                lease.renew()
-                _publish_fetch(lake, staged, final_dir, manifest)
-            except OSError as error:
-                raise LakeError(f"publishing {final_dir} failed (the earlier fetch is still the one readers "
-                                f"see): {error}") from error
-        return PublishResult(True, final_dir, "published", staged.crawl_id)
-    finally:
-        staged.discard()
-        _sweep_quietly(lake)
+    scope = f"fx_rates/fetch_date={fetch_date.isoformat()}/feed={feed}"
+    with _publishing(staged, manifest, scope, final_dir, "fetch", rows=rates) as lease:
+        lease.renew()
+        _publish_fetch(lake, staged, final_dir, manifest)
+    return PublishResult(True, final_dir, "published", staged.crawl_id)
 
 
 def _publish_fetch(lake: Lake, staged: StagedPartition, final_dir: str, manifest: dict[str, Any]) -> None:
