@@ -95,6 +95,24 @@ def post_daily_digest(snapshot_date: date, limit: int = 8) -> int:
     return len(movers)
 
 
+@task(retries=1, retry_delay_seconds=30)
+def post_watchlist_alerts(snapshot_date: date, watchlist_path: str | None = None) -> dict[str, int]:
+    """Post the day's new listings and price drops that match a watchlist rule (flows/watchlists.py),
+    each listing once per change (recorded in the lake); no rules (no file, no Variable): nothing."""
+    from flows.watchlists import CHANGES_SQL, load_watchlist, post_watchlist_matches
+    from radar.lake import Lake
+    from transformations.runner import query
+
+    watchlist = load_watchlist(watchlist_path)
+    if watchlist is None:
+        return {"matched": 0, "posted": 0, "already_posted": 0, "not_delivered": 0}
+    settings = get_settings()
+    columns, rows = query(settings, CHANGES_SQL.format(day=snapshot_date.isoformat()))
+    changes = [dict(zip(columns, row)) for row in rows]
+    result = post_watchlist_matches(snapshot_date, watchlist, changes, Lake.from_url(settings.lake_url, settings), post_to_slack)
+    return dict(vars(result))
+
+
 def _refuse_past_days_on_live_sites(day: date, marketplaces: list[str], base_urls: dict[str, str] | None) -> None:
     """A live site only shows today: crawling it "for" another day would file today's market under that day."""
     live = [m for m in marketplaces if not (base_urls or {}).get(m)]
@@ -190,6 +208,7 @@ def daily_market_snapshot(
     post_digest: bool = False,
     crawl_retries: int = 2,
     fx_base_url: str | None = None,
+    watchlist_path: str | None = None,
 ) -> dict[str, Any]:
     """Crawl every marketplace for one day, then rebuild that day in the marts.
 
@@ -204,6 +223,7 @@ def daily_market_snapshot(
         post_digest: also post the week's top movers (rising and cooling models) to Slack.
         crawl_retries: how often a failed or incomplete crawl is retried (after 30 s, then 120 s).
         fx_base_url: where the ECB's euro reference rates are fetched (e.g. the sandbox); empty = RADAR_ECB_BASE_URL.
+        watchlist_path: a watchlist YAML file (docs/buyer-tools.md); empty = the Prefect Variable radar-watchlists, if set.
     """
     _settings_at_start()
     day = snapshot_date or _today()
@@ -216,6 +236,7 @@ def daily_market_snapshot(
         failures.append(f"ECB exchange rates: {fx_result}")
     transformed = transform(day, day)
     coverage_warnings = warn_on_model_coverage(day)
+    watchlist_alerts = post_watchlist_alerts(day, watchlist_path)
     if post_digest:
         post_daily_digest(day)
     if failures:
@@ -226,6 +247,7 @@ def daily_market_snapshot(
         "incomplete": {o.marketplace: o.incomplete_reasons for o in incomplete},
         "fx_rates": fx_result,
         "model_coverage_warnings": coverage_warnings,
+        "watchlist_alerts": watchlist_alerts,
         "transform": transformed,
     }
 
