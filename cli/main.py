@@ -176,6 +176,25 @@ def build_parser() -> argparse.ArgumentParser:
     price.add_argument("--data-dir", type=Path, default=None,
                        help="read DIR/warehouse.duckdb (a demo's); default: the configured warehouse (RADAR_ENGINE)")
 
+    # issue 14: the buyer's report and the exports (reports/buyer.py, reports/exports.py)
+    report = commands.add_parser("report", help="the buyer's weekly report: one self-contained HTML file from the marts")
+    report.add_argument("--week", type=_date, default=None,
+                        help="any day of the week to report (default: the latest full week in the marts)")
+    report.add_argument("--out", type=Path, default=None, help="the HTML file (default: radar-report-<week>.html)")
+    report.add_argument("--data-dir", type=Path, default=None,
+                        help="read DIR/warehouse.duckdb (a demo's); default: the configured warehouse (RADAR_ENGINE)")
+    export = commands.add_parser("export", help="the marts for Tableau (.hyper + .tds) or one mart as CSV / Parquet")
+    export_commands = export.add_subparsers(dest="export_command", required=True)
+    tableau = export_commands.add_parser(
+        "tableau", help="a .hyper extract of every mart and a .tds per mart for the live Trino connection")
+    tableau.add_argument("--out", type=Path, required=True, help="the directory to write into")
+    tableau.add_argument("--data-dir", type=Path, default=None, help="read DIR/warehouse.duckdb (a demo's)")
+    for fmt in ("csv", "parquet"):
+        one = export_commands.add_parser(fmt, help=f"one mart as {fmt.upper()} (e.g. procurement_ranking)")
+        one.add_argument("mart", help="the mart's table name, e.g. procurement_ranking")
+        one.add_argument("--out", type=Path, required=True, help=f"the .{fmt} file")
+        one.add_argument("--data-dir", type=Path, default=None, help="read DIR/warehouse.duckdb (a demo's)")
+
     sandbox = commands.add_parser("sandbox", help="the local marketplace replicas")
     sandbox_commands = sandbox.add_subparsers(dest="sandbox_command", required=True)
     serve = sandbox_commands.add_parser("serve", help="serve the simulated market on 127.0.0.1")
@@ -237,6 +256,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return 0 if report.passed() else 1
     if args.command == "price":
         return _price(args)
+    if args.command in ("report", "export"):  # issue 14
+        return _report_or_export(args)
     if args.command == "sandbox":
         from sandbox.server import serve_forever
 
@@ -244,6 +265,46 @@ def _dispatch(args: argparse.Namespace) -> int:
                       marketplaces=args.marketplaces, port_base=args.port_base)
         return 0
     raise AssertionError(args.command)
+
+
+def _report_or_export(args: argparse.Namespace) -> int:
+    """`radar report` and `radar export ...` (issue 14): exit 2 with the reason when the marts cannot answer."""
+    from radar.settings import RadarSettings, get_settings
+    from reports.marts import ReportError
+
+    name = "report" if args.command == "report" else f"export {args.export_command}"
+    if args.data_dir is not None:
+        settings = RadarSettings(lake_url=str(args.data_dir / "lake"),
+                                 warehouse_path=str(args.data_dir / "warehouse.duckdb"), engine="duckdb")
+    else:
+        settings = get_settings()
+    try:
+        if args.command == "report":
+            from reports.buyer import build_report
+
+            built = build_report(settings, args.week)
+            out = args.out or Path(f"radar-report-{built.week_start}.html")
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(built.html, encoding="utf-8")
+            print(f"{out}: the week of {built.week_start}, {built.chart_count} charts, data up to {built.as_of_date}")
+            return 0
+        if args.export_command == "tableau":
+            from reports.exports import export_tableau
+
+            done = export_tableau(settings, args.out)
+            print(json.dumps({"hyper": str(done.hyper_path), "rows": done.row_counts,
+                              "tds": {mart: str(path) for mart, path in done.tds_paths.items()}}, indent=2))
+            for warning in done.warnings:
+                print(f"radar {name}: warning: {warning}", file=sys.stderr)
+            return 0
+        from reports.exports import export_mart
+
+        rows = export_mart(settings, args.mart, args.out, args.export_command)
+        print(f"{args.out}: {rows} rows of marts.{args.mart}")
+        return 0
+    except ReportError as error:
+        print(f"radar {name}: error: {error}", file=sys.stderr)
+        return 2
 
 
 def _price(args: argparse.Namespace) -> int:
