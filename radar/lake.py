@@ -491,6 +491,7 @@ class StagedPartition:
         """Close the data file (an empty one if nothing came) and write the manifest beside it."""
         if self._writer is None:
             self.write(self.schema.empty_table())
+        assert self._writer is not None  # write() opened it
         try:
             self._writer.close()
             with self.lake.filesystem.open_output_stream(self.directory + "/" + MANIFEST_FILE) as stream:
@@ -728,6 +729,8 @@ def publish_fx_rates(lake: Lake, fetch_date: date, feed: str, table: pa.Table, m
 def _publish_fetch(lake: Lake, staged: StagedPartition, final_dir: str, manifest: dict[str, Any]) -> None:
     data_path = f"{final_dir}/{DATA_FILE}"
     new_data = _read_bytes(lake, f"{staged.directory}/{DATA_FILE}")
+    if new_data is None:
+        raise LakeError(f"nothing to publish: {staged.directory}/{DATA_FILE} is missing")
     earlier_data = _read_bytes(lake, data_path)
     lake.filesystem.create_dir(final_dir, recursive=True)
     _put_atomically(lake, data_path, new_data)  # the SQL reads this fetch from here on

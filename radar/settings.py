@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, cast
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -236,19 +236,21 @@ def _from_prefect(name: str, read) -> list[str]:
 def _secret(name: str) -> str:
     from prefect.blocks.system import Secret
 
-    return Secret.load(name, _sync=True).get()
+    secret = cast(Secret, Secret.load(name, _sync=True))  # type: ignore[call-arg]  # prefect's sync dispatch
+    return secret.get()
 
 
 def _aws_environment() -> dict[str, str | None]:
     from prefect_aws import AwsCredentials
 
-    credentials = AwsCredentials.load(AWS_CREDENTIALS_BLOCK, _sync=True)
+    credentials = cast(AwsCredentials, AwsCredentials.load(AWS_CREDENTIALS_BLOCK, _sync=True))  # type: ignore[call-arg]  # as above
     secret = credentials.aws_secret_access_key
     token = credentials.aws_session_token
     return {
         "AWS_ACCESS_KEY_ID": credentials.aws_access_key_id,
         "AWS_SECRET_ACCESS_KEY": secret.get_secret_value() if secret else None,
-        "AWS_SESSION_TOKEN": token.get_secret_value() if token else None,
+        # prefect-aws types the session token a plain str (a SecretStr in other versions)
+        "AWS_SESSION_TOKEN": (token.get_secret_value() if isinstance(token, SecretStr) else token) or None,
         "AWS_DEFAULT_REGION": credentials.region_name,
     }
 
