@@ -23,32 +23,31 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from evaluation.scoring import (
-    DEFAULT_GRACE_DAYS,
-    Canonicaliser,
-    CrawlerView,
-    load_truth,
-    true_days_to_sell_by_model,
-)
+from evaluation.metrics import DEFAULT_GRACE_DAYS, CrawlerView, true_days_to_sell_by_model
+from evaluation.truth import load_truth
+from evaluation.truth_names import TruthNames, seeds_engine
+from evaluation.warehouse import rows
 from sandbox.market import Market
+from transformations.engines import Engine
 
 START = date(2026, 9, 1)
 
 
-def flawless_pipeline(seed: int, scale: float, days: int, min_model_sales: int, canon: Canonicaliser):
+def flawless_pipeline(seed: int, scale: float, days: int, min_model_sales: int, seeds: Engine,
+                      marketplace_rules: dict[str, dict]):
     market = Market(seed=seed, start_date=START, scale=scale)
     last_day = START + timedelta(days=days - 1)
     market.advance_to(last_day)
     with tempfile.TemporaryDirectory() as truth_dir:
         market.write_truth(Path(truth_dir))
         truth = load_truth(Path(truth_dir))
-    rules = {m: canon.marketplaces.get(m) or canon.marketplaces["*"] for m in market.profiles}
+    rules = {m: marketplace_rules.get(m) or marketplace_rules["*"] for m in market.profiles}
     views = {  # every snapshot complete
         m: CrawlerView(START, last_day - timedelta(days=int(r["grace_days"] or DEFAULT_GRACE_DAYS)),
                        r["sale_signal"] == "all_sales", int(r["consignment_days"]) if r["consignment_days"] else None)
         for m, r in rules.items()
     }
-    true_days, limit_days = true_days_to_sell_by_model(truth, views, canon)
+    true_days, limit_days = true_days_to_sell_by_model(truth, views, TruthNames.resolve(seeds, truth.values()))
     errors = [
         abs(statistics.median(limit_days[key]) - statistics.median(values))
         for key, values in true_days.items() if len(values) >= min_model_sales
@@ -64,13 +63,14 @@ def main() -> None:
     parser.add_argument("--min-model-sales", type=int, default=20)
     args = parser.parse_args()
 
-    canon = Canonicaliser()
+    seeds = seeds_engine()  # the truth's names mapped by the pipeline's seeds and SQL, as `radar score` maps them
+    marketplace_rules = {r["marketplace"]: r for r in rows(seeds, "select * from seeds.marketplaces")}
     print(f"{'scale':>6}{'seed':>6}{'models':>8}{'within 1 day':>14}{'worst error':>13}{'seconds':>9}")
     for scale in args.scales:
         passing_runs = 0
         for seed in range(1, args.seeds + 1):
             started = time.perf_counter()
-            errors = flawless_pipeline(seed, scale, args.days, args.min_model_sales, canon)
+            errors = flawless_pipeline(seed, scale, args.days, args.min_model_sales, seeds, marketplace_rules)
             within = sum(1 for e in errors if e <= 1)
             passing_runs += within == len(errors)
             print(f"{scale:>6g}{seed:>6}{len(errors):>8}{within:>14}{max(errors):>13.1f}"

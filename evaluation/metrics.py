@@ -10,10 +10,12 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from evaluation.truth import Episode, ListingId, TruthRow, true_sale
-from evaluation.truth_names import Canonicaliser
+
+if TYPE_CHECKING:
+    from evaluation.truth_names import TruthNames
 
 DEFAULT_GRACE_DAYS = 2
 # Per marketplace-day counts the crawlers write to the manifests (docs/marketplaces.md), summed per marketplace.
@@ -166,7 +168,7 @@ def false_end(row: Row, episodes: list[Episode], grace: int) -> bool:
 
 
 def score_marketplace(marketplace: str, ours: list[Row], days: list[Row], truth: dict[ListingId, TruthRow],
-                      canon: Canonicaliser, grace: int, sale_signal: str,
+                      names: TruthNames, grace: int, sale_signal: str,
                       episodes: dict[ListingId, list[Episode]] | None = None) -> MarketplaceScore:
     snapshot_days = sorted(d["snapshot_date"] for d in days)
     first_day = snapshot_days[0] if snapshot_days else None
@@ -185,9 +187,9 @@ def score_marketplace(marketplace: str, ours: list[Row], days: list[Row], truth:
     exact = [r for r in datable if r["sale_date"] == true_sale(truth[(marketplace, r["listing_id"])])]
     errors = []
     for r in datable:
-        t = truth[(marketplace, r["listing_id"])]
+        sold = truth[(marketplace, r["listing_id"])]
         if r["days_to_sell"] is not None:
-            errors.append(abs(r["days_to_sell"] - (t["sale_date"] - t["listed_date"]).days))
+            errors.append(abs(r["days_to_sell"] - (sold["sale_date"] - sold["listed_date"]).days))
     # A bag already shown sold at our first look has only an upper bound for its date (the first
     # day), not a date an incomplete snapshot made: it is not counted here, whether day 1 was complete or not.
     false_on_incomplete = sum(
@@ -209,15 +211,15 @@ def score_marketplace(marketplace: str, ours: list[Row], days: list[Row], truth:
     attributes: dict[str, list[bool]] = {k: [] for k in ("brand", "model", "size", "condition", "color")}
     for r in ours:
         t = truth.get((marketplace, r["listing_id"]))
-        if not t:
+        if t is None:
             continue
-        attributes["brand"].append(r["brand"] == canon.brand(t["brand"]))
-        seeded = canon.seeded_model(t["brand"], t["model"])
+        attributes["brand"].append(r["brand"] == names.brand(t["brand"]))
+        seeded = names.seeded_model(t["brand"], t["model"])
         if seeded is not None:  # a model the seeds do not name has no canonical name to compare with: see model_keys
             attributes["model"].append(r["model"] == seeded)
-        attributes["size"].append(r["size"] == canon.size(t["brand"], t["model"], t["size"]))
+        attributes["size"].append(r["size"] == names.size(t["brand"], t["model"], t["size"]))
         attributes["condition"].append(r["condition"] == t["condition"])
-        attributes["color"].append(r["color"] == canon.color(t["color"]))
+        attributes["color"].append(r["color"] == names.color(t["color"]))
 
     false_ends = [r for r in ours if false_end(r, (episodes or {}).get((marketplace, r["listing_id"]), []), grace)]
     return MarketplaceScore(
@@ -244,7 +246,7 @@ def score_marketplace(marketplace: str, ours: list[Row], days: list[Row], truth:
 def true_days_to_sell_by_model(
     truth: dict[ListingId, TruthRow],
     views: dict[str, CrawlerView],
-    canon: Canonicaliser,
+    names: TruthNames,
 ) -> tuple[dict[tuple[str, str], list[int]], dict[tuple[str, str], list[int]]]:
     """Days to sell per (brand, model): of the truth's sales ended inside each marketplace's
     window, and of what a flawless pipeline would call sales there (its limit)."""
@@ -255,7 +257,7 @@ def true_days_to_sell_by_model(
         # the truth's end state is as of the last day: a withdrawal that came back by then is no end
         if not view or t["end_reason"] not in ("sold", "withdrawn"):
             continue
-        key = canon.true_model(t["brand"], t["model"])
+        key = names.true_model(t["brand"], t["model"])
         if t["end_reason"] == "sold" and view.in_window(t["end_date"]):
             true_days.setdefault(key, []).append((t["end_date"] - t["listed_date"]).days)
         seen = view.seen_end(t["end_date"], sold=t["end_reason"] == "sold")
@@ -265,18 +267,18 @@ def true_days_to_sell_by_model(
 
 
 def score_models(ours: list[Row], truth: dict[ListingId, TruthRow], views: dict[str, CrawlerView],
-                 canon: Canonicaliser, min_model_sales: int, has_keys: bool = False) -> list[ModelScore]:
+                 names: TruthNames, min_model_sales: int, has_keys: bool = False) -> list[ModelScore]:
     """Median days to sell per true model over the scored window of each marketplace. Ours: the
     seed's model; a model the seeds do not name is found through its listings: the model_key
     most of them got in dim_listing, and our sales under that key."""
-    true_days, limit_days = true_days_to_sell_by_model(truth, views, canon)
+    true_days, limit_days = true_days_to_sell_by_model(truth, views, names)
     our_days: dict[tuple[str, str], list[int]] = {}
     our_days_by_key: dict[str, list[int]] = {}
     key_counts: dict[tuple[str, str], Counter[str]] = {}
     for r in ours:
         t = truth.get((r["marketplace"], r["listing_id"]))
         if has_keys and t is not None and r["model_key"] is not None:
-            key_counts.setdefault(canon.true_model(t["brand"], t["model"]), Counter())[r["model_key"]] += 1
+            key_counts.setdefault(names.true_model(t["brand"], t["model"]), Counter())[r["model_key"]] += 1
         view = views.get(r["marketplace"])
         if r["status"] != "sold" or not view or not view.in_window(r["sale_date"]):
             continue
@@ -287,7 +289,7 @@ def score_models(ours: list[Row], truth: dict[ListingId, TruthRow], views: dict[
     for key, values in sorted(true_days.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         if len(values) < min_model_sales:
             continue
-        seeded = canon.seeded_model(*key) is not None
+        seeded = names.is_seeded(key)
         model_key = None
         if seeded:
             predicted = our_days.get(key, [])
@@ -305,18 +307,18 @@ def score_models(ours: list[Row], truth: dict[ListingId, TruthRow], views: dict[
     return scores
 
 
-def model_keys(ours: list[Row], truth: dict[ListingId, TruthRow], canon: Canonicaliser) -> list[ModelKeyScore]:
+def model_keys(ours: list[Row], truth: dict[ListingId, TruthRow], names: TruthNames) -> list[ModelKeyScore]:
     """For each true model with bags in dim_listing: the model_keys they got, across marketplaces."""
     groups: dict[tuple[str, str], list[Row]] = {}
     for r in ours:
         t = truth.get((r["marketplace"], r["listing_id"]))
         if t is not None:
-            groups.setdefault(canon.true_model(t["brand"], t["model"]), []).append(r)
+            groups.setdefault(names.true_model(t["brand"], t["model"]), []).append(r)
     scores = []
     for (brand, model), rows in sorted(groups.items()):
         keys = Counter(r["model_key"] for r in rows if r["model_key"] is not None)
         scores.append(ModelKeyScore(
-            brand=brand, model=model, seeded=canon.seeded_model(brand, model) is not None, listings=len(rows),
+            brand=brand, model=model, seeded=names.is_seeded((brand, model)), listings=len(rows),
             keys=dict(keys), marketplaces=len({r["marketplace"] for r in rows}),
         ))
     return scores

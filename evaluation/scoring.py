@@ -61,7 +61,7 @@ from evaluation.metrics import (
     score_models,
 )
 from evaluation.truth import load_episodes, load_served_early, load_truth
-from evaluation.truth_names import Canonicaliser
+from evaluation.truth_names import TruthNames
 from evaluation.warehouse import duckdb_warehouse, read_marts
 from transformations.engines import Engine
 
@@ -156,7 +156,7 @@ def score(data_dir: Path, *, min_model_sales: int = 20, engine: Engine | None = 
     engine = engine or duckdb_warehouse(data_dir / "warehouse.duckdb")
     try:
         marts = read_marts(engine)
-        canon = Canonicaliser()
+        names = TruthNames.resolve(engine, truth.values())
     finally:
         if own_engine:
             engine.close()
@@ -174,7 +174,7 @@ def score(data_dir: Path, *, min_model_sales: int = 20, engine: Engine | None = 
         rules = marts.marketplace_rules.get(marketplace) or marts.marketplace_rules.get("*", {})  # '*': defaults
         grace = int(rules.get("grace_days") or DEFAULT_GRACE_DAYS)
         result = score_marketplace(
-            marketplace, by_marketplace.get(marketplace, []), days.get(marketplace, []), truth, canon,
+            marketplace, by_marketplace.get(marketplace, []), days.get(marketplace, []), truth, names,
             grace, rules.get("sale_signal", "none"), episodes,
         )
         result.crawl_counts = marts.crawl_counts.get(marketplace, dict.fromkeys(CRAWL_COUNT_COLUMNS))
@@ -187,6 +187,6 @@ def score(data_dir: Path, *, min_model_sales: int = 20, engine: Engine | None = 
                 frozenset(d["snapshot_date"] for d in days.get(marketplace, []) if not d["is_complete"]),
             )
 
-    model_scores = score_models(marts.listings, truth, views, canon, min_model_sales, marts.has_model_key)
-    keys = model_keys(marts.listings, truth, canon) if marts.has_model_key else None
+    model_scores = score_models(marts.listings, truth, views, names, min_model_sales, marts.has_model_key)
+    keys = model_keys(marts.listings, truth, names) if marts.has_model_key else None
     return ScoreReport(results, model_scores, grace, keys)

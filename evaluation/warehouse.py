@@ -8,10 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from evaluation.metrics import CRAWL_COUNT_COLUMNS, Row
 from transformations.engines import DuckDBEngine, Engine
 from transformations.models import parse_select
-
-from evaluation.metrics import CRAWL_COUNT_COLUMNS, Row
 
 
 class WarehouseMissing(FileNotFoundError):
@@ -25,9 +24,9 @@ def duckdb_warehouse(path: Path) -> DuckDBEngine:
     return DuckDBEngine(str(path))
 
 
-def rows(engine: Engine, trino_sql: str) -> list[Row]:
-    """One Trino SELECT on the engine, as dicts."""
-    names, values = engine.fetch(engine.compile(parse_select(trino_sql, path="<evaluation>")))
+def rows(engine: Engine, trino_sql: str, *, path: Path | str = "<evaluation>") -> list[Row]:
+    """One Trino SELECT on the engine, as dicts (`path` names the SQL in a parse error)."""
+    names, values = engine.fetch(engine.compile(parse_select(trino_sql, path=path)))
     return [dict(zip(names, row)) for row in values]
 
 

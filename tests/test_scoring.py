@@ -3,13 +3,14 @@ transformations, then marts.dim_listing against the ground truth."""
 
 from __future__ import annotations
 
+from contextlib import closing
 from datetime import date
 
 import pytest
 
 from evaluation.metrics import CrawlerView, true_days_to_sell_by_model
 from evaluation.scoring import score
-from evaluation.truth_names import Canonicaliser
+from evaluation.truth_names import TruthNames, UnresolvedName, seeds_engine
 from sandbox.direct_lake import write_market_lake
 from tests.test_models_support import transform
 
@@ -79,11 +80,21 @@ def test_report_prints_a_table(report):
     assert text.splitlines()[-1] in {"PASS", "FAIL"}
 
 
-def test_truth_names_are_mapped_through_the_seeds():
-    canon = Canonicaliser()
-    assert canon.brand("Hermes") == "Hermès" and canon.brand("Dior") == "Christian Dior"
-    assert canon.model("Chanel", "Classic Double Flap") == "Classic Flap"
-    assert canon.size("Chanel", "Classic Flap", "Medium/Large") == "Medium"
+def test_truth_names_are_mapped_through_the_seeds_by_the_pipelines_sql():
+    truth = [{"brand": "Hermes", "model": "Birkin"}, {"brand": "Dior", "model": "Lady Dior", "color": "noir"},
+             {"brand": "Chanel", "model": "Classic Double Flap", "size": "Medium/Large", "color": "Beige Clair"},
+             {"brand": "Chanel", "model": "Classic Flap", "size": "Medium/Large"},
+             {"brand": "Goyard", "model": "Saint Louis", "size": "PM"}]
+    with closing(seeds_engine()) as engine:
+        names = TruthNames.resolve(engine, truth)
+    assert names.brand("Hermes") == "Hermès" and names.brand("Dior") == "Christian Dior"
+    assert names.model("Chanel", "Classic Double Flap") == "Classic Flap"
+    assert names.size("Chanel", "Classic Flap", "Medium/Large") == "Medium"
+    assert names.size("Chanel", "Classic Double Flap", "Medium/Large") == "Medium"  # the size of the model found
+    assert names.size("Hermes", "Birkin", None) is None
+    assert names.color("noir") == "Black" and names.color(None) is None
+    with pytest.raises(UnresolvedName):
+        names.brand("Celine")  # not resolved: an error, not the name passed through
 
 
 def test_ours_follow_the_flawless_pipeline_per_model(report):
@@ -123,7 +134,9 @@ def test_the_flawless_pipeline_counts_only_the_withdrawals_a_crawler_cannot_see(
     broken = frozenset({date(2026, 9, 12), date(2026, 9, 13)})
     views = {"rebag": CrawlerView(date(2026, 9, 1), date(2026, 9, 18), False, 180, broken),
              "fashionphile": CrawlerView(date(2026, 9, 1), date(2026, 9, 18), True, 180, frozenset({date(2026, 9, 12)}))}
-    true_days, limit_days = true_days_to_sell_by_model(truth, views, Canonicaliser())
+    with closing(seeds_engine()) as engine:
+        names = TruthNames.resolve(engine, truth.values())
+    true_days, limit_days = true_days_to_sell_by_model(truth, views, names)
     assert true_days == {("Hermès", "Birkin"): [16, 13, 23, 193, 23]}
     assert limit_days == {("Hermès", "Birkin"): [16, 21, 13, 25, 193, 23]}
 

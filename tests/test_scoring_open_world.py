@@ -4,6 +4,7 @@ the seeds do not name, found through its listings' key."""
 
 from __future__ import annotations
 
+from contextlib import closing
 from datetime import date, timedelta
 
 import duckdb
@@ -13,7 +14,7 @@ import pytest
 
 from evaluation.metrics import MODEL_COVERAGE_TARGET
 from evaluation.scoring import score
-from evaluation.truth_names import Canonicaliser
+from evaluation.truth_names import TruthNames, seeds_engine
 from sandbox.truth import EPISODES_SCHEMA
 from transformations.sources import load_seeds, load_seeds_duckdb
 
@@ -71,7 +72,8 @@ def data_dir(tmp_path_factory):
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
     con.execute("create schema marts; create schema intermediate")
     load_seeds_duckdb(con, load_seeds())  # a built warehouse holds the seeds it was built with
-    con.execute("create table intermediate.int_marketplace_snapshots (marketplace varchar, snapshot_date date, is_complete boolean)")
+    con.execute("create table intermediate.int_marketplace_snapshots "
+                "(marketplace varchar, snapshot_date date, is_complete boolean)")
     for marketplace in ("rebag", "fashionphile"):
         for offset in range((LAST - FIRST).days + 1):
             con.execute("insert into intermediate.int_marketplace_snapshots values (?, ?, true)",
@@ -142,13 +144,18 @@ def test_model_accuracy_counts_only_the_models_the_seeds_name(report):
     assert rebag.attribute_accuracy["model"] == 1.0
 
 
-def test_the_canonicaliser_tells_seeded_models_from_others():
-    canon = Canonicaliser()
-    assert canon.seeded_model("Hermes", "Birkin") == "Birkin"
-    assert canon.seeded_model("Louis Vuitton", "Neverfull Pochette") is None
-    assert canon.model("Louis Vuitton", "Neverfull Pochette") == "Neverfull"  # what a title matcher would say
-    assert canon.true_model("Louis Vuitton", "Odéon") == ("Louis Vuitton", "Odéon")
-    assert canon.true_model("Chanel", "Classic Double Flap") == ("Chanel", "Classic Flap")
+def test_the_truth_names_tell_seeded_models_from_others():
+    truth = [{"brand": brand, "model": model} for brand, model in (
+        ("Hermes", "Birkin"), ("Louis Vuitton", "Neverfull Pochette"), ("Louis Vuitton", "Odéon"),
+        ("Chanel", "Classic Double Flap"))]
+    with closing(seeds_engine()) as engine:
+        names = TruthNames.resolve(engine, truth)
+    assert names.seeded_model("Hermes", "Birkin") == "Birkin"
+    assert names.seeded_model("Louis Vuitton", "Neverfull Pochette") is None
+    assert names.model("Louis Vuitton", "Neverfull Pochette") == "Neverfull"  # what a title matcher would say
+    assert names.true_model("Louis Vuitton", "Odéon") == ("Louis Vuitton", "Odéon")
+    assert names.true_model("Chanel", "Classic Double Flap") == ("Chanel", "Classic Flap")
+    assert names.is_seeded(("Chanel", "Classic Flap")) and not names.is_seeded(("Louis Vuitton", "Odéon"))
 
 
 def test_an_older_warehouse_without_model_key_still_scores(tmp_path, data_dir):
