@@ -10,7 +10,9 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
+from prefect.client.schemas.objects import FlowRun
+from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from crawlers.config import check_marketplace_keys, get_marketplace
@@ -85,14 +87,27 @@ def warn_on_model_coverage(snapshot_date: date) -> list[str]:
 
 
 @task(retries=1, retry_delay_seconds=30)
-def post_daily_digest(snapshot_date: date, limit: int = 8) -> int:
-    """Post the week's rising and cooling models to Slack; returns how many were listed."""
+def post_daily_digest(snapshot_date: date, limit: int = 8, report_link: str | None = None) -> int:
+    """Post the week's rising and cooling models to Slack, with the link to the week's report when
+    there is one; returns how many models were listed."""
     from transformations.runner import query
 
     columns, rows = query(get_settings(), TOP_MOVERS_SQL.format(limit=int(limit)))
     movers = [dict(zip(columns, row)) for row in rows]
-    post_to_slack(*top_movers_digest(snapshot_date.isoformat(), movers))
+    post_to_slack(*top_movers_digest(snapshot_date.isoformat(), movers, report_link))
     return len(movers)
+
+
+@task(retries=1, retry_delay_seconds=30, task_run_name="report-{snapshot_date}")
+def publish_weekly_report(snapshot_date: date) -> dict[str, str]:
+    """Render the buyer's report from the marts into the lake (`reports/`, issue 14); returns its
+    lake path and its link (the path locally, a presigned URL on S3: never logged)."""
+    from reports.delivery import deliver_report
+
+    delivered = deliver_report(get_settings())
+    get_run_logger().info("the report for the week of %s: %s (%d charts)", delivered.week_start, delivered.path,
+                          delivered.chart_count)
+    return {"path": delivered.path, "link": delivered.link}
 
 
 @task(retries=1, retry_delay_seconds=30)
@@ -159,7 +174,7 @@ def _crawl_all(
     return outcomes, incomplete, failures
 
 
-def _notify_failure(flow, flow_run_, state) -> None:
+def _notify_failure(flow: Flow[..., Any], flow_run: FlowRun, state: State) -> None:
     """on_failure hook: post the flow, its date and marketplaces, the error and a link to the run.
 
     It reads no RadarSettings (the failure may be a bad setting: the Slack webhook is read on its
@@ -169,9 +184,9 @@ def _notify_failure(flow, flow_run_, state) -> None:
     try:
         from prefect.settings import PREFECT_UI_URL
 
-        params = flow_run_.parameters or {}
+        params = flow_run.parameters or {}
         ui = PREFECT_UI_URL.value()
-        run_url = f"{ui}/runs/flow-run/{flow_run_.id}" if ui else None
+        run_url = f"{ui}/runs/flow-run/{flow_run.id}" if ui else None
         text, fields = failure_message(
             flow.name, run_url, error,
             date=str(params.get("snapshot_date") or params.get("start_date") or ""),
@@ -179,9 +194,9 @@ def _notify_failure(flow, flow_run_, state) -> None:
             step=_failing_step(error),
         )
     except Exception as problem:  # noqa: BLE001 - an alert must still go out
-        text, fields = failure_message(flow.name, None, error, run_id=str(flow_run_.id), note=type(problem).__name__)
+        text, fields = failure_message(flow.name, None, error, run_id=str(flow_run.id), note=type(problem).__name__)
     if post_to_slack(text, fields):
-        record_alert_posted(flow.name, flow_run_.id, flow_run_.flow_id)
+        record_alert_posted(flow.name, flow_run.id, flow_run.flow_id)
 
 
 def _failing_step(error: str) -> str:
@@ -196,7 +211,7 @@ def _failing_step(error: str) -> str:
 
 @flow(
     name="daily-market-snapshot",
-    task_runner=ThreadPoolTaskRunner(max_workers=4),
+    task_runner=ThreadPoolTaskRunner(max_workers=4),  # type: ignore[arg-type]  # prefect's TaskRunner is invariant
     on_failure=[_notify_failure],
     on_crashed=[_notify_failure],
 )
@@ -220,7 +235,8 @@ def daily_market_snapshot(
         marketplaces: keys to crawl (rebag, vsp, fashionphile, dct, treasures, madison); empty = all configured.
         base_urls: per-marketplace base URL override (e.g. the sandbox); empty = the real sites.
         crawl_settings: extra Scrapy settings for every crawl (e.g. {"DOWNLOAD_DELAY": "0"} on the sandbox).
-        post_digest: also post the week's top movers (rising and cooling models) to Slack.
+        post_digest: also post the week's top movers (rising and cooling models) to Slack, with the
+            link to the week's report (rendered into the lake's reports/ on every run).
         crawl_retries: how often a failed or incomplete crawl is retried (after 30 s, then 120 s).
         fx_base_url: where the ECB's euro reference rates are fetched (e.g. the sandbox); empty = RADAR_ECB_BASE_URL.
         watchlist_path: a watchlist YAML file (docs/buyer-tools.md); empty = the Prefect Variable radar-watchlists, if set.
@@ -237,8 +253,14 @@ def daily_market_snapshot(
     transformed = transform(day, day)
     coverage_warnings = warn_on_model_coverage(day)
     watchlist_alerts = post_watchlist_alerts(day, watchlist_path)
+    # The report is a product of the marts, not of the crawl: if it cannot be built the day still
+    # counts, the run logs why and the digest goes out without a link.
+    report_state = publish_weekly_report(day, return_state=True)
+    report = report_state.result() if report_state.is_completed() else None
+    if report is None:
+        get_run_logger().warning("no report for %s: %s", day, report_state.message)
     if post_digest:
-        post_daily_digest(day)
+        post_daily_digest(day, report_link=report["link"] if report else None)
     if failures:
         raise CrawlFailed(f"crawl failed for {len(failures)} source(s) on {day}: " + " | ".join(failures))
     return {
@@ -248,11 +270,13 @@ def daily_market_snapshot(
         "fx_rates": fx_result,
         "model_coverage_warnings": coverage_warnings,
         "watchlist_alerts": watchlist_alerts,
+        "report": report["path"] if report else None,
         "transform": transformed,
     }
 
 
-@flow(name="crawl-marketplaces", task_runner=ThreadPoolTaskRunner(max_workers=4), on_failure=[_notify_failure], on_crashed=[_notify_failure])
+@flow(name="crawl-marketplaces", task_runner=ThreadPoolTaskRunner(max_workers=4),  # type: ignore[arg-type]  # as above
+      on_failure=[_notify_failure], on_crashed=[_notify_failure])
 def crawl_marketplaces(
     snapshot_date: date | None = None,
     marketplaces: list[str] | None = None,

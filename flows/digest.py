@@ -43,12 +43,23 @@ limit {limit}
 """
 
 
-def top_movers_digest(snapshot_date: str, movers: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+def report_line(report_link: str | None) -> str:
+    """The digest's link to the week's report: a Slack link for a URL (S3, presigned), the path locally."""
+    if not report_link:
+        return ""
+    if report_link.startswith(("https://", "http://")):
+        return f"\n:page_facing_up: <{report_link}|This week's report> (link valid 7 days)"
+    return f"\n:page_facing_up: This week's report: {report_link}"
+
+
+def top_movers_digest(snapshot_date: str, movers: list[dict[str, Any]],
+                      report_link: str | None = None) -> tuple[str, dict[str, Any]]:
     if not movers:
-        return f":bar_chart: Resale Radar {snapshot_date}: no rising or cooling models this week.", {}
+        return (f":bar_chart: Resale Radar {snapshot_date}: no rising or cooling models this week."
+                + report_line(report_link)), {}
     lines = [
         f"{'▲' if m['trend'] == 'rising' else '▼'} {m['brand']} {m['model']}: {m['sold_count']} sold"
         + (f" ({m['sold_count_wow_pct']:+.0%} week on week)" if m["sold_count_wow_pct"] is not None else "")
         for m in movers
     ]
-    return f":bar_chart: Resale Radar {snapshot_date}: top movers\n" + "\n".join(lines), {}
+    return f":bar_chart: Resale Radar {snapshot_date}: top movers\n" + "\n".join(lines) + report_line(report_link), {}

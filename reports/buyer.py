@@ -215,7 +215,7 @@ def _markdown_section(marts: MartReader) -> Section:
         section.figures.append(_layout(figure, xaxis_title="days since listed at the first markdown",
                                        yaxis={"title": "share of first markdowns", "tickformat": ".0%"}))
     if sales:
-        figure = go.Figure(go.Scattergl(
+        figure = go.Figure(go.Scatter(
             x=[r["days_to_sell"] for r in sales], y=[r["discount_depth"] for r in sales], mode="markers",
             marker={"size": 5, "opacity": 0.5},
             text=[f"{_label(r['brand'], r['model'])} ({r['marketplace']})" for r in sales],

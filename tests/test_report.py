@@ -1,0 +1,119 @@
+"""The buyer's report (issue 14): `radar report` over a 21-day sandbox lake writes one self-contained
+HTML file with every section drawn from the marts, and Debian's headless Chromium opens it with
+the network cut: no request but the file, no console error, every chart drawn. The screenshot
+is docs/report.png (README.md shows it).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from cli.main import main
+from reports.buyer import build_report
+from tests.conftest_browser import REPO, chromium  # noqa: F401 - the fixture
+from tests.report_fixtures import report_data_dir, settings_for  # noqa: F401 - the fixture
+
+SECTIONS = ("week", "days-to-sell", "price-trends", "movers", "markdowns", "retention", "procurement",
+            "across-sites", "data-health")
+SCREENSHOT = REPO / "docs" / "report.png"
+
+
+@pytest.fixture(scope="module")
+def report_file(report_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
+    out = tmp_path_factory.mktemp("report") / "report.html"
+    assert main(["report", "--data-dir", str(report_data_dir), "--out", str(out)]) == 0
+    return out
+
+
+def test_radar_report_writes_one_page_with_every_section_and_at_least_8_charts(report_file: Path) -> None:
+    page = report_file.read_text(encoding="utf-8")
+    charts = re.findall(r'<div class="chart" data-section="([a-z-]+)">', page)
+    assert len(charts) >= 8
+    assert set(charts) == set(SECTIONS)  # every section has a chart
+    assert 'class="empty"' not in page
+    for key in SECTIONS:
+        section = re.search(rf'<section id="{key}">.*?</section>', page, re.S)
+        assert section and re.search(r'<p class="how">[^<]{40,}</p>', section.group(0))  # its one-line guide
+    # self-contained: no external script, stylesheet, font or image
+    assert not re.search(r'<(script|img|link|iframe)[^>]+(src|href)=', page)
+    assert "@import" not in page and "url(http" not in page
+    assert page.count("<script") == 1 + len(charts)  # plotly.js inlined once, one call per chart
+
+
+def test_the_week_in_numbers_are_the_marts_columns(report_data_dir: Path) -> None:  # noqa: F811
+    report = build_report(settings_for(report_data_dir))
+    with duckdb.connect(str(report_data_dir / "warehouse.duckdb"), read_only=True) as con:
+        row = con.execute("select active_end, new_listings, sold_count, sold_count_wow_change, days_to_sell_median "
+                          "from marts.report_market_weekly where week_start = ?", [report.week_start]).fetchone()
+        # the new mart agrees with the segment mart it summarises
+        segments = con.execute("select sum(active_end), sum(new_listings), sum(sold_count) from marts.kpi_segment_weekly "
+                               "where week_start = ?", [report.week_start]).fetchone()
+    assert row is not None and segments is not None
+    assert tuple(row[:3]) == tuple(segments)
+    assert str(report.week_start) == "2026-09-14"  # the latest full week: 09-21 is a Monday, the week just begun
+    tiles = re.search(r'<div class="tiles">(.*?)</div></div></div>', report.html, re.S)
+    assert tiles is not None
+    values = re.findall(r'<div class="tile-value">([^<]+)</div>', report.html)
+    assert values[:3] == [f"{row[0]:,}", f"{row[1]:,}", f"{row[2]:,}"]
+    assert values[4] == f"{row[4]:,}"
+    assert f"{row[3]:+,} vs last week" in report.html
+
+
+def test_week_option_picks_the_week_and_an_unknown_week_exits_2(report_data_dir: Path, tmp_path: Path,  # noqa: F811
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "r.html"
+    assert main(["report", "--data-dir", str(report_data_dir), "--week", "2026-09-09", "--out", str(out)]) == 0
+    assert "the week of 2026-09-07" in out.read_text(encoding="utf-8")
+    assert main(["report", "--data-dir", str(report_data_dir), "--week", "2025-01-01", "--out", str(tmp_path / "x.html")]) == 2
+    assert "no week 2024-12-30 in marts.report_market_weekly" in capsys.readouterr().err
+    assert not (tmp_path / "x.html").exists()
+    assert main(["report", "--data-dir", str(tmp_path / "nothing"), "--out", str(tmp_path / "y.html")]) == 2
+    assert "no warehouse" in capsys.readouterr().err
+
+
+@pytest.mark.browser
+def test_chromium_opens_the_report_offline_with_every_chart_drawn(chromium: None, report_file: Path) -> None:  # noqa: F811
+    from playwright.sync_api import Request, Route, sync_playwright
+
+    from crawlers.browser import launch_options
+
+    url = report_file.as_uri()
+    requests: list[str] = []
+    errors: list[str] = []
+
+    def only_the_file(route: Route, request: Request) -> None:
+        requests.append(request.url)
+        if request.url == url:
+            route.continue_()
+        else:
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(**launch_options())
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+            page = context.new_page()
+            page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+            page.on("pageerror", lambda error: errors.append(str(error)))
+            page.route("**/*", only_the_file)
+            page.goto(url, wait_until="load")
+            charts = page.locator("div.chart").count()
+            page.wait_for_function(f"() => document.querySelectorAll('div.chart svg.main-svg').length >= {charts}")
+            drawn = page.evaluate("""() => [...document.querySelectorAll('div.chart')].map(chart => [
+                chart.dataset.section,
+                [...chart.querySelectorAll('svg.main-svg .trace path, svg.main-svg .hm image')].filter(mark => {
+                    const box = mark.getBoundingClientRect();
+                    return box.width > 0 && box.height > 0;
+                }).length])""")
+            page.screenshot(path=str(SCREENSHOT), full_page=True)
+        finally:
+            browser.close()
+    assert requests == [url]  # the page itself and nothing else
+    assert errors == []
+    assert charts >= 8 and len(drawn) == charts
+    assert [section for section, marks in drawn if marks == 0] == []  # every chart has visible marks
+    assert SCREENSHOT.stat().st_size > 50_000
