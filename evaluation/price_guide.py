@@ -22,13 +22,12 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from evaluation.truth import load_truth
+from evaluation.warehouse import duckdb_warehouse, rows
 from radar.lake import FX_RATES_DIR, LISTINGS_DIR, MANIFESTS_DIR
 from radar.settings import RadarSettings
 from transformations.engines import Engine
 from transformations.runner import run_transformations
-
-from evaluation.truth import load_truth
-from evaluation.warehouse import duckdb_warehouse, rows
 
 ERROR_BAR_PCT = 10.0  # issue 15: the guide within 10% of the true median where 20+ sales back the row
 
@@ -179,18 +178,19 @@ def score_deals(data_dir: Path, *, weeks_after: int = 4, work_dir: Path | None =
 def judge_deals(deals: list[dict[str, Any]], truth: dict[tuple[str, str], dict[str, Any]], flagged_on: date,
                 weeks_after: int) -> DealsScore:
     end = flagged_on + timedelta(weeks=weeks_after)
-    later: dict[tuple[Any, ...], list[float]] = defaultdict(list)  # the truth's like bags sold in the weeks after
-    for row in truth.values():
+    later: dict[tuple[Any, ...], list[tuple[Any, float]]] = defaultdict(list)  # the truth's like bags sold in the weeks after
+    for listing, row in truth.items():
         if row["sale_date"] is not None and flagged_on < row["sale_date"] <= end and row["sale_price_usd"] is not None:
-            later[_like(row)].append(float(row["sale_price_usd"]))
+            later[_like(row)].append((listing, float(row["sale_price_usd"])))
     sold = resold = with_sales = 0
     for deal in deals:
-        bag = truth.get((deal["marketplace"], str(deal["listing_id"])))
+        listing = (deal["marketplace"], str(deal["listing_id"]))
+        bag = truth.get(listing)
         if bag is None:
             continue
         if bag["sale_date"] is not None and flagged_on < bag["sale_date"] <= end:
             sold += 1
-        prices = later.get(_like(bag))
+        prices = [price for other, price in later.get(_like(bag), []) if other != listing]  # the deal's own bag is not a resale
         if prices:
             with_sales += 1
             resold += _median_low(prices) > float(deal["buy_cost_usd"])
