@@ -166,7 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
                       "(created again where their location differs from RADAR_LAKE_URL), partition sync")
 
     score = commands.add_parser("score", help="score the marts against the sandbox's ground truth")
-    score.add_argument("--data-dir", type=Path, default=Path("data"))
+    score.add_argument("--data-dir", type=Path, default=Path("data"), help="DIR/truth, and DIR/warehouse.duckdb")
+    score.add_argument("--engine", choices=["duckdb", "trino"], default="duckdb",
+                       help="where the marts are: DIR/warehouse.duckdb, or the Trino warehouse of RADAR_TRINO_URL")
 
     # issue 15: the price guide lookup (reports/price_lookup.py)
     price = commands.add_parser("price", help="what a bag sells for: the price guide's row and the latest comparable sales")
@@ -244,16 +246,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "trino":
         return _trino_setup()
     if args.command == "score":
-        from evaluation.scoring import score
-
-        missing = [p for p in (args.data_dir / "warehouse.duckdb", args.data_dir / "truth") if not p.exists()]
-        if missing:
-            print(f"radar score: error: no {missing[0]}: run `radar demo --data-dir {args.data_dir}` first",
-                  file=sys.stderr)
-            return 2
-        report = score(args.data_dir)
-        print(report.to_text())
-        return 0 if report.passed() else 1
+        return _score(args)
     if args.command == "price":
         return _price(args)
     if args.command in ("report", "export"):  # issue 14
@@ -326,6 +319,32 @@ def _price(args: argparse.Namespace) -> int:
         print(f"radar price: error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    """The marts (DuckDB file or Trino) against the sandbox's truth in DIR/truth."""
+    from evaluation.scoring import score
+    from radar.settings import get_settings
+    from transformations.engines import TrinoEngine
+
+    needed = ([args.data_dir / "warehouse.duckdb"] if args.engine == "duckdb" else []) + [args.data_dir / "truth"]
+    missing = [p for p in needed if not p.exists()]
+    if missing:
+        print(f"radar score: error: no {missing[0]}: run `radar demo --data-dir {args.data_dir}` first",
+              file=sys.stderr)
+        return 2
+    try:
+        engine = TrinoEngine.from_settings(get_settings()) if args.engine == "trino" else None
+    except ValueError as error:  # no cluster configured
+        print(f"radar score: error: {error}", file=sys.stderr)
+        return 2
+    try:
+        report = score(args.data_dir, engine=engine)
+    finally:
+        if engine is not None:
+            engine.close()
+    print(report.to_text())
+    return 0 if report.passed() else 1
 
 
 def _catalogue(args: argparse.Namespace) -> int:

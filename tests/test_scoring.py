@@ -168,6 +168,21 @@ def test_a_failing_report_says_which_threshold_fails_and_whose_fault_it_is():
     assert "- vsp: sale precision 0.800 < 0.88" in report.to_text()
 
 
+def test_the_report_prints_its_sections_in_order_then_the_verdict():
+    from evaluation.metrics import MarketplaceScore
+    from evaluation.report import SECTIONS, render, sales_lines
+    from evaluation.scoring import ScoreReport
+
+    rebag = MarketplaceScore("rebag", "some_sales", date(2026, 9, 1), date(2026, 9, 30), listings=10, predicted_sales=4,
+                             true_positive_sales=4, eligible_true_sales=4, recalled_sales=4, exact_sale_date_share=1.0,
+                             days_to_sell_mae=0.0, false_sales_on_incomplete_days=0, bags_with_model=10)
+    report = ScoreReport([rebag], [], grace_days=2)
+    assert report.to_text() == render(report, SECTIONS)
+    assert report.to_text().startswith("\n".join(sales_lines(report)))
+    extra = render(report, [sales_lines, lambda r: ["", f"another score over {len(r.marketplaces)} marketplace"]])
+    assert extra.splitlines()[-4:] == ["", "another score over 1 marketplace", "", "PASS"]
+
+
 def test_a_listing_still_on_sale_that_we_end_is_a_false_end_from_a_shift():
     from datetime import timedelta
 

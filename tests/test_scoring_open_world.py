@@ -168,3 +168,60 @@ def test_an_older_warehouse_without_model_key_still_scores(tmp_path, data_dir):
     assert report.model_keys is None and report.one_key_share() is None
     assert "marts.dim_listing has no model_key" in report.to_text()
     assert {s.model: s.predicted_median_days for s in report.models}["Odéon"] is None
+
+
+def test_the_scorer_reads_the_marts_through_the_pipelines_engine(data_dir, report):
+    from transformations.engines import DuckDBEngine
+
+    engine = DuckDBEngine(str(data_dir / "warehouse.duckdb"))
+    try:
+        through_engine = score(data_dir, min_model_sales=2, engine=engine)
+        statements = "\n".join(engine.statements)
+        assert engine.fetch("select 1")[1] == [(1,)]  # the caller's engine is left open
+    finally:
+        engine.close()
+    assert through_engine.to_text() == report.to_text()
+    for table in ("marts.dim_listing", "intermediate.int_marketplace_snapshots", "seeds.marketplaces",
+                  "seeds.brand_aliases", "seeds.model_aliases", "seeds.model_sizes", "seeds.color_families"):
+        assert table in statements, table
+
+
+def test_on_trino_the_scorer_runs_the_same_queries_compiled_for_trino(data_dir):
+    """A print-only TrinoEngine records what a Trino warehouse would be asked: the same reads,
+    in Trino SQL, on the warehouse's catalog (no cluster here: nothing comes back)."""
+    import sqlglot
+
+    from transformations.engines import TrinoEngine
+
+    engine = TrinoEngine(catalog="lakehouse")
+    empty = score(data_dir, engine=engine)
+    assert empty.marketplaces == [] and empty.models == []
+    statements = "\n".join(engine.statements)
+    for table in ("lakehouse.marts.dim_listing", "lakehouse.intermediate.int_marketplace_snapshots",
+                  "lakehouse.seeds.marketplaces", "lakehouse.seeds.model_aliases", "lakehouse.seeds.color_families"):
+        assert table in statements, table
+    assert "'Neverfull Pochette'" in statements  # the truth's names go in as literal rows
+    for statement in engine.statements:
+        sqlglot.parse_one(statement, read="trino")
+
+
+def test_a_missing_warehouse_is_a_clear_error_and_creates_none(tmp_path, data_dir, capsys):
+    import shutil
+
+    from cli.main import main
+    from evaluation.warehouse import WarehouseMissing
+
+    shutil.copytree(data_dir / "truth", tmp_path / "truth")
+    with pytest.raises(WarehouseMissing, match="no warehouse at"):
+        score(tmp_path)
+    assert main(["score", "--data-dir", str(tmp_path)]) == 2
+    assert "warehouse.duckdb: run `radar demo" in capsys.readouterr().err
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_radar_score_prints_the_report_and_fails_on_a_missed_threshold(data_dir, report, capsys):
+    from cli.main import main
+
+    assert main(["score", "--data-dir", str(data_dir)]) == 1  # fashionphile's model coverage is 0.8
+    printed = capsys.readouterr().out
+    assert printed.splitlines()[-1] == "FAIL" and "fashionphile: model coverage 0.800 < 0.97" in printed
