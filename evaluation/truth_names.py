@@ -1,7 +1,7 @@
 """The truth's brand, model, size and colour names as the pipeline maps them: its seeds, read
-from the engine, and its own matching macros (norm, word_position), in evaluation/sql/*.sql.
-The names go into the query as literal rows, so nothing is written to the warehouse and a
-Trino warehouse is read the same way.
+from the engine, and its own matching macros (norm, word_position), in truth_names.sql and
+truth_colors.sql beside this file. The names go into the query as literal rows, so nothing is
+written to the warehouse and a Trino warehouse is read the same way.
 
     names = TruthNames.resolve(engine, truth.values())   # truth rows (brand, model, size, color)
     names.brand("Hermes") == "Hermès"; names.true_model("Chanel", "Classic Double Flap") == ("Chanel", "Classic Flap")
@@ -19,7 +19,7 @@ from transformations.engines import DuckDBEngine, Engine, sql_string
 from transformations.models import jinja_environment, render_template
 from transformations.sources import load_seeds, load_seeds_duckdb
 
-SQL_DIR = Path(__file__).resolve().parent / "sql"
+SQL_DIR = Path(__file__).resolve().parent  # truth_names.sql, truth_colors.sql (package data: pyproject "*.sql")
 ModelName = tuple[str, str]  # (brand, model)
 SizeName = tuple[str, str, str | None]  # (brand, model, size)
 
