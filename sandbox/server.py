@@ -5,6 +5,7 @@
         urls = sandbox.base_urls                                 # {"rebag": "http://127.0.0.1:40123", ...}
         sandbox.set_day(date(2026, 8, 2))                        # advance the market, serve that day
         sandbox.set_faults("rebag", status_sequence=[429, 429])  # first two requests get 429
+        sandbox.set_faults("rebag", redirect_to="http://127.0.0.1:1/x")  # every request: 302 there
         sandbox.fx_base_url                                      # the ECB feed: http://127.0.0.1:40125/stats/eurofxref/
         sandbox.clear_faults()
 
@@ -98,6 +99,9 @@ class Faults:
     # Handles left out of the listing walk (products.json pages, Fashionphile's search hits), the
     # pages closing up behind them; their counts and their own product pages stay as they are.
     hide: list[str] = field(default_factory=list)
+    # Answer 302 to this URL (another server: a crawl must not follow it); with only_path/only_page
+    # for some requests only.
+    redirect_to: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -293,7 +297,7 @@ class SandboxServer:
         `shown_sold`: a sold one keeps its page, shown sold (`available: false`, the sold badge)."""
         if mode not in SOLD_PAGE_MODES:
             raise ValueError(f"sold_page must be one of {SOLD_PAGE_MODES}, got {mode!r}")
-        replica = self._replicas[marketplace]
+        replica: Any = self._replicas[marketplace]  # every replica with listing pages has these two
         replica.sold_page = mode
         replica.sold_state = self.market.sold_states(marketplace, self._market_lock)
 
@@ -378,6 +382,8 @@ class SandboxServer:
             status = faults.status_sequence.pop(0) if faults.status_sequence else None
         if status is not None:
             return _error_response(status, faults.retry_after)
+        if faults.redirect_to:
+            return SandboxResponse.redirect(faults.redirect_to, status=302)
         if faults.challenge and served >= faults.challenge_after:
             page = CHALLENGE_PAGES[faults.challenge]
             code = 403 if faults.challenge == "403" else faults.challenge_status

@@ -6,24 +6,26 @@ The sandbox's `shift` fault (sandbox/server.py Faults) serves a collection the w
 Shopify store does when a listing is published at the top while page 1 is read and another is
 sold behind the cursor: from page N on, each page starts with the last item of the page before,
 and the collection's last listing never shows (products_count still counts it; its own page
-still answers). Crawls run in a subprocess (tests/conftest_browser.run_crawl; no browser).
+still answers). A shop whose catalogue changes once page 1 was read is a FixedShopifyStore with
+`after_first_page`, behind the same sandbox server. Crawls run in a subprocess
+(tests/conftest_browser.run_crawl; no browser).
 """
 
 from __future__ import annotations
 
 import json
 import urllib.request
+from collections.abc import Callable
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from threading import Thread
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import yaml
 
 from radar.lake import Lake
+from sandbox.fixed_market import FixedMarket
 from sandbox.market import Market
+from sandbox.replicas.fixed_store import FixedShopifyStore
 from sandbox.server import SandboxServer
 from tests.conftest_browser import run_crawl
 
@@ -139,63 +141,33 @@ def test_a_shifted_boundary_is_made_whole_by_confirming_the_listing_it_hid(tmp_p
 # ---------------------------------------------------------------- a duplicate alone
 
 
-class MovingShop:
-    """25 products in pages of 10; a product published at the top after page 1 was read pushes
-    the last item of page 1 onto page 2 (seen twice) and nothing is lost."""
+def moving_shop(after: Callable[[list[dict]], list[dict]] | None = None, count_after: int | None = None) -> FixedShopifyStore:
+    """25 products in pages of 10. Once page 1 was read the shop serves `after(before)` (default:
+    a product published at the top, which pushes the last item of page 1 onto page 2: seen twice,
+    nothing lost); `count_after` is products_count then, when it counts a product not served."""
 
-    def __init__(self) -> None:
-        def product(pid: int) -> dict:
-            return {"id": 9_100_000_000_000 + pid, "title": f"Classic Flap Bag {pid}", "handle": f"bag-{pid}",
-                    "body_html": "<p>Condition: Excellent.</p>", "published_at": "2026-08-15T03:55:12-04:00",
-                    "vendor": "Chanel", "product_type": "Shoulder bags",
-                    "tags": ["item-type-handbag", "bc-filter-Excellent", "meta-model-classic-flap"],
-                    "variants": [{"id": 47_000_000_000_000 + pid, "price": "1000.00", "compare_at_price": None,
-                                  "available": True, "option1": "x", "option2": "black", "sku": f"{pid}/1"}]}
+    def product(pid: int) -> dict:
+        return {"id": 9_100_000_000_000 + pid, "title": f"Classic Flap Bag {pid}", "handle": f"bag-{pid}",
+                "body_html": "<p>Condition: Excellent.</p>", "published_at": "2026-08-15T03:55:12-04:00",
+                "vendor": "Chanel", "product_type": "Shoulder bags",
+                "tags": ["item-type-handbag", "bc-filter-Excellent", "meta-model-classic-flap"],
+                "variants": [{"id": 47_000_000_000_000 + pid, "price": "1000.00", "compare_at_price": None,
+                              "available": True, "option1": "x", "option2": "black", "sku": f"{pid}/1"}]}
 
-        self.before = [product(pid) for pid in range(25, 0, -1)]
-        self.after = [product(26)] + self.before  # published while page 1 was being read
-        self.page_one_served = False
-        self.hidden_count: int | None = None  # products_count after, when it counts a product not served
-        shop = self
+    before = [product(pid) for pid in range(25, 0, -1)]
+    moved = after(before) if after else [product(26), *before]  # published while page 1 was being read
+    return FixedShopifyStore({"all-bags": before}, after_first_page={"all-bags": moved},
+                             counts_after={"all-bags": count_after} if count_after is not None else None)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
 
-            def do_GET(self):
-                split = urlsplit(self.path)
-                if split.path == "/robots.txt":
-                    body = b"User-agent: *\n"
-                elif split.path == "/collections/all-bags.json":
-                    count = (shop.hidden_count or len(shop.after)) if shop.page_one_served else len(shop.before)
-                    body = json.dumps({"collection": {"handle": "all-bags", "products_count": count}}).encode()
-                else:
-                    page = int(parse_qs(split.query).get("page", ["1"])[0])
-                    source = shop.after if shop.page_one_served else shop.before
-                    shop.page_one_served = shop.page_one_served or page == 1
-                    body = json.dumps({"products": source[(page - 1) * 10: page * 10]}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        Thread(target=self.server.serve_forever, daemon=True).start()
-        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def crawl_the_shop(tmp_path: Path, shop: FixedShopifyStore):
+    with SandboxServer(FixedMarket(), replicas={"rebag": shop}) as sandbox:
+        return crawl_rebag(tmp_path, sandbox.base_urls["rebag"], DAY, small_pages_config(tmp_path, page_size=10),
+                           lake=False)
 
 
 def test_a_duplicate_never_counts_twice(tmp_path):
-    shop = MovingShop()
-    try:
-        items, stats, _ = crawl_rebag(tmp_path, shop.base_url, DAY, small_pages_config(tmp_path, page_size=10),
-                                      lake=False)
-    finally:
-        shop.close()
+    items, stats, _ = crawl_the_shop(tmp_path, moving_shop())
     ids = [i["listing_id"] for i in items]
     assert len(ids) == len(set(ids)) == 26  # one item per product, the repeat not twice
     assert stats["radar/shifts_detected"] == 1
@@ -210,13 +182,8 @@ def test_a_hole_beyond_the_churn_between_the_two_counts_is_incomplete(tmp_path):
     """A product sold on page 1 after it was read moves product 15 back onto page 1: the walk never
     sees it. The count falls by one (24 after) for the sale, but the walk has only 23 unique
     products (15 lost, 5 hidden): more missing than the churn between the counts -> incomplete."""
-    shop = MovingShop()
-    shop.after = [p for p in shop.before if p["id"] % 100 not in (25, 5)]  # 25 (read) sold; 5 hidden below
-    shop.hidden_count = 24  # the site still counts product 5
-    try:
-        items, stats, _ = crawl_rebag(tmp_path, shop.base_url, DAY, small_pages_config(tmp_path, page_size=10),
-                                      lake=False)
-    finally:
-        shop.close()
+    # 25 (read) sold; 5 hidden below; the site still counts product 5
+    shop = moving_shop(after=lambda before: [p for p in before if p["id"] % 100 not in (25, 5)], count_after=24)
+    items, stats, _ = crawl_the_shop(tmp_path, shop)
     assert len(items) == 23 and stats["radar/expected_count_after"] == 24
     assert any("received 23 of 24" in r for r in reasons(stats)), reasons(stats)

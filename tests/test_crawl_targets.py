@@ -5,9 +5,10 @@ never carry credentials in their URL, and stay on the target's own site.
   the marketplace config (crawlers/config.py) and the `-a base_url=` spider argument;
 - a host name is resolved at the start of the crawl: a name resolving to a private address is
   refused, a name that does not resolve fails the crawl (getaddrinfo is replaced here: no DNS);
-- redirects and requests stay on the target's site: two servers on 127.0.0.1 (a tiny target that
-  answers 302 to the other one's `/latest/meta-data/`, and the sandbox replica as that other one);
-  the second server is never asked and the manifest says why; the ECB fetch likewise;
+- redirects and requests stay on the target's site: two sites of the sandbox server on 127.0.0.1
+  (a target whose `redirect_to` fault answers 302 to the other one's `/latest/meta-data/`, and
+  the Rebag replica as that other one); the second site is never asked and the manifest says
+  why; the ECB fetch likewise (the sandbox's ECB feed redirecting);
 - a planted password in `-a base_url=http://u:pw@127.0.0.1:PORT` is refused before any request
   and appears in no error text, log file, report or lake file.
 
@@ -22,11 +23,9 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import uuid
 from collections.abc import Iterator
 from datetime import date
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -34,6 +33,10 @@ import yaml
 
 from crawlers.config import ConfigError, load_config, validate_base_url
 from radar.settings import RadarSettings, get_settings
+from sandbox.fixed_market import FixedMarket
+from sandbox.market import Market
+from sandbox.replicas.fixed_store import FixedShopifyStore
+from sandbox.server import FX_SITE, SandboxServer
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = date(2026, 9, 5)
@@ -238,48 +241,18 @@ def test_the_middleware_refuses_any_request_off_the_target_site(private_targets)
 # ------------------------------------------------------------------ crawls in a subprocess
 
 
-class Counting:
-    """A tiny server on 127.0.0.1 counting its hits; `redirect_to` makes it answer 302 there."""
-
-    def __init__(self, redirect_to: str | None = None):
-        self.hits: list[str] = []
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                owner.hits.append(self.path)
-                if owner.redirect_to and self.path != "/robots.txt":
-                    self.send_response(302)
-                    self.send_header("Location", owner.redirect_to)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                body = b'{"ami-id": "ami-12345", "secret": "metadata"}'
-                self.send_response(404 if self.path == "/robots.txt" else 200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.redirect_to = redirect_to
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def servers() -> Iterator[list[Counting]]:
-    started: list[Counting] = []
-    yield started
-    for server in started:
-        server.close()
+def sites() -> Iterator[SandboxServer]:
+    """Two plain sites on 127.0.0.1 behind the sandbox server, `site` and `other` (stores with no
+    collections: Shopify's robots.txt, a 404 for anything else), and its ECB feed (`FX_SITE`)."""
+    stores = {"site": FixedShopifyStore({}), "other": FixedShopifyStore({})}
+    with SandboxServer(FixedMarket(day=DAY), replicas=stores) as sandbox:
+        yield sandbox
+
+
+def asked(sandbox: SandboxServer, site: str) -> list[str]:
+    """The paths a site of the sandbox was asked, oldest first."""
+    return [path for path, _status in sandbox.requests(site)]
 
 
 def scrapy_crawl(tmp_path: Path, spider: str, base_url: str, *, allow_private: bool,
@@ -303,13 +276,11 @@ def every_file_text(root: Path) -> str:
     return "\n".join(p.read_bytes().decode("latin-1") for p in root.rglob("*") if p.is_file())
 
 
-def test_credentials_in_the_base_url_are_refused_before_any_request(tmp_path, servers):
-    site = Counting()
-    servers.append(site)
+def test_credentials_in_the_base_url_are_refused_before_any_request(tmp_path, sites):
     planted = f"pw-{uuid.uuid4().hex}"
-    result = scrapy_crawl(tmp_path, "rebag", site.url.replace("http://", f"http://radar:{planted}@"),
+    result = scrapy_crawl(tmp_path, "rebag", sites.base_urls["site"].replace("http://", f"http://radar:{planted}@"),
                           allow_private=True)
-    assert site.hits == []
+    assert asked(sites, "site") == []
     assert result["report"] is None or not result["report"].get("radar/manifest")
     assert "must not carry credentials" in result["output"] + result["log"]
     for where in (result["output"], result["log"], json.dumps(result["report"]), every_file_text(result["lake"])):
@@ -317,29 +288,25 @@ def test_credentials_in_the_base_url_are_refused_before_any_request(tmp_path, se
 
 
 @pytest.mark.parametrize("target", ["http://127.0.0.1:{port}", "http://localhost:{port}", "http://2130706433:{port}"])
-def test_a_loopback_base_url_is_refused_without_the_setting(tmp_path, servers, target):
-    site = Counting()
-    servers.append(site)
-    port = site.url.rsplit(":", 1)[1]
+def test_a_loopback_base_url_is_refused_without_the_setting(tmp_path, sites, target):
+    port = sites.base_urls["site"].rsplit(":", 1)[1]
     result = scrapy_crawl(tmp_path, "rebag", target.format(port=port), allow_private=False)
-    assert site.hits == []
+    assert asked(sites, "site") == []
     assert "base_url" in result["output"] + result["log"] and "refused" in result["output"] + result["log"]
     assert not result["lake"].exists() or not any(result["lake"].rglob("*.parquet"))
 
 
-def test_a_redirect_to_another_server_is_never_followed(tmp_path, servers):
-    """The target answers 302 to the sandbox replica's /latest/meta-data/: the replica is never asked."""
-    from sandbox.market import Market
-    from sandbox.server import SandboxServer
-
-    with SandboxServer(Market(seed=7, start_date=DAY, scale=0.05), ["rebag"]) as sandbox:
+def test_a_redirect_to_another_server_is_never_followed(tmp_path):
+    """The target answers 302 to the Rebag replica's /latest/meta-data/ (on another port of the
+    sandbox): the replica is never asked."""
+    with SandboxServer(Market(seed=7, start_date=DAY, scale=0.05), ["rebag"],
+                       replicas={"target": FixedShopifyStore({})}) as sandbox:
         sandbox.set_day(DAY)
         other = sandbox.base_urls["rebag"]
-        target = Counting(redirect_to=f"{other}/latest/meta-data/iam/security-credentials/")
-        servers.append(target)
-        result = scrapy_crawl(tmp_path, "rebag", target.url, allow_private=True)
+        sandbox.set_faults("target", redirect_to=f"{other}/latest/meta-data/iam/security-credentials/")
+        result = scrapy_crawl(tmp_path, "rebag", sandbox.base_urls["target"], allow_private=True)
         assert sandbox.requests("rebag") == []
-    assert any(path.startswith("/collections/") for path in target.hits)
+        assert any(path.startswith("/collections/") and status == 302 for path, status in sandbox.requests("target"))
     report = result["report"]
     assert report["radar/skipped/offsite_redirect"] >= 1
     manifest = report["radar/manifest"]
@@ -351,9 +318,6 @@ def test_a_redirect_to_another_server_is_never_followed(tmp_path, servers):
 
 def test_a_crawl_of_the_replica_on_its_own_site_is_untouched(tmp_path):
     """Every request to the target's own site goes through: the crawl is whole and complete."""
-    from sandbox.market import Market
-    from sandbox.server import SandboxServer
-
     with SandboxServer(Market(seed=7, start_date=DAY, scale=0.05), ["rebag"]) as sandbox:
         sandbox.set_day(DAY)
         result = scrapy_crawl(tmp_path, "rebag", sandbox.base_urls["rebag"], allow_private=True)
@@ -365,29 +329,29 @@ def test_a_crawl_of_the_replica_on_its_own_site_is_untouched(tmp_path):
 # ------------------------------------------------------------------ the ECB fetch
 
 
-def test_the_ecb_fetch_refuses_private_targets_credentials_and_cross_host_redirects(tmp_path, servers):
+def test_the_ecb_fetch_refuses_private_targets_credentials_and_cross_host_redirects(tmp_path, sites):
+    """The sandbox's ECB feed answers 302 to another site's /latest/meta-data/."""
     from crawlers.ecb_rates import FxFetchError, fetch_fx_rates
 
-    other = Counting()
-    servers.append(other)
-    front = Counting(redirect_to=f"{other.url}/latest/meta-data/")
-    servers.append(front)
+    sites.set_faults(FX_SITE, redirect_to=f"{sites.base_urls['other']}/latest/meta-data/")
+    feed = sites.fx_base_url
+    assert feed is not None and feed.endswith("/stats/eurofxref/")
     lake = tmp_path / "lake"
     public_only = RadarSettings(lake_url=str(lake), allow_private_targets=False)
     sandbox = RadarSettings(lake_url=str(lake), allow_private_targets=True)
     with pytest.raises(FxFetchError, match="RADAR_ALLOW_PRIVATE_TARGETS"):
-        fetch_fx_rates(DAY, "hist-90d", base_url=f"{front.url}/stats/eurofxref/", settings=public_only)
+        fetch_fx_rates(DAY, "hist-90d", base_url=feed, settings=public_only)
     with pytest.raises(FxFetchError, match="refused"):
         fetch_fx_rates(DAY, "hist-90d", base_url="http://169.254.169.254/latest/", settings=sandbox)
     planted = f"pw-{uuid.uuid4().hex}"
     with pytest.raises(FxFetchError, match="credentials") as with_password:
-        fetch_fx_rates(DAY, "hist-90d", base_url=f"http://u:{planted}@{front.url[7:]}/", settings=sandbox)
+        fetch_fx_rates(DAY, "hist-90d", base_url=feed.replace("http://", f"http://u:{planted}@"), settings=sandbox)
     assert planted not in str(with_password.value)
-    assert front.hits == []
+    assert asked(sites, FX_SITE) == []
     with pytest.raises(FxFetchError, match="redirect"):
-        fetch_fx_rates(DAY, "hist-90d", base_url=f"{front.url}/stats/eurofxref/", settings=sandbox)
-    assert front.hits == ["/stats/eurofxref/eurofxref-hist-90d.xml"]
-    assert other.hits == []
+        fetch_fx_rates(DAY, "hist-90d", base_url=feed, settings=sandbox)
+    assert sites.requests(FX_SITE) == [("/stats/eurofxref/eurofxref-hist-90d.xml", 302)]
+    assert asked(sites, "other") == []
     assert not lake.exists() or not any(lake.rglob("*.parquet"))
 
 
@@ -409,17 +373,15 @@ socket.getaddrinfo, socket.gethostbyname = getaddrinfo, gethostbyname
 '''
 
 
-def test_a_name_that_re_resolves_to_loopback_is_refused_when_scrapy_connects(tmp_path, servers):
+def test_a_name_that_re_resolves_to_loopback_is_refused_when_scrapy_connects(tmp_path, sites):
     """DNS rebinding: public at the start, 127.0.0.1 at connect time (a sitecustomize stands in for DNS)."""
-    site = Counting()
-    servers.append(site)
     fake_dns = tmp_path / "fake_dns"
     fake_dns.mkdir()
     (fake_dns / "sitecustomize.py").write_text(REBINDING)
-    port = site.url.rsplit(":", 1)[1]
+    port = sites.base_urls["site"].rsplit(":", 1)[1]
     result = scrapy_crawl(tmp_path, "rebag", f"http://rebind.test:{port}", allow_private=False,
                           pythonpath=f"{fake_dns}{os.pathsep}{ROOT}")
-    assert site.hits == []
+    assert asked(sites, "site") == []
     manifest = result["report"]["radar/manifest"]
     assert manifest["complete"] is False
     assert "rebind.test resolves to 127.0.0.1 is a loopback address" in result["log"]
