@@ -18,7 +18,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from crawlers.config import check_marketplace_keys, get_marketplace
 from flows.alerts import failure_message, incomplete_crawl_message, record_alert_posted
 from flows.crawling import CrawlFailed, CrawlIncomplete, CrawlOutcome, run_crawl
-from flows.digest import MODEL_COVERAGE_SQL, TOP_MOVERS_SQL, model_coverage_message, top_movers_digest
+from flows.digest import MODEL_COVERAGE_SQL, TOP_DEALS_SQL, TOP_MOVERS_SQL, model_coverage_message, top_movers_digest
 from flows.slack import post_to_slack
 from radar.settings import apply_prefect_blocks, get_settings
 
@@ -87,14 +87,16 @@ def warn_on_model_coverage(snapshot_date: date) -> list[str]:
 
 
 @task(retries=1, retry_delay_seconds=30)
-def post_daily_digest(snapshot_date: date, limit: int = 8, report_link: str | None = None) -> int:
-    """Post the week's rising and cooling models to Slack, with the link to the week's report when
-    there is one; returns how many models were listed."""
+def post_daily_digest(snapshot_date: date, limit: int = 8, report_link: str | None = None, deals_limit: int = 5) -> int:
+    """Post the week's rising and cooling models and the day's best deals (marts.deals) to Slack, with
+    the link to the week's report when there is one; returns how many models were listed."""
     from transformations.runner import query
 
     columns, rows = query(get_settings(), TOP_MOVERS_SQL.format(limit=int(limit)))
     movers = [dict(zip(columns, row)) for row in rows]
-    post_to_slack(*top_movers_digest(snapshot_date.isoformat(), movers, report_link))
+    columns, rows = query(get_settings(), TOP_DEALS_SQL.format(limit=int(deals_limit)))
+    deals = [dict(zip(columns, row)) for row in rows]
+    post_to_slack(*top_movers_digest(snapshot_date.isoformat(), movers, report_link, deals))
     return len(movers)
 
 

@@ -52,14 +52,42 @@ def report_line(report_link: str | None) -> str:
     return f"\n:page_facing_up: This week's report: {report_link}"
 
 
+# issue 15: the day's best deals across sites (marts.deals, ranked by expected margin, then days to sell)
+TOP_DEALS_SQL = """
+select deal_rank, marketplace, brand, model, size, condition, ask_usd, buy_cost_usd, guide_price_usd,
+       expected_margin_usd, expected_margin_pct, expected_days_to_sell, guide_confidence, url
+from marts.deals
+where deal_rank <= {limit}
+order by deal_rank
+"""
+
+
+def deals_lines(deals: list[dict[str, Any]] | None) -> str:
+    """The digest's deals: each with its site, price after fees, the guide's price, margin, days to sell and link."""
+    if deals is None:
+        return ""
+    if not deals:
+        return "\n:moneybag: No deals below the price guide today."
+    lines = [
+        f"{d['deal_rank']}. {' '.join(str(p) for p in (d['brand'], d['model'], d['size'], d['condition']) if p)} "
+        f"on {d['marketplace']}: ${float(d['buy_cost_usd']):,.0f} with fees vs guide ${float(d['guide_price_usd']):,.0f} "
+        f"(margin ${float(d['expected_margin_usd']):,.0f}, {float(d['expected_margin_pct']):.0%}; "
+        f"sells in ~{d['expected_days_to_sell'] if d['expected_days_to_sell'] is not None else '?'} days; "
+        f"confidence {d['guide_confidence']}) {d['url'] or ''}".rstrip()
+        for d in deals
+    ]
+    return "\n:moneybag: Deals below the price guide:\n" + "\n".join(lines)
+
+
 def top_movers_digest(snapshot_date: str, movers: list[dict[str, Any]],
-                      report_link: str | None = None) -> tuple[str, dict[str, Any]]:
+                      report_link: str | None = None,
+                      deals: list[dict[str, Any]] | None = None) -> tuple[str, dict[str, Any]]:
     if not movers:
         return (f":bar_chart: Resale Radar {snapshot_date}: no rising or cooling models this week."
-                + report_line(report_link)), {}
+                + deals_lines(deals) + report_line(report_link)), {}
     lines = [
         f"{'▲' if m['trend'] == 'rising' else '▼'} {m['brand']} {m['model']}: {m['sold_count']} sold"
         + (f" ({m['sold_count_wow_pct']:+.0%} week on week)" if m["sold_count_wow_pct"] is not None else "")
         for m in movers
     ]
-    return f":bar_chart: Resale Radar {snapshot_date}: top movers\n" + "\n".join(lines) + report_line(report_link), {}
+    return f":bar_chart: Resale Radar {snapshot_date}: top movers\n" + "\n".join(lines) + deals_lines(deals) + report_line(report_link), {}

@@ -217,3 +217,15 @@ def test_the_documented_example_watchlist_is_valid():
     example = Path(__file__).resolve().parents[1] / "docs" / "watchlist.example.yml"
     watchlist = load_watchlist(example)
     assert watchlist is not None and len(watchlist.rules) >= 2
+
+
+def test_the_daily_digest_lists_the_best_deals_with_price_guide_and_link(market, slack):
+    from flows.daily import post_daily_digest
+
+    post_daily_digest.fn(date(2026, 10, 30), deals_limit=3)
+    text = slack.messages[-1]["text"]
+    deals = query(market, "select * from marts.deals where deal_rank <= 3 order by deal_rank")
+    assert len(deals) == 3 and ":moneybag: Deals below the price guide:" in text
+    for deal in deals:
+        assert deal["url"] in text and f"vs guide ${float(deal['guide_price_usd']):,.0f}" in text
+        assert f"${float(deal['buy_cost_usd']):,.0f} with fees" in text
