@@ -69,7 +69,9 @@ def write_market_lake(data_dir: Path, days: int, *, seed: int = 7, start: date =
                         "finish_reason": "finished", "incomplete_reasons": ["dropped pages"] if drop else []}
             publish_partition(Lake.from_url(str(data_dir / "lake")), key, day, listings_to_table(items), manifest)
         # the day's ECB rates, as the daily flow fetches them from the sandbox's feed
-        rates = parse_xml(feed_file(market, HIST_90D_XML, day))
+        feed = feed_file(market, HIST_90D_XML, day)
+        assert feed is not None, HIST_90D_XML  # a file the feed always has
+        rates = parse_xml(feed)
         write_rates(Lake.from_url(str(data_dir / "lake")), day, "hist-90d", rates, f"sandbox:{HIST_90D_XML}")
     market.write_truth(data_dir / "truth")
     return market

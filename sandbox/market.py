@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import accumulate
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 from sandbox.catalogue import (
@@ -484,6 +484,12 @@ class _MarketplaceSim:
         return f"{self.profile.key[:4].upper()}-{self.next_item_number}"
 
     # --- reading -----------------------------------------------------------------------------
+    @overload
+    def decimal(self, cents: int) -> Decimal: ...
+    @overload
+    def decimal(self, cents: None) -> None: ...
+    @overload
+    def decimal(self, cents: int | None) -> Decimal | None: ...
     def decimal(self, cents: int | None) -> Decimal | None:
         if cents is None:
             return None
@@ -642,8 +648,8 @@ class SoldStates:
     def __call__(self, listing_id: int) -> ListingState | None:
         with self.lock:
             sim = self.market._sim(self.marketplace)
-            for item in sim.items[self._indexed:]:
-                self._by_id[item.listing.listing_id] = item
+            for known in sim.items[self._indexed:]:
+                self._by_id[known.listing.listing_id] = known
             self._indexed = len(sim.items)
             item = self._by_id.get(listing_id)
             return None if item is None else self._sold(sim, item)

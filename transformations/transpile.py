@@ -14,6 +14,7 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel, OptimizeError, SqlglotError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
+from sqlglot.schema import Schema as SqlglotSchema
 
 log = logging.getLogger(__name__)
 
@@ -23,14 +24,14 @@ DUCKDB_SESSION_SETTINGS = (
     "SET TimeZone = 'UTC'",
 )
 
-Schema = dict[str, dict[str, dict[str, str]]]  # schema -> table -> column -> type
+Schema = dict[str, object] | SqlglotSchema  # schema -> table -> column -> type, or sqlglot's MappingSchema of it
 
 
 class TranspileError(Exception):
     pass
 
 
-def trino_to_duckdb(query: exp.Expression, schema: Schema | None = None) -> str:
+def trino_to_duckdb(query: exp.Expr, schema: Schema | None = None) -> str:
     """DuckDB SQL for a parsed Trino query. `schema` (column types of the tables it reads)
     lets the DATE-returning functions be recognised; without it only literals are typed."""
     tree = _typed_tree(query, schema or {})
@@ -41,7 +42,7 @@ def trino_to_duckdb(query: exp.Expression, schema: Schema | None = None) -> str:
         raise TranspileError(f"cannot transpile to DuckDB: {error}") from error
 
 
-def _typed_tree(query: exp.Expression, schema: Schema) -> exp.Expression:
+def _typed_tree(query: exp.Expr, schema: Schema) -> exp.Expr:
     tree = query.copy()
     try:
         tree = qualify(tree, schema=schema, dialect="trino", validate_qualify_columns=False, identify=False)
@@ -146,7 +147,7 @@ def _decimal_division_keeps_scale(node: exp.Expression) -> exp.Expression | None
     exact = exp.Div(
         this=exp.cast(node.this, exp.DataType.build("double")), expression=node.expression
     )  # double first, so DuckDB's integer_division never truncates a decimal quotient
-    return exp.cast(exact, exp.DataType.build(f"decimal(38, {max(scales)})"))
+    return exp.cast(exact, exp.DataType.build(f"decimal(38, {max(s for s in scales if s is not None)})"))
 
 
 def _is_decimal(node: exp.Expression) -> bool:

@@ -173,7 +173,7 @@ class FashionphileReplica:
         self.currency = currency
         self.hits_per_page = hits_per_page
         self._lock = threading.Lock()
-        self._catalogues: dict[object, DayCatalogue] = {}
+        self._catalogues: dict[tuple[date, int], DayCatalogue] = {}  # by (day, version)
 
     # -- data ---------------------------------------------------------------------------
     def catalogue(self, request: SandboxRequest) -> DayCatalogue:

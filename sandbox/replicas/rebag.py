@@ -210,8 +210,8 @@ def model_name(listing: Listing) -> str:
     model = fold_accents(listing.model)
     if model in MODEL_NAMES:
         return MODEL_NAMES[model]
-    words = listing.model.lower().split()
-    if not listing.is_bag or (words and words[-1] in BAG_NOUNS):
+    model_words = listing.model.lower().split()
+    if not listing.is_bag or (model_words and model_words[-1] in BAG_NOUNS):
         return fold_accents(listing.model)
     noun = CATEGORY_NOUNS.get(listing.category.lower(), "Bag")
     return f"{fold_accents(listing.model)} {noun}"
@@ -350,8 +350,8 @@ def rebag_tags(state: ListingState, day: date, grade: str) -> list[str]:
 def _structure_tags(listing: Listing) -> list[str]:
     brand = brand_handle(listing.brand)
     tags = [brand, f"pfs:hidden:{brand}", f"meta-model-{slugify(model_name(listing))}", f"meta-style-{slugify(style_phrase(listing))}"]
-    if title_size(listing):
-        tags.append(f"meta-size-{slugify(listing.size)}")
+    if size := title_size(listing):
+        tags.append(f"meta-size-{slugify(size)}")
     elif listing.size and listing.category.lower() in SHOES:
         tags += [f"custom-size-shoes-{listing.size}", f"bc-filter-custom-size-shoes-{listing.size}"]
     if brand == "saint-laurent":

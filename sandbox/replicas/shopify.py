@@ -145,7 +145,7 @@ class ShopifyReplica:
         self.marketplace = marketplace
         self.currency = currency
         self._lock = threading.Lock()
-        self._catalogues: dict[date, DayCatalogue] = {}
+        self._catalogues: dict[tuple[date, int], DayCatalogue] = {}  # by (day, version)
         self._handle_cache: dict[int, str] = {}
         self._collections_cache: dict[int, tuple[str, ...]] = {}
 

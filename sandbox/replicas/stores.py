@@ -32,6 +32,7 @@ STORES_PATH = Path(__file__).resolve().parent.parent / "stores.yaml"
 TITLE_FIELDS = {"brand", "model", "size", "color", "style", "material", "hardware", "hardware_phrase"}
 STORE_NOUN_SHARE = 0.3  # of long-tail listings whose title adds a noun after the model ("Sully Bag")
 DEFAULT_CONDITION_WORDS = {"NEW": "New", "EXCELLENT": "Excellent", "VERY_GOOD": "Very Good", "GOOD": "Good", "FAIR": "Fair"}
+UtcOffset = timezone  # inside StoreOptions the field `timezone` hides the class
 
 
 class StoreOptions(BaseModel):
@@ -68,7 +69,7 @@ class StoreOptions(BaseModel):
         return value
 
     @property
-    def tzinfo(self) -> timezone:
+    def tzinfo(self) -> UtcOffset:
         sign = -1 if self.timezone.startswith("-") else 1
         hours, minutes = (int(part) for part in self.timezone[1:].split(":"))
         return timezone(sign * timedelta(hours=hours, minutes=minutes))
