@@ -94,12 +94,17 @@ def test_daily_digest_posts_the_weeks_top_movers(slack, tmp_path, monkeypatch):
             ('2026-09-07', 'Gucci', 'Dionysus', 'cooling', 3, -0.4, -0.05),
             ('2026-09-07', 'Chanel', 'Classic Flap', 'steady', 30, 0.01, 0.0),
             ('2026-08-31', 'Fendi', 'Baguette', 'rising', 9, 0.9, 0.1)""")
+        connection.execute(  # marts.deals (issue 15) with no deal today
+            "create table marts.deals (deal_rank bigint, marketplace varchar, brand varchar, model varchar, size varchar,"
+            " condition varchar, ask_usd double, buy_cost_usd double, guide_price_usd double, expected_margin_usd double,"
+            " expected_margin_pct double, expected_days_to_sell integer, guide_confidence varchar, url varchar)")
     monkeypatch.setenv("RADAR_WAREHOUSE_PATH", str(warehouse))
     get_settings.cache_clear()
     assert post_daily_digest.fn(date(2026, 9, 8)) == 2
     text = slack.messages[0]["text"]
     assert "Saddle" in text and "+50%" in text and "Dionysus" in text
     assert "Classic Flap" not in text and "Baguette" not in text  # steady, and last week's
+    assert "No deals below the price guide today." in text
 
 
 @pytest.mark.parametrize("delivered", [True, False])
