@@ -10,7 +10,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
-# Offline-friendly Prefect defaults, set before Prefect is imported (stack-notes).
+# Offline-friendly Prefect defaults, set before Prefect is imported: an ephemeral server gets 120 s
+# to start on a busy machine, and no telemetry is sent (docs/operations.md, "Start a Prefect server").
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 

@@ -96,7 +96,7 @@ FieldSource = Literal[
 
 
 class FieldRule(_Strict):
-    """How a config store finds one field (parsers/stores.py applies it)."""
+    """How a config store finds one field (crawlers/parsers/stores.py applies it)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
