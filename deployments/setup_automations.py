@@ -75,22 +75,26 @@ def desired_automations(slack_block_id: UUID) -> list:
     def notify(subject: str, body: str) -> SendNotification:
         return SendNotification(block_document_id=slack_block_id, subject=subject, body=body)
 
+    def unanswered(after: set[str], expect: set[str], within: timedelta) -> EventTrigger:
+        """Fires for a run of our flows that emitted one of `after` and none of `expect` within `within`."""
+        return EventTrigger(
+            after=after,
+            expect=expect,
+            for_each={"prefect.resource.id"},
+            match={"prefect.resource.id": "prefect.flow-run.*"},
+            match_related=OUR_FLOWS,
+            posture=Posture.Proactive,
+            threshold=1,
+            within=within,
+        )
+
     def stuck_in(state: str, leaving_events: set[str], within: timedelta, limit: str, description: str) -> AutomationCore:
         """A run that entered `state` and saw none of `leaving_events` within the limit."""
         return AutomationCore(
             name=f"radar: flow run stuck in {state}",
             description=description,
             tags=[TAG],
-            trigger=EventTrigger(
-                after={f"prefect.flow-run.{state}"},
-                expect=leaving_events,
-                for_each={"prefect.resource.id"},
-                match={"prefect.resource.id": "prefect.flow-run.*"},
-                match_related=OUR_FLOWS,
-                posture=Posture.Proactive,
-                threshold=1,
-                within=within,
-            ),
+            trigger=unanswered({f"prefect.flow-run.{state}"}, leaving_events, within),
             actions=[notify(f"Resale Radar: {{{{ flow.name }}}} stuck in {state}",
                             f":hourglass: Prefect automation: a run has been {state} for over {limit}\n" + RUN_DETAILS)],
         )
@@ -101,16 +105,7 @@ def desired_automations(slack_block_id: UUID) -> list:
             description="A Resale Radar run ended Failed or Crashed and its own hook did not report it "
                         "(a crash, a killed process or Slack unreachable from the worker).",
             tags=[TAG],
-            trigger=EventTrigger(
-                after={"prefect.flow-run.Failed", "prefect.flow-run.Crashed"},
-                expect={ALERT_POSTED_EVENT},
-                for_each={"prefect.resource.id"},
-                match={"prefect.resource.id": "prefect.flow-run.*"},
-                match_related=OUR_FLOWS,
-                posture=Posture.Proactive,
-                threshold=1,
-                within=hook_grace,
-            ),
+            trigger=unanswered({"prefect.flow-run.Failed", "prefect.flow-run.Crashed"}, {ALERT_POSTED_EVENT}, hook_grace),
             actions=[notify("Resale Radar: {{ flow.name }} {{ flow_run.state.name }}",
                             ":red_circle: Prefect automation: a run ended {{ flow_run.state.name }} and its flow "
                             "could not report it\n" + RUN_DETAILS)],

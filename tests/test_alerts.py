@@ -1,37 +1,23 @@
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
 from flows.alerts import failure_message, incomplete_crawl_message
 from flows.slack import post_to_slack
 from radar.settings import get_settings
+from tests.prefect_fixtures import SlackReceiver as _SlackReceiver
 
 
-class SlackReceiver:
-    """A stand-in for Slack's webhook endpoint on 127.0.0.1."""
+class SlackReceiver(_SlackReceiver):
+    """The one stand-in for Slack's webhook endpoint on 127.0.0.1 (tests/prefect_fixtures.py),
+    listening once created; `close()` stops it."""
 
-    def __init__(self):
-        self.messages = []
-        receiver = self
+    def __init__(self) -> None:
+        super().__init__()
+        self.start()
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                receiver.messages.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-                self.send_response(200)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/services/T000/B000/secret-token"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self):
-        self.server.shutdown()
+    def close(self) -> None:
+        self.stop()
 
 
 @pytest.fixture
