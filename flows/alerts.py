@@ -38,7 +38,11 @@ def failure_message(flow_name: str, run_url: str | None, error: str, **context: 
     return text, {**context, "error": error[:1500], "run": run_url}
 
 
-def incomplete_crawl_message(marketplace: str, snapshot_date: str, item_count: int, expected: int | None, reasons: list[str]) -> tuple[str, dict[str, Any]]:
+def incomplete_crawl_message(
+    marketplace: str, snapshot_date: str, item_count: int, expected: int | None, reasons: list[str]
+) -> tuple[str, dict[str, Any]]:
     figure = f"{item_count} items" + (f" of {expected} expected" if expected else "")
-    text = f":warning: {marketplace} snapshot for {snapshot_date} is incomplete ({figure}); no sales will be inferred from it."
-    return text, {"marketplace": marketplace, "date": snapshot_date, "items": item_count, "expected": expected, "reasons": "; ".join(reasons)[:1500]}
+    text = (f":warning: {marketplace} snapshot for {snapshot_date} is incomplete ({figure}); "
+            "no sales will be inferred from it.")
+    return text, {"marketplace": marketplace, "date": snapshot_date, "items": item_count, "expected": expected,
+                  "reasons": "; ".join(reasons)[:1500]}

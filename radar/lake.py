@@ -579,10 +579,11 @@ def publish_staged(staged: StagedPartition, marketplace: str, snapshot_date: dat
 def _publishing(staged: StagedPartition, manifest: dict[str, Any], scope: str, final_dir: str,
                 earlier: str, rows: pa.Table | None = None) -> Iterator[Lease]:
     """What publish_staged and publish_fx_rates share around their switch: `rows` written to the
-    staging (a crawl's staging is written as it runs), the staging finished with its manifest, then the scope's lease held for the block (LeaseHeldError when another
-    writer has it). An OSError in the block is a LakeError saying the earlier `earlier` is still
-    the one readers see. Whatever happens, the staging is gone afterwards, and so is the stale
-    staging of killed crawls (sweep_staging)."""
+    staging (a crawl's staging is written as it runs), the staging finished with its manifest,
+    then the scope's lease held for the block (LeaseHeldError when another writer has it). An
+    OSError in the block is a LakeError saying the earlier `earlier` is still the one readers see.
+    Whatever happens, the staging is gone afterwards, and so is the stale staging of killed
+    crawls (sweep_staging)."""
     from radar.lease import hold, owner_id
 
     try:

@@ -32,7 +32,6 @@ from typing import Any
 from sandbox.replicas import SandboxRequest, SandboxResponse
 from sandbox.replicas.shopify import PAGE_CAP, PAGE_CAP_ERROR, ROBOTS_TXT, paging
 
-
 Catalogue = Mapping[str, Sequence[dict[str, Any]]]
 
 
