@@ -49,9 +49,11 @@ def publish_report(settings: RadarSettings, report: Report) -> DeliveredReport:
 
 def presigned_url(lake: Lake, path: str, expires: int = PRESIGNED_SECONDS) -> str:
     import boto3
+    from botocore.config import Config
 
     bucket, _, key = path.partition("/")
-    client = boto3.client("s3", endpoint_url=lake.s3_endpoint_url, region_name=lake.s3_region)
+    client = boto3.client("s3", endpoint_url=lake.s3_endpoint_url, region_name=lake.s3_region,
+                          config=Config(signature_version="s3v4"))  # SigV4: expires within 7 days
     url: str = client.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires)
     return url
 
