@@ -170,6 +170,9 @@ def build_parser() -> argparse.ArgumentParser:
     score.add_argument("--data-dir", type=Path, default=Path("data"), help="DIR/truth, and DIR/warehouse.duckdb")
     score.add_argument("--engine", choices=["duckdb", "trino"], default="duckdb",
                        help="where the marts are: DIR/warehouse.duckdb, or the Trino warehouse of RADAR_TRINO_URL")
+    score.add_argument("--deals-weeks", type=_non_negative_int, default=4,
+                       help="judge the deals flagged this many weeks before the last day (runs the pipeline again on "
+                            "DIR/lake's earlier days; 0 = skip)")
 
     # issue 15: the price guide lookup (reports/price_lookup.py)
     price = commands.add_parser("price", help="what a bag sells for: the price guide's row and the latest comparable sales")
@@ -340,7 +343,7 @@ def _score(args: argparse.Namespace) -> int:
         print(f"radar score: error: {error}", file=sys.stderr)
         return 2
     try:
-        report = score(args.data_dir, engine=engine)
+        report = score(args.data_dir, engine=engine, deals_weeks_after=args.deals_weeks or None)
     finally:
         if engine is not None:
             engine.close()

@@ -107,8 +107,15 @@ def days_to_sell_lines(report: ScoreReport) -> list[str]:
     return lines
 
 
-# The report's sections, in print order. Issue 15's price-guide score goes here (after the sales).
-SECTIONS: list[Section] = [sales_lines, moving_market_lines, model_key_lines, days_to_sell_lines]
+def price_guide_section(report: ScoreReport) -> list[str]:
+    """Issue 15: the price guide's error against the true median sale prices, and the deals (evaluation/price_guide.py)."""
+    from evaluation.price_guide import price_guide_lines
+
+    return price_guide_lines(report.price_guide)
+
+
+# The report's sections, in print order.
+SECTIONS: list[Section] = [sales_lines, price_guide_section, moving_market_lines, model_key_lines, days_to_sell_lines]
 
 
 def render(report: ScoreReport, sections: list[Section] | None = None) -> str:

@@ -47,6 +47,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from evaluation import report as report_text
+from evaluation.price_guide import PriceGuideScore, score_deals, score_price_guide
 from evaluation.metrics import (
     CRAWL_COUNT_COLUMNS,
     DEFAULT_GRACE_DAYS,
@@ -72,6 +73,7 @@ class ScoreReport:
     models: list[ModelScore]
     grace_days: int
     model_keys: list[ModelKeyScore] | None = None  # None: dim_listing has no model_key
+    price_guide: PriceGuideScore | None = None  # issue 15 (evaluation/price_guide.py); None: no marts.model_price_guide
 
     @property
     def model_coverage(self) -> float | None:
@@ -126,6 +128,8 @@ class ScoreReport:
                 "to outweigh the withdrawals no crawler can tell from sales"
                 + (f"; {unseeded} of them are models the seeds do not name, found by model_key)" if unseeded else ")")
             )
+        if self.price_guide is not None:
+            problems += self.price_guide.failures()
         return problems
 
     def passed(self) -> bool:
@@ -146,8 +150,11 @@ class ScoreReport:
     __str__ = to_text
 
 
-def score(data_dir: Path, *, min_model_sales: int = 20, engine: Engine | None = None) -> ScoreReport:
-    """The marts of `engine` (default: DATA_DIR/warehouse.duckdb) against the truth in DATA_DIR/truth."""
+def score(data_dir: Path, *, min_model_sales: int = 20, engine: Engine | None = None,
+          deals_weeks_after: int | None = None) -> ScoreReport:
+    """The marts of `engine` (default: DATA_DIR/warehouse.duckdb) against the truth in DATA_DIR/truth.
+    deals_weeks_after: also judge the deals flagged that many weeks before the lake's last day
+    (evaluation/price_guide.py: the pipeline is run again on a copy of DATA_DIR/lake's earlier days)."""
     data_dir = Path(data_dir)
     truth = load_truth(data_dir / "truth")
     episodes = load_episodes(data_dir / "truth", truth)
@@ -157,6 +164,7 @@ def score(data_dir: Path, *, min_model_sales: int = 20, engine: Engine | None = 
     try:
         marts = read_marts(engine)
         names = TruthNames.resolve(engine, truth.values())
+        guide = score_price_guide(engine, data_dir / "truth") if engine.table_columns("marts.model_price_guide") else None
     finally:
         if own_engine:
             engine.close()
@@ -189,4 +197,6 @@ def score(data_dir: Path, *, min_model_sales: int = 20, engine: Engine | None = 
 
     model_scores = score_models(marts.listings, truth, views, names, min_model_sales, marts.has_model_key)
     keys = model_keys(marts.listings, truth, names) if marts.has_model_key else None
-    return ScoreReport(results, model_scores, grace, keys)
+    if guide is not None and deals_weeks_after is not None:
+        guide.deals = score_deals(data_dir, weeks_after=deals_weeks_after)
+    return ScoreReport(results, model_scores, grace, keys, guide)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
-from evaluation.price_guide import ERROR_BAR_PCT, judge_deals, price_guide_lines, score_deals, score_price_guide
+from evaluation.price_guide import ERROR_BAR_PCT, judge_deals, price_guide_lines, score_price_guide
 from evaluation.warehouse import duckdb_warehouse
 from flows.watchlists import CHANGES_SQL, WatchlistError, load_watchlist, parse_watchlist, read_posted
 from radar.lake import Lake
@@ -94,10 +94,24 @@ def test_deals_are_below_the_guide_after_each_marketplaces_fees(market):
     assert any(d["buyer_fee_usd"] > 0 for d in deals) or not any(d["marketplace"] == "vsp" for d in deals)
 
 
-def test_flagged_deals_are_judged_against_the_later_truth(market, tmp_path):
-    score = score_deals(market, weeks_after=4, work_dir=tmp_path)
-    assert score is not None and score.flagged_on == date(2026, 10, 2) and score.deals > 0
-    assert 0 <= score.resold_above_cost <= score.with_later_sales <= score.deals and score.sold_within <= score.deals
+def test_radar_score_prints_the_guides_error_within_the_bar(market, capsys):
+    main(["score", "--data-dir", str(market), "--deals-weeks", "0"])
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if "median absolute error:" in line)
+    assert float(line.split("median absolute error: ")[1].split("%")[0]) <= ERROR_BAR_PCT
+    assert "Price guide vs the true median sale price (model x condition rows with >= 20 true sales" in out
+    assert "price guide:" not in out  # no failure of the guide's own
+
+
+def test_the_score_judges_the_deals_flagged_weeks_before_against_the_later_truth(market):
+    from evaluation.scoring import score
+
+    report = score(market, deals_weeks_after=4)
+    deals = report.price_guide.deals
+    assert deals is not None and deals.flagged_on == date(2026, 10, 2) and deals.deals > 0
+    assert 0 <= deals.resold_above_cost <= deals.with_later_sales <= deals.deals and deals.sold_within <= deals.deals
+    assert (f"deals flagged on 2026-10-02: {deals.deals}; sold within 4 weeks: {deals.sold_within}; bags like them sold "
+            f"above the deal's buy cost: {deals.resold_above_cost} of {deals.with_later_sales}") in report.to_text()
 
 
 def test_judge_deals_counts_like_bags_sold_above_the_buy_cost():
