@@ -1,6 +1,6 @@
 """The report delivered (issue 14): a daily flow run on the sandbox renders the week's report into the
 lake (`reports/`), and the digest posted to a local Slack stand-in links to it: the file's path on
-a local lake, a presigned URL on S3 (moto's server on 127.0.0.1) that serves the page.
+a local lake, a presigned URL on S3 (moto's server on 127.0.0.1, tests/test_s3_lake.py's fixtures) that serves the page.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from cli.demo import SANDBOX_CRAWL_SETTINGS
 from sandbox.market import Market
 from sandbox.server import SandboxServer
 from tests.test_flows_e2e import SITES, START, slack, use_data_dir  # noqa: F401 - the fixture
+from tests.test_s3_lake import BUCKET, s3_endpoint, s3_lake  # noqa: F401 - the fixtures
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
@@ -55,33 +56,19 @@ def test_the_daily_run_writes_the_report_into_the_local_lake_and_the_digest_give
 
 
 def test_on_s3_the_report_is_an_object_and_the_digest_gives_a_presigned_url_that_serves_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack, no_retries: None) -> None:  # noqa: F811
-    import boto3
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        endpoint = f"http://{host}:{port}"
-        for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                            "AWS_DEFAULT_REGION": "us-east-1", "RADAR_S3_ENDPOINT_URL": endpoint}.items():
-            monkeypatch.setenv(name, value)
-        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
-        s3.create_bucket(Bucket="radar-test")
-        use_data_dir(monkeypatch, tmp_path, lake_url="s3://radar-test/lake")
-        result = run_day_with_digest()
-        key = f"lake/reports/{REPORT}"
-        assert result["report"] == f"radar-test/{key}"
-        stored = s3.get_object(Bucket="radar-test", Key=key)["Body"].read()
-        assert b"Resale Radar: the week of 2026-08-31" in stored
-        text = digest_text(slack)
-        link = re.search(r"<(http[^|>]+)\|This week's report>", text)
-        assert link is not None, text
-        url = link.group(1)
-        assert url.startswith(f"{endpoint}/radar-test/{key}?") and "X-Amz-Signature=" in url
-        assert "X-Amz-Expires=604800" in url  # SigV4, valid a week
-        with urllib.request.urlopen(url, timeout=10) as response:  # what the buyer's browser does
-            assert response.status == 200 and response.read() == stored
-    finally:
-        server.stop()
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack, no_retries: None, s3_lake, s3_endpoint: str) -> None:  # noqa: F811
+    _, s3 = s3_lake
+    use_data_dir(monkeypatch, tmp_path, lake_url=f"s3://{BUCKET}/lake")
+    result = run_day_with_digest()
+    key = f"lake/reports/{REPORT}"
+    assert result["report"] == f"{BUCKET}/{key}"
+    stored = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
+    assert b"Resale Radar: the week of 2026-08-31" in stored
+    text = digest_text(slack)
+    link = re.search(r"<(http[^|>]+)\|This week's report>", text)
+    assert link is not None, text
+    url = link.group(1)
+    assert url.startswith(f"{s3_endpoint}/{BUCKET}/{key}?") and "X-Amz-Signature=" in url
+    assert "X-Amz-Expires=604800" in url  # SigV4, valid a week
+    with urllib.request.urlopen(url, timeout=10) as response:  # what the buyer's browser does
+        assert response.status == 200 and response.read() == stored
