@@ -86,7 +86,7 @@ def lookup(settings: RadarSettings, text: str, condition: str | None = None, sal
         raise PriceLookupError("say which bag, e.g. radar price \"Chanel Classic Flap Medium\"")
     try:
         columns, values = query(settings, LABELS_SQL)
-    except Exception as error:  # noqa: BLE001 - no warehouse or no guide yet: said plainly, the engine's text kept
+    except Exception as error:  # no warehouse or no guide yet: said plainly, the engine's text kept
         raise PriceLookupError(f"the price guide cannot be read ({type(error).__name__}: {error}); "
                                "run `radar transform` (or `radar demo`) first") from error
     labels = [dict(zip(columns, row)) for row in values]
@@ -101,7 +101,8 @@ def lookup(settings: RadarSettings, text: str, condition: str | None = None, sal
     if best.size == "all":
         where += " and grain in ('model', 'model_condition')"
     if wanted:
-        where += f" and condition in ({_literal(wanted)}, 'all')" if best.size == "all" else f" and condition = {_literal(wanted)}"
+        conditions = f"{_literal(wanted)}, 'all'" if best.size == "all" else _literal(wanted)
+        where += f" and condition in ({conditions})"
     columns, values = query(settings, f"select {', '.join(GUIDE_COLUMNS)} from marts.model_price_guide where {where} "
                                       "order by grain desc, condition")
     guide = [dict(zip(columns, row)) for row in values]
@@ -143,7 +144,8 @@ def render(answer: PriceAnswer) -> str:
             f"(IQR {_money(g['p25_sale_price_usd'])}-{_money(g['p75_sale_price_usd'])}), "
             f"{g['basis_sales_count']} sales {g['window_start_date']}..{g['as_of_date']}, confidence {g['confidence']}{basis}",
             f"    days to sell {g['median_days_to_sell'] if g['median_days_to_sell'] is not None else '-'}, "
-            f"sell-through {_share(g['sell_through'])}, on sale now {g['active_count']} (median ask {_money(g['median_ask_usd'])}), "
+            f"sell-through {_share(g['sell_through'])}, "
+            f"on sale now {g['active_count']} (median ask {_money(g['median_ask_usd'])}), "
             f"12-week trend {g['trend']} ({_change(g['trend_pct'])}), "
             f"value retention {_share(g['value_retention'])}",
         ]

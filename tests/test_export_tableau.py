@@ -32,7 +32,7 @@ def mart_counts(data_dir: Path) -> dict[str, int]:
 
 
 @pytest.fixture(scope="module")
-def exported(report_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
+def exported(report_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("tableau")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("RADAR_TRINO_URL", f"https://analyst:{PASSWORD}@trino.example.com:443/iceberg/radar")
@@ -45,7 +45,7 @@ def exported(report_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
     return out
 
 
-def test_the_hyper_extract_reads_back_as_the_marts(exported: Path, report_data_dir: Path) -> None:  # noqa: F811
+def test_the_hyper_extract_reads_back_as_the_marts(exported: Path, report_data_dir: Path) -> None:
     counts = hyper_row_counts(exported / HYPER_FILE)
     expected = mart_counts(report_data_dir)
     assert set(counts) == set(mart_models())  # every mart, and only marts
@@ -53,7 +53,7 @@ def test_the_hyper_extract_reads_back_as_the_marts(exported: Path, report_data_d
     assert counts["dim_listing"] > 1000 and counts["report_market_weekly"] == 4
 
 
-def test_a_hyper_value_is_the_marts_value(exported: Path, report_data_dir: Path) -> None:  # noqa: F811
+def test_a_hyper_value_is_the_marts_value(exported: Path, report_data_dir: Path) -> None:
     from tableauhyperapi import Connection, HyperProcess, Telemetry
 
     with HyperProcess(Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters={"log_dir": str(exported)}) as hyper, \
@@ -89,7 +89,7 @@ def test_each_tds_names_every_column_with_its_description_and_no_password(export
         assert all(columns.values())
 
 
-def test_without_a_trino_url_the_tds_names_no_server_and_says_so(report_data_dir: Path, tmp_path: Path,  # noqa: F811
+def test_without_a_trino_url_the_tds_names_no_server_and_says_so(report_data_dir: Path, tmp_path: Path,
                                                                  monkeypatch: pytest.MonkeyPatch,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("RADAR_TRINO_URL", raising=False)
@@ -103,7 +103,7 @@ def test_without_a_trino_url_the_tds_names_no_server_and_says_so(report_data_dir
     assert connection is not None and connection.get("server") == ""
 
 
-def test_csv_and_parquet_exports_hold_the_marts_rows(report_data_dir: Path, tmp_path: Path) -> None:  # noqa: F811
+def test_csv_and_parquet_exports_hold_the_marts_rows(report_data_dir: Path, tmp_path: Path) -> None:
     with duckdb.connect(str(report_data_dir / "warehouse.duckdb"), read_only=True) as con:
         expected = con.execute("select * from marts.procurement_ranking order by procurement_rank").fetchall()
         columns = [d[0] for d in con.execute("select * from marts.procurement_ranking limit 0").description]
@@ -121,7 +121,7 @@ def test_csv_and_parquet_exports_hold_the_marts_rows(report_data_dir: Path, tmp_
     assert table.num_rows == len(expected)
 
 
-def test_an_unknown_mart_exits_2_and_writes_nothing(report_data_dir: Path, tmp_path: Path,  # noqa: F811
+def test_an_unknown_mart_exits_2_and_writes_nothing(report_data_dir: Path, tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", "csv", "no_such_mart", "--data-dir", str(report_data_dir),
                  "--out", str(tmp_path / "x.csv")]) == 2

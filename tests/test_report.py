@@ -23,7 +23,7 @@ SCREENSHOT = REPO / "docs" / "report.png"
 
 
 @pytest.fixture(scope="module")
-def report_file(report_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:  # noqa: F811
+def report_file(report_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report") / "report.html"
     assert main(["report", "--data-dir", str(report_data_dir), "--out", str(out)]) == 0
     return out
@@ -44,7 +44,7 @@ def test_radar_report_writes_one_page_with_every_section_and_at_least_8_charts(r
     assert page.count("<script") == 1 + len(charts)  # plotly.js inlined once, one call per chart
 
 
-def test_the_week_in_numbers_are_the_marts_columns(report_data_dir: Path) -> None:  # noqa: F811
+def test_the_week_in_numbers_are_the_marts_columns(report_data_dir: Path) -> None:
     report = build_report(settings_for(report_data_dir))
     with duckdb.connect(str(report_data_dir / "warehouse.duckdb"), read_only=True) as con:
         row = con.execute("select active_end, new_listings, sold_count, sold_count_wow_change, days_to_sell_median "
@@ -63,7 +63,7 @@ def test_the_week_in_numbers_are_the_marts_columns(report_data_dir: Path) -> Non
     assert f"{row[3]:+,} vs last week" in report.html
 
 
-def test_week_option_picks_the_week_and_an_unknown_week_exits_2(report_data_dir: Path, tmp_path: Path,  # noqa: F811
+def test_week_option_picks_the_week_and_an_unknown_week_exits_2(report_data_dir: Path, tmp_path: Path,
                                                                  capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "r.html"
     assert main(["report", "--data-dir", str(report_data_dir), "--week", "2026-09-09", "--out", str(out)]) == 0
@@ -76,7 +76,7 @@ def test_week_option_picks_the_week_and_an_unknown_week_exits_2(report_data_dir:
 
 
 @pytest.mark.browser
-def test_chromium_opens_the_report_offline_with_every_chart_drawn(chromium: None, report_file: Path) -> None:  # noqa: F811
+def test_chromium_opens_the_report_offline_with_every_chart_drawn(chromium: None, report_file: Path) -> None:
     from playwright.sync_api import Request, Route, sync_playwright
 
     from crawlers.browser import launch_options

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from flows import daily
 from cli.demo import SANDBOX_CRAWL_SETTINGS
+from flows import daily
 from sandbox.market import Market
 from sandbox.server import SandboxServer
 from tests.test_flows_e2e import SITES, START, slack, use_data_dir  # noqa: F401 - the fixture
@@ -38,14 +38,14 @@ def run_day_with_digest() -> dict:
                                            fx_base_url=sandbox.fx_base_url, post_digest=True)
 
 
-def digest_text(slack) -> str:  # noqa: F811
+def digest_text(slack) -> str:
     texts = [message["text"] for message in slack.messages if "Resale Radar" in message["text"]]
     assert len(texts) == 1, [m["text"] for m in slack.messages]
     return texts[0]
 
 
 def test_the_daily_run_writes_the_report_into_the_local_lake_and_the_digest_gives_its_path(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack, no_retries: None) -> None:  # noqa: F811
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack, no_retries: None) -> None:
     use_data_dir(monkeypatch, tmp_path)
     result = run_day_with_digest()
     report = tmp_path / "lake" / "reports" / REPORT
@@ -56,7 +56,7 @@ def test_the_daily_run_writes_the_report_into_the_local_lake_and_the_digest_give
 
 
 def test_on_s3_the_report_is_an_object_and_the_digest_gives_a_presigned_url_that_serves_it(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack, no_retries: None, s3_lake, s3_endpoint: str) -> None:  # noqa: F811
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slack, no_retries: None, s3_lake, s3_endpoint: str) -> None:
     _, s3 = s3_lake
     use_data_dir(monkeypatch, tmp_path, lake_url=f"s3://{BUCKET}/lake")
     result = run_day_with_digest()
