@@ -132,11 +132,13 @@ def main() -> None:
         n = args.days
         total = 1 + (totals["counts"] + totals["pages"] + totals["refetch"] + totals["enrich"] + totals["confirm"]) / n
         print(f"{key:<13}{totals['live'] / n:>8.0f}{totals['counts'] / n:>8.0f}{totals['pages'] / n:>7.0f}"
-              f"{totals['shifts'] / n:>7.0f}{totals['refetch'] / n:>8.0f}{totals['enrich'] / n:>7.0f}{totals['confirm'] / n:>8.0f}{total:>7.0f}"
+              f"{totals['shifts'] / n:>7.0f}{totals['refetch'] / n:>8.0f}{totals['enrich'] / n:>7.0f}"
+              f"{totals['confirm'] / n:>8.0f}{total:>7.0f}"
               f"{politeness.download_delay:>8g}{politeness.concurrency:>5}{totals['walk_s'] / n / 60:>9.1f}"
               f"{totals['confirm_s'] / n / 60:>12.1f}{(totals['walk_s'] + totals['confirm_s']) / n / 60:>10.1f}")
     print("\ncounts: collection counts read before and after the walk; pages: listing pages walked; "
-          "shifts: listings published ahead of the walk's cursor (expected);\nrefetch: pages read again around them; enrich: Fashionphile product JSON of new listings; "
+          "shifts: listings published ahead of the walk's cursor (expected);\n"
+          "refetch: pages read again around them; enrich: Fashionphile product JSON of new listings; "
           "confirm: one request per listing for sale yesterday and gone today.")
 
 

@@ -173,7 +173,8 @@ class LakeWriterPipeline:
             result = publish_staged(staged, spider.name, snapshot_date, manifest)
         except Exception as error:  # noqa: BLE001 - whatever it was, the flow must read it
             # scrapy exits 0 anyway: the flow reads this stat (via the crawl report) and fails the task.
-            stats.set_value("radar/write_error", str(error) if isinstance(error, LakeError) else f"{type(error).__name__}: {error}")
+            written = str(error) if isinstance(error, LakeError) else f"{type(error).__name__}: {error}"
+            stats.set_value("radar/write_error", written)
             log.error("lake write failed for %s %s: %s", spider.name, snapshot_date, error)
             return
         stats.set_value("radar/manifest", manifest)
@@ -217,7 +218,8 @@ class LakeWriterPipeline:
             "skipped_items": _prefixed(stats, "radar/skipped/"),
             "request_errors": {
                 **_prefixed(stats, "downloader/exception_type_count/"),
-                **{f"http_{k}": v for k, v in _prefixed(stats, "downloader/response_status_count/").items() if not k.startswith(("2", "3"))},
+                **{f"http_{k}": v for k, v in _prefixed(stats, "downloader/response_status_count/").items()
+                   if not k.startswith(("2", "3"))},
             },
             "blocked_count": stats.get("radar/blocked_count", 0),
             "field_coverage": {field: round(self.coverage.share(field), 4) for field in COVERAGE_FIELDS},

@@ -125,7 +125,9 @@ def desired_automations(slack_block_id: UUID) -> list:
                 threshold=1,
                 within=timedelta(0),
             ),
-            actions=[notify("Resale Radar: work pool not ready", f":warning: Prefect automation: no worker is polling the {WORK_POOL} work pool; start one (docs/operations.md).")],
+            actions=[notify("Resale Radar: work pool not ready",
+                            f":warning: Prefect automation: no worker is polling the {WORK_POOL} work pool; "
+                            "start one (docs/operations.md).")],
         ),
     ]
 
@@ -163,7 +165,8 @@ def main(say: Say = print) -> int:
     require_api_url()
     block_id = slack_block_id()
     if block_id is None:
-        say(f"skipped automations: no slack-webhook block {SLACK_BLOCK!r} (set RADAR_SLACK_WEBHOOK_URL and run deployments.setup_blocks)")
+        say(f"skipped automations: no slack-webhook block {SLACK_BLOCK!r} "
+            "(set RADAR_SLACK_WEBHOOK_URL and run deployments.setup_blocks)")
         return 0
     apply_automations(desired_automations(block_id), say)
     return 0

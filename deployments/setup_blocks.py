@@ -80,7 +80,8 @@ def setup_s3(settings: RadarSettings, say: Say) -> None:
     access_key = os.environ.get("AWS_ACCESS_KEY_ID")
     secret_key = os.environ.get("AWS_SECRET_ACCESS_KEY")
     if not (access_key and secret_key):
-        say(f"note: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY unset: {AWS_CREDENTIALS_BLOCK} uses the default AWS chain (instance role, profile)")
+        say(f"note: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY unset: {AWS_CREDENTIALS_BLOCK} uses the default AWS chain "
+            "(instance role, profile)")
     credentials = AwsCredentials(
         aws_access_key_id=access_key or None,
         aws_secret_access_key=secret_key or None,

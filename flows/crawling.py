@@ -71,7 +71,8 @@ def run_crawl(
     with tempfile.TemporaryDirectory(prefix=f"crawl-{marketplace}-") as workdir:
         report_path = Path(workdir) / "report.json"
         log_path = Path(workdir) / "scrapy.log"
-        command = scrapy_command(marketplace, snapshot_date, base_url, report_path, {"LOG_FILE": str(log_path), **(extra_settings or {})})
+        command = scrapy_command(marketplace, snapshot_date, base_url, report_path,
+                                 {"LOG_FILE": str(log_path), **(extra_settings or {})})
         try:
             completed = subprocess.run(
                 command, cwd=PROJECT_ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=timeout_seconds

@@ -159,14 +159,16 @@ def _crawl_all(
         task_for_site = crawl_marketplace.with_options(
             tags=[BROWSER_CRAWL_TAG] if is_browser_marketplace(marketplace) else [], retries=crawl_retries
         )
-        futures[marketplace] = task_for_site.submit(marketplace, snapshot_date, (base_urls or {}).get(marketplace), crawl_settings)
+        base_url = (base_urls or {}).get(marketplace)
+        futures[marketplace] = task_for_site.submit(marketplace, snapshot_date, base_url, crawl_settings)
     outcomes, incomplete, failures = [], [], []
     for marketplace, future in futures.items():
         result = future.result(raise_on_failure=False)
         if isinstance(result, CrawlIncomplete):
             o = result.outcome
             incomplete.append(o)
-            post_to_slack(*incomplete_crawl_message(marketplace, snapshot_date.isoformat(), o.item_count, o.expected_count, o.incomplete_reasons))
+            post_to_slack(*incomplete_crawl_message(marketplace, snapshot_date.isoformat(), o.item_count, o.expected_count,
+                                                    o.incomplete_reasons))
             logger.warning(str(result))  # landed, marked incomplete: a warning, not a failed run
         elif isinstance(result, BaseException):
             failures.append(f"{marketplace}: {result}")

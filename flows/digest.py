@@ -26,7 +26,8 @@ def model_coverage_message(snapshot_date: str, rows: list[dict[str, Any]]) -> tu
         if row["share_without_model"] is not None and row["share_without_model"] > row["max_share_without_model"]:
             parts.append(f"{row['share_without_model']:.1%} without a model (threshold {row['max_share_without_model']:.0%})")
         if row["share_without_seed_alias"] is not None and row["share_without_seed_alias"] > row["max_share_without_seed_alias"]:
-            parts.append(f"{row['share_without_seed_alias']:.1%} without a seed alias (threshold {row['max_share_without_seed_alias']:.0%})")
+            parts.append(f"{row['share_without_seed_alias']:.1%} without a seed alias "
+                         f"(threshold {row['max_share_without_seed_alias']:.0%})")
         lines.append(f"{row['marketplace']} ({row['listings_seen']} bags): " + "; ".join(parts))
     text = (f":warning: Model coverage on {snapshot_date}: per-model figures miss these bags.\n" + "\n".join(lines)
             + "\nRun `radar catalogue` and add the top aliases to transformations/seeds/model_aliases.csv.")
@@ -90,4 +91,5 @@ def top_movers_digest(snapshot_date: str, movers: list[dict[str, Any]],
         + (f" ({m['sold_count_wow_pct']:+.0%} week on week)" if m["sold_count_wow_pct"] is not None else "")
         for m in movers
     ]
-    return f":bar_chart: Resale Radar {snapshot_date}: top movers\n" + "\n".join(lines) + deals_lines(deals) + report_line(report_link), {}
+    text = f":bar_chart: Resale Radar {snapshot_date}: top movers\n" + "\n".join(lines)
+    return text + deals_lines(deals) + report_line(report_link), {}

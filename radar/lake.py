@@ -331,7 +331,8 @@ def listings_to_table(items: Iterable[ListingItem | dict[str, Any]]) -> pa.Table
             try:
                 columns[name].append(_to_arrow_value(name, record.get(name)))
             except BadValue as problem:
-                raise LakeError(f"listing {str(record.get('listing_id'))[:80]!r} does not fit the raw schema: {problem.reason}") from None
+                shown = str(record.get("listing_id"))[:80]
+                raise LakeError(f"listing {shown!r} does not fit the raw schema: {problem.reason}") from None
     try:
         return pa.table(columns, schema=RAW_LISTING_SCHEMA)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as error:

@@ -62,7 +62,8 @@ class PrefectServer:
         """Run a command against this server; fail the test with its output unless it exits 0."""
         completed = subprocess.run(args, cwd=cwd, env=self.env(**env), capture_output=True, text=True, timeout=timeout)
         if completed.returncode != 0:
-            pytest.fail(f"{' '.join(args)} exited {completed.returncode}\nstdout:\n{completed.stdout[-4000:]}\nstderr:\n{completed.stderr[-4000:]}")
+            pytest.fail(f"{' '.join(args)} exited {completed.returncode}\n"
+                        f"stdout:\n{completed.stdout[-4000:]}\nstderr:\n{completed.stderr[-4000:]}")
         return completed
 
 

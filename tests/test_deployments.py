@@ -219,7 +219,8 @@ def test_deploy_all_then_a_worker_runs_rebuild_marts_and_automations_alert(prefe
         "RADAR_TRINO_URL": "https://radar@trino.example:443/hive/marts",
         "RADAR_TRINO_PASSWORD": TRINO_PASSWORD,
         "RADAR_ALERT_PENDING_MINUTES": "0.2",  # 12 s, so the stuck-in-Pending alert fires during the test
-        "RADAR_ALERT_HOOK_GRACE_SECONDS": "30",  # the failure safety net's wait for the flow's own alert (room to spare on a busy machine)
+        # the failure safety net's wait for the flow's own alert (room to spare on a busy machine)
+        "RADAR_ALERT_HOOK_GRACE_SECONDS": "30",
     }
 
     # 1. Blocks, pool, limit and automations; then deploy every deployment in prefect.yaml.
@@ -236,7 +237,8 @@ def test_deploy_all_then_a_worker_runs_rebuild_marts_and_automations_alert(prefe
         assert created["deployments"] == sorted(DEPLOYMENT_NAMES)
         daily = client.read_deployment_by_name("daily-market-snapshot/daily-market-snapshot")
         assert daily.work_pool_name == WORK_POOL
-        assert [(s.schedule.cron, s.schedule.timezone, s.active) for s in daily.schedules] == [("0 6 * * *", "America/New_York", True)]
+        schedules = [(s.schedule.cron, s.schedule.timezone, s.active) for s in daily.schedules]
+        assert schedules == [("0 6 * * *", "America/New_York", True)]
         assert daily.parameters == {"snapshot_date": None, "marketplaces": None, "post_digest": True}
         assert set(daily.parameter_openapi_schema["properties"]) >= {"snapshot_date", "marketplaces"}
         assert daily.pull_steps == [{"prefect.deployments.steps.set_working_directory": {"directory": "{{ $RADAR_REPO_DIR }}"}}]
@@ -273,7 +275,8 @@ def test_deploy_all_then_a_worker_runs_rebuild_marts_and_automations_alert(prefe
         # 5. Two runs of rebuild-marts for a worker (one good on an empty lake, one with a bad
         #    date range) and one left in Pending with no worker, for the stuck alert.
         good = client.create_flow_run_from_deployment(rebuild.id, parameters={"start_date": "2026-09-01"})
-        bad = client.create_flow_run_from_deployment(rebuild.id, parameters={"start_date": "2026-09-02", "end_date": "2026-09-01"})
+        bad = client.create_flow_run_from_deployment(rebuild.id,
+                                                     parameters={"start_date": "2026-09-02", "end_date": "2026-09-01"})
         stuck = client.create_flow_run_from_deployment(rebuild.id, parameters={"start_date": "2026-09-03"})
         client.set_flow_run_state(stuck.id, Pending())
 

@@ -88,7 +88,8 @@ def test_the_lake_on_s3_gives_the_same_marts_as_a_local_lake(tmp_path, monkeypat
         on_s3 = mart_rows(tmp_path / "s3" / "warehouse.duckdb")
         objects = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1").list_objects_v2(Bucket="radar-test")
         assert any(o["Key"].endswith("_manifest.json") for o in objects["Contents"])
-        assert any(o["Key"] == "lake/raw/fx_rates/fetch_date=2026-09-03/feed=hist-90d/part-0.parquet" for o in objects["Contents"])
+        fx_key = "lake/raw/fx_rates/fetch_date=2026-09-03/feed=hist-90d/part-0.parquet"
+        assert any(o["Key"] == fx_key for o in objects["Contents"])
     finally:
         server.stop()
     monkeypatch.delenv("RADAR_S3_ENDPOINT_URL")

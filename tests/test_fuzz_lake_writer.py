@@ -275,7 +275,8 @@ def fail_at_every_step(fresh_lake, earlier_complete: bool) -> int:
     publish_earlier_crawl(lake, earlier_complete)
     clean = FailingFileSystem(None)
     stats, kept, _ = crawl_into(lake, NEW_BATCH, 2, clean)
-    assert stats.get_value("radar/published") is True and day_state(lake)["ids"] == kept == sorted(i.listing_id for i in NEW_BATCH)
+    assert stats.get_value("radar/published") is True
+    assert day_state(lake)["ids"] == kept == sorted(i.listing_id for i in NEW_BATCH)
     for fail_at in range(1, clean.changes + 1):
         lake = fresh_lake()
         before = publish_earlier_crawl(lake, earlier_complete)

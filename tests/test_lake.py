@@ -37,8 +37,9 @@ def make_item(listing_id: str = "9109683437745", price: str = "1360.00") -> List
 
 
 def manifest(complete: bool, count: int) -> dict:
-    return {"item_count": count, "expected_count": count, "complete": complete, "incomplete_reasons": [] if complete else ["page 2 missing"],
-            "finish_reason": "finished", "started_at": "2026-09-03T01:00:00+00:00", "finished_at": "2026-09-03T01:05:00+00:00"}
+    return {"item_count": count, "expected_count": count, "complete": complete,
+            "incomplete_reasons": [] if complete else ["page 2 missing"], "finish_reason": "finished",
+            "started_at": "2026-09-03T01:00:00+00:00", "finished_at": "2026-09-03T01:05:00+00:00"}
 
 
 def test_table_keeps_prices_exact_and_attributes_as_json():

@@ -151,7 +151,8 @@ def inconsistencies(lake: Lake, day: date, outcomes: list[object]) -> list[str]:
     for outcome in outcomes:
         if isinstance(outcome, Exception) and not isinstance(outcome, LeaseHeldError):
             problems.append(f"unexpected {outcome!r}")
-        if isinstance(outcome, LeaseHeldError) and not ("is being published by" in str(outcome) and "valid until" in str(outcome)):
+        named = "is being published by" in str(outcome) and "valid until" in str(outcome)
+        if isinstance(outcome, LeaseHeldError) and not named:
             problems.append(f"the lease error does not name the holder and the expiry: {outcome}")
     losers = [o for o in outcomes if isinstance(o, LeaseHeldError)]
     if len(losers) > 1:

@@ -51,9 +51,11 @@ def test_model_is_title_without_brand(key, model):
 
 
 @pytest.mark.parametrize("key, conditions", [
-    ("dct", ["Rank SA (Like New)", "Rank A (Excellent)", "Rank AB (Good)", "Rank B (Fair)", "Rank N (Unused)", "Rank SA (Like New)"]),
+    ("dct", ["Rank SA (Like New)", "Rank A (Excellent)", "Rank AB (Good)", "Rank B (Fair)", "Rank N (Unused)",
+             "Rank SA (Like New)"]),
     ("treasures", ["Excellent", "Very Good", "Good", "Fair", "New", "Excellent"]),
-    ("madison", ["Pre-Owned: Excellent", "Pre-Owned: Very Good", "Pre-Owned: Good", "Pre-Owned: Fair", "New", "Pre-Owned: Excellent"]),
+    ("madison", ["Pre-Owned: Excellent", "Pre-Owned: Very Good", "Pre-Owned: Good", "Pre-Owned: Fair", "New",
+                 "Pre-Owned: Excellent"]),
 ])
 def test_condition_from_body_or_tags(key, conditions):
     assert [p.condition() for p in parsed(key)] == conditions

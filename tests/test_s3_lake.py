@@ -104,7 +104,8 @@ def test_publish_and_read_back_a_day_on_s3(s3_lake):
         f"lake/raw/listings/marketplace=rebag/snapshot_date=2026-09-03/part-{result.crawl_id}.parquet",
     ]  # no data left behind under _tmp/ (the data file is named by its crawl: radar/lake.py publish_staged)
     manifest_row = pq.read_table(
-        f"{BUCKET}/lake/raw/crawl_manifests/marketplace=rebag/snapshot_date=2026-09-03/manifest.parquet", filesystem=lake.filesystem
+        f"{BUCKET}/lake/raw/crawl_manifests/marketplace=rebag/snapshot_date=2026-09-03/manifest.parquet",
+        filesystem=lake.filesystem,
     ).to_pylist()
     assert manifest_row[0]["complete"] is True and manifest_row[0]["item_count"] == 2
 

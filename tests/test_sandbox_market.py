@@ -298,7 +298,8 @@ def test_fx_rates_are_the_ecb_feeds_quotes_on_business_days(market, truth):
     assert all(r["units_per_eur"] == quotes(market, r["date"])["CAD"] for r in cad)
     # CAD per EUR = (CAD per USD) / (EUR per USD), rounded as the ECB prints it
     day = last_publication_day(END)
-    assert float(quotes(market, day)["CAD"]) == pytest.approx(float(market.fx_rate("CAD", day) / market.fx_rate("EUR", day)), abs=5e-5)
+    expected = float(market.fx_rate("CAD", day) / market.fx_rate("EUR", day))
+    assert float(quotes(market, day)["CAD"]) == pytest.approx(expected, abs=5e-5)
 
 
 def test_truth_usd_converts_at_the_last_published_rate(market, truth):

@@ -93,8 +93,8 @@ BIRKIN = {"brand": "Hermès", "model": "Birkin", "size": "30", "style": "Togo", 
               "hardware_color": "Palladium", "category": "Top handle"}
 NEVERFULL = {"brand": "Louis Vuitton", "model": "Neverfull", "size": "MM", "style": "Damier", "material": "Canvas Coated",
                  "color": "Brown", "category": "Totes", "hardware_color": "Gold"}
-WALLET = {"brand": "Louis Vuitton", "model": "Zippy Wallet", "size": None, "style": "Monogram Canvas", "material": "Canvas Coated",
-              "color": "Brown", "category": "Wallets", "is_bag": False, "hardware_color": None}
+WALLET = {"brand": "Louis Vuitton", "model": "Zippy Wallet", "size": None, "style": "Monogram Canvas",
+          "material": "Canvas Coated", "color": "Brown", "category": "Wallets", "is_bag": False, "hardware_color": None}
 
 
 # ---- Shopify paging ---------------------------------------------------------------------------
@@ -257,9 +257,12 @@ def test_marked_down_price_shows_compare_at(rebag):
         ({}, "Classic Double Flap Bag Quilted Caviar Medium", "Chanel"),
         (BIRKIN, "Birkin Handbag Grey Togo with Palladium Hardware 30", "Hermes"),
         (NEVERFULL, "Neverfull Tote Damier MM", "Louis Vuitton"),
-        ({"brand": "Christian Dior", "model": "Saddle", "size": "Mini", "style": "Oblique Canvas"}, "Saddle Handbag Oblique Canvas Mini", "Christian Dior"),
-        ({"brand": "Chloé", "model": "Marcie", "size": "Small", "style": "Calfskin", "category": "Satchels"}, "Marcie Satchel Calfskin Small", "Chloe"),
-        ({"brand": "Valentino", "model": "Rockstud", "size": None, "style": "Leather", "category": "Top handle"}, "Rockstud Bag Leather", "Valentino Garavani"),
+        ({"brand": "Christian Dior", "model": "Saddle", "size": "Mini", "style": "Oblique Canvas"},
+         "Saddle Handbag Oblique Canvas Mini", "Christian Dior"),
+        ({"brand": "Chloé", "model": "Marcie", "size": "Small", "style": "Calfskin", "category": "Satchels"},
+         "Marcie Satchel Calfskin Small", "Chloe"),
+        ({"brand": "Valentino", "model": "Rockstud", "size": None, "style": "Leather", "category": "Top handle"},
+         "Rockstud Bag Leather", "Valentino Garavani"),
     ],
 )
 def test_rebag_title_and_vendor(rebag, overrides, title, vendor):
@@ -321,13 +324,15 @@ def test_option1_is_one_grade_below_the_tag_and_body(rebag, condition):
 
 
 def test_grades_follow_the_common_condition():
-    expected = {"NEW": {"Pristine"}, "EXCELLENT": {"Excellent"}, "VERY_GOOD": {"Great", "Very Good"}, "GOOD": {"Good"}, "FAIR": {"Fair"}}
+    expected = {"NEW": {"Pristine"}, "EXCELLENT": {"Excellent"}, "VERY_GOOD": {"Great", "Very Good"}, "GOOD": {"Good"},
+                "FAIR": {"Fair"}}
     for condition, grades in expected.items():
         states = [make_state(make_listing(n, condition=condition)) for n in range(20)]
         fresh = create_replica("rebag", "USD")  # a replica caches a day's catalogue
         seen = {grade_of(p) for p in products(fresh, "/products.json", states)}
         assert seen == grades
-    twice = [grade_of(products(create_replica("rebag", "USD"), "/products.json", [make_state(make_listing(5, condition="VERY_GOOD"))])[0]) for _ in range(2)]
+    very_good = [make_state(make_listing(5, condition="VERY_GOOD"))]
+    twice = [grade_of(products(create_replica("rebag", "USD"), "/products.json", very_good)[0]) for _ in range(2)]
     assert twice[0] == twice[1]  # deterministic per listing
 
 
@@ -390,7 +395,8 @@ def test_structural_tag_families_are_the_real_ones(rebag, fixture_products):
     families = ("meta-model-", "meta-style-", "meta-size-", "exterior-color-", "interior-color-", "hardware-color-",
                 "exterior-material-", "bc-filter-exterior-color-", "item-type-", "meta-color-")
     real = {f for p in fixture_products for t in p["tags"] for f in families if t.startswith(f)}
-    served = {f for p in products(rebag, "/products.json", mixed_catalogue()) for t in p["tags"] for f in families if t.startswith(f)}
+    served_products = products(rebag, "/products.json", mixed_catalogue())
+    served = {f for p in served_products for t in p["tags"] for f in families if t.startswith(f)}
     assert served == real == set(families)
 
 
@@ -477,7 +483,8 @@ def test_treasures_bags_are_in_handbags_1_with_details_in_tags():
 
 def test_dct_writes_details_as_body_labels():
     dct = create_replica("dct", "USD")
-    product = products(dct, "/collections/bags/products.json", [make_state(make_listing(0, marketplace="dct", sku="DCT-1", condition="GOOD"))])[0]
+    state = make_state(make_listing(0, marketplace="dct", sku="DCT-1", condition="GOOD"))
+    product = products(dct, "/collections/bags/products.json", [state])[0]
     assert product["title"].startswith("Chanel Classic Flap")
     assert "<li>Condition: Rank AB (Good)</li>" in product["body_html"]
     assert "<li>Size: Medium</li>" in product["body_html"]

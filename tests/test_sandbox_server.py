@@ -130,7 +130,8 @@ def test_status_sequence_answers_429_then_500_then_recovers(sandbox):
     assert [s for _, s in sandbox.requests("rebag")] == [200, 429, 500, 200]
 
 
-@pytest.mark.parametrize("kind, status, marker", [("cloudflare", 200, b"Just a moment..."), ("captcha", 200, b"px-captcha"), ("403", 403, b"Access denied")])
+@pytest.mark.parametrize("kind, status, marker", [("cloudflare", 200, b"Just a moment..."), ("captcha", 200, b"px-captcha"),
+                                                  ("403", 403, b"Access denied")])
 def test_challenge_pages(sandbox, kind, status, marker):
     url = sandbox.base_urls["rebag"]
     sandbox.set_faults("rebag", challenge=kind, challenge_after=1)
@@ -216,7 +217,8 @@ def test_a_fourth_store_served_from_options_and_the_real_market():
 
 
 def test_serve_forever_prints_urls_and_stops_on_sigterm():
-    code = "from datetime import date; from sandbox.server import serve_forever; serve_forever(5, date(2026, 8, 1), 0.05, None, ['rebag', 'dct'])"
+    code = ("from datetime import date; from sandbox.server import serve_forever; "
+            "serve_forever(5, date(2026, 8, 1), 0.05, None, ['rebag', 'dct'])")
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, env=env)
     try:

@@ -143,7 +143,8 @@ def test_planted_secrets_appear_in_no_output_log_lake_file_alert_or_prefect_data
     trino_url = f"https://analyst:{planted['trinourlpw']}@127.0.0.1:{free_port()}/iceberg/radar"
     sandbox = run([sys.executable, "-c", SANDBOX_RUN, str(crawl_log)], timeout=600,
                   RADAR_ENGINE="trino", RADAR_TRINO_URL=trino_url)
-    assert sandbox.returncode == 3 and "the flow failed as planned" in sandbox.stdout, sandbox.stdout[-3000:] + sandbox.stderr[-3000:]
+    failed_as_planned = sandbox.returncode == 3 and "the flow failed as planned" in sandbox.stdout
+    assert failed_as_planned, sandbox.stdout[-3000:] + sandbox.stderr[-3000:]
     slack_receiver.wait_for(":red_circle: *daily-market-snapshot* failed", "2026-09-01", "rebag")
 
     # 3. Credentials in a crawl target (the marketplaces config) are refused before any request.

@@ -158,7 +158,8 @@ def test_by_default_only_listings_new_to_the_lake_fetch_their_product_json(tmp_p
         for s in already_known
     ]
     lake = Lake.from_url(str(tmp_path / "lake"))
-    publish_partition(lake, "fashionphile", yesterday, listings_to_table(known_items), {"complete": True, "item_count": len(known_items)})
+    publish_partition(lake, "fashionphile", yesterday, listings_to_table(known_items),
+                      {"complete": True, "item_count": len(known_items)})
 
     items, stats, _, _ = crawl(tmp_path, FashionphileReplica(hits_per_page=100))
     assert reasons(stats) == [] and len(items) == len(BAGS)

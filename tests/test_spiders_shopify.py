@@ -237,7 +237,8 @@ def test_a_shard_over_the_cap_is_crawled_to_the_cap_and_reported(tmp_path, serve
 
 
 def test_dropped_page_marks_the_snapshot_incomplete(tmp_path, servers):
-    site = servers({"all-bags": [product(i) for i in range(35)]}, faults={"drop_page": 2, "drop_collection": "all-bags", "drop_mode": "empty"})
+    site = servers({"all-bags": [product(i) for i in range(35)]},
+                   faults={"drop_page": 2, "drop_collection": "all-bags", "drop_mode": "empty"})
     result = crawl(tmp_path, "rebag", site.base_url, make_config(tmp_path))
     assert len(result.items) == 10  # the empty page 2 looks like the end: the count says otherwise
     assert any("received 10 of 35" in reason for reason in result.reasons), result.reasons

@@ -160,7 +160,8 @@ def raw_listings_ddl(schema: str, lake_url: str) -> str:
 
 def check_raw_listings_after_partition_syncs(cursor, schema: str, filesystem: pafs.FileSystem, lake: str, lake_url: str):
     seen = datetime(2026, 9, 5, 6, 0, 1, 250000, tzinfo=UTC)
-    write_raw_partition(filesystem, lake, "rebag", date(2026, 9, 5), [listing("r1", "1360.00", seen), listing("r2", "850.50", seen)])
+    write_raw_partition(filesystem, lake, "rebag", date(2026, 9, 5),
+                        [listing("r1", "1360.00", seen), listing("r2", "850.50", seen)])
     write_raw_partition(filesystem, lake, "fashionphile", date(2026, 9, 5), [listing("f1", "2100.00", seen)])
     table = f"hive.{schema}.listings"
     run(cursor, f"create schema hive.{schema}")

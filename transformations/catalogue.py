@@ -78,8 +78,10 @@ class Catalogue:
             f"{self.unmodelled_share:.1%} without a model.",
         ]
         if self.entries:
-            lines += ["", "Models the seeds do not cover, most listings first (add the row to transformations/seeds/model_aliases.csv):",
-                      f"{'#':>3}  {'brand':<18} {'model':<30} {'source':<14} {'listings':>8} {'sold':>5} {'seeded if added':>15}  closest known aliases -> row to add"]
+            lines += ["", "Models the seeds do not cover, most listings first "
+                          "(add the row to transformations/seeds/model_aliases.csv):",
+                      f"{'#':>3}  {'brand':<18} {'model':<30} {'source':<14} {'listings':>8} {'sold':>5} "
+                      f"{'seeded if added':>15}  closest known aliases -> row to add"]
             for rank, entry in enumerate(self.entries, 1):
                 closest = ", ".join(f"{m.model} ('{m.alias}' {m.score:.0f})" for m in entry.matches) or "none"
                 row = ",".join(entry.proposed_row)

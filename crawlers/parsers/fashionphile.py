@@ -369,7 +369,8 @@ def enrich_item(item: ListingItem, data: Mapping[str, Any] | str | bytes) -> Lis
     `available`); the JSON's compare_at_price fills a gap the card left.
     """
     prod = product(data)  # raises ValueError before the item is touched: never half enriched
-    published_at, variant_id, sku, kind = product_published_at(prod), product_variant_id(prod), product_sku(prod), product_type(prod)
+    published_at, variant_id = product_published_at(prod), product_variant_id(prod)
+    sku, kind = product_sku(prod), product_type(prod)
     compare, brand, tags = product_compare_at_price(prod), product_brand(prod), product_tags(prod)
     item.published_at = published_at or item.published_at
     item.variant_id = variant_id or item.variant_id

@@ -84,7 +84,8 @@ MODEL_NAMES = {
     "Baguette": "Baguette Bag",
     "Peekaboo": "Peekaboo Bag",
 }
-BAG_NOUNS = {"bag", "tote", "pochette", "accessoires", "handbag", "wallet", "clutch", "backpack", "hobo", "pouch", "satchel", "case", "chain", "shopper"}
+BAG_NOUNS = {"bag", "tote", "pochette", "accessoires", "handbag", "wallet", "clutch", "backpack", "hobo", "pouch", "satchel",
+             "case", "chain", "shopper"}
 CATEGORY_NOUNS = {
     "totes": "Tote",
     "clutches": "Clutch",
@@ -102,8 +103,10 @@ COLOR_FAMILIES = {
     "navy": "Navy Blue", "bordeaux": "Burgundy", "rouge": "Red", "rose": "Pink", "noir": "Black", "blanc": "White",
     "multicolor": "Print", "khaki": "Green", "fuchsia": "Pink",
 }
-PLAIN_FAMILIES = {"black", "brown", "neutral", "blue", "white", "pink", "green", "gray", "red", "orange", "yellow", "purple", "gold", "silver"}
-LEATHERS = ("leather", "caviar", "lambskin", "calfskin", "togo", "epsom", "clemence", "swift", "box", "nappa", "saffiano", "goatskin", "grained")
+PLAIN_FAMILIES = {"black", "brown", "neutral", "blue", "white", "pink", "green", "gray", "red", "orange", "yellow", "purple",
+                  "gold", "silver"}
+LEATHERS = ("leather", "caviar", "lambskin", "calfskin", "togo", "epsom", "clemence", "swift", "box", "nappa", "saffiano",
+            "goatskin", "grained")
 EXOTICS = ("crocodile", "alligator", "ostrich", "lizard")
 
 JEWELRY = {"necklace", "necklaces", "bracelet", "bracelets", "earrings", "ring", "rings", "jewelry", "jewellery"}
@@ -132,8 +135,14 @@ CONDITION_NOTES = {
         "Exterior: scuffs, corner wear, minor discoloration | Handles/Straps: darkening | Interior: stains | Hardware: scratches",
         "Moderate wear throughout, darkening on handles, marks in interior.",
     ),
-    "Good": ("Exterior: scuffs, corner wear, discoloration | Handles/Straps: cracking | Interior: stains, odor", "Noticeable wear throughout."),
-    "Fair": ("Exterior: heavy scuffs, peeling, discoloration | Handles/Straps: cracking | Interior: stains, odor, peeling", "Heavy wear throughout."),
+    "Good": (
+        "Exterior: scuffs, corner wear, discoloration | Handles/Straps: cracking | Interior: stains, odor",
+        "Noticeable wear throughout.",
+    ),
+    "Fair": (
+        "Exterior: heavy scuffs, peeling, discoloration | Handles/Straps: cracking | Interior: stains, odor, peeling",
+        "Heavy wear throughout.",
+    ),
 }
 
 # Brands with their own collection in the crawl config's shard list; the rest are in `other-brands`.
@@ -249,7 +258,8 @@ def option_color(color: str) -> str:
 def material_family(material: str) -> str:
     lowered = material.lower()
     if "canvas" in lowered:
-        return "Canvas Coated" if any(w in lowered for w in ("coated", "monogram", "damier", "gg", "goyardine")) else "Canvas Plain"
+        coated = any(w in lowered for w in ("coated", "monogram", "damier", "gg", "goyardine"))
+        return "Canvas Coated" if coated else "Canvas Plain"
     if "patent" in lowered:
         return "Patent Leather"
     if "python" in lowered:
@@ -349,7 +359,8 @@ def rebag_tags(state: ListingState, day: date, grade: str) -> list[str]:
 
 def _structure_tags(listing: Listing) -> list[str]:
     brand = brand_handle(listing.brand)
-    tags = [brand, f"pfs:hidden:{brand}", f"meta-model-{slugify(model_name(listing))}", f"meta-style-{slugify(style_phrase(listing))}"]
+    tags = [brand, f"pfs:hidden:{brand}", f"meta-model-{slugify(model_name(listing))}",
+            f"meta-style-{slugify(style_phrase(listing))}"]
     if size := title_size(listing):
         tags.append(f"meta-size-{slugify(size)}")
     elif listing.size and listing.category.lower() in SHOES:
@@ -392,7 +403,8 @@ def _color_material_tags(listing: Listing) -> list[str]:
 
 def _channel_tags(listing: Listing) -> list[str]:
     seed = listing.listing_id
-    tags = [channel for channel, share in (("walmart", 0.87), ("temu", 0.86), ("shein", 0.85), ("loan-program", 0.67)) if chance(seed, channel, share)]
+    channels = (("walmart", 0.87), ("temu", 0.86), ("shein", 0.85), ("loan-program", 0.67))
+    tags = [channel for channel, share in channels if chance(seed, channel, share)]
     tags.append("reflaunt_created" if chance(seed, "reflaunt", 0.65) else "reflaunt_failed")
     if chance(seed, "most-wanted", 0.25):
         tags += ["most-wanted", "bc-filter-Most Wanted"]
@@ -403,7 +415,8 @@ def _channel_tags(listing: Listing) -> list[str]:
 def measurements(listing: Listing) -> str:
     seed = listing.listing_id
     width = pick((8, 9.5, 10, 11, 12, 14, 16), seed, "width")
-    parts = [f'Height {pick((5, 6, 7.5, 8, 9, 10.5), seed, "height")}"', f'Width {width}"', f'Depth {pick((1.5, 2.5, 3, 4, 6), seed, "depth")}"']
+    parts = [f'Height {pick((5, 6, 7.5, 8, 9, 10.5), seed, "height")}"', f'Width {width}"',
+             f'Depth {pick((1.5, 2.5, 3, 4, 6), seed, "depth")}"']
     handle_drop = pick(("None", "4", "4.5", "5", "9"), seed, "handle-drop")
     strap_drop = pick(("None", "18-22", "22", "19", "23.5"), seed, "strap-drop")
     return ", ".join([f'Handle Drop {handle_drop}"', *parts, f'Strap Drop {strap_drop}"'])

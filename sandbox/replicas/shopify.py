@@ -271,7 +271,8 @@ class ShopifyReplica:
         entries = "".join(
             f"<sitemap><loc>http://{request.host}/sitemap_products_{n}.xml</loc></sitemap>" for n in range(1, files + 1)
         )
-        return SandboxResponse.text(f'{XML_HEAD}<sitemapindex xmlns="{SITEMAP_NS}">{entries}</sitemapindex>', content_type="application/xml")
+        return SandboxResponse.text(f'{XML_HEAD}<sitemapindex xmlns="{SITEMAP_NS}">{entries}</sitemapindex>',
+                                    content_type="application/xml")
 
     def _product_sitemap(self, request: SandboxRequest, number: int) -> SandboxResponse:
         catalogue = self.catalogue(request)

@@ -143,7 +143,8 @@ class ConfigStoreReplica(ShopifyReplica):
         return listing.category
 
     def details(self, listing: Listing) -> dict[str, str]:
-        details = {"Condition": self.options.condition_words[listing.condition], "Color": listing.color, "Material": listing.material}
+        details = {"Condition": self.options.condition_words[listing.condition], "Color": listing.color,
+                   "Material": listing.material}
         if listing.size:
             details["Size"] = listing.size
         return details

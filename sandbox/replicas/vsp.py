@@ -32,8 +32,10 @@ CONDITION_PHRASES = {
     "NEW": ("Condition: New. Never used, with all original packaging.", "Brand new with tags, never used."),
     "EXCELLENT": ("Condition: Excellent. Minimal signs of use.", "In like-new condition with minimal signs of wear."),
     "VERY_GOOD": ("Condition: Very Good. Light wear to the corners and hardware.", "Gently used with light wear to the corners."),
-    "GOOD": ("Condition: Good. Visible wear to the corners and handles.", "Pre-loved with visible wear to the corners and handles."),
-    "FAIR": ("Condition: Fair. Noticeable scuffs, darkening of the handles.", "Well loved: noticeable scuffs and darkening of the handles."),
+    "GOOD": ("Condition: Good. Visible wear to the corners and handles.",
+             "Pre-loved with visible wear to the corners and handles."),
+    "FAIR": ("Condition: Fair. Noticeable scuffs, darkening of the handles.",
+             "Well loved: noticeable scuffs and darkening of the handles."),
 }
 
 PRODUCT_TYPES = (
@@ -99,7 +101,8 @@ def model_words(listing: Listing) -> str:
 
 def vsp_title(listing: Listing) -> str:
     material = listing.style.replace("Quilted ", "") if listing.style else listing.material
-    vintage = "Vintage" if site_wording(listing, "vsp") is not None and chance(listing.listing_id, "vsp-vintage", VINTAGE_SHARE) else ""
+    worded = site_wording(listing, "vsp") is not None
+    vintage = "Vintage" if worded and chance(listing.listing_id, "vsp-vintage", VINTAGE_SHARE) else ""
     description = " ".join(part for part in (vintage, listing.color, material, listing.size, model_words(listing)) if part)
     return f"{listing.brand} // {description}"
 
