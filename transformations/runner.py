@@ -50,11 +50,11 @@ __all__ = [
     "LakeUnreadable",
     "ModelRun",
     "TransformResult",
-    "run_transformations",
-    "render_for_trino",
+    "build_order",
     "load_models",
     "model_dependencies",
-    "build_order",
+    "render_for_trino",
+    "run_transformations",
 ]
 
 STAGED_SUFFIX = "__staged"
@@ -183,7 +183,8 @@ def _run(
         full_refresh = full_refresh or (start_date is None and end_date is None)
         # A dated run reads the raw partitions of its days only; a model that needs more (a day it
         # lacks, a rebuild after a seed change) widens them (_ModelBuilder._cover_sources).
-        source_days = None if full_refresh else (start_date, end_date)
+        # A run open at one end (start or end only) reads the whole lake: its last or first day is the lake's.
+        source_days = None if full_refresh or start_date is None or end_date is None else (start_date, end_date)
         if prepare_sources:
             engine.prepare_sources(settings, seeds, days=source_days)
         lake_range = None if start_date is not None and end_date is not None else engine.snapshot_date_range()
@@ -484,7 +485,8 @@ class _ModelBuilder:
             intervals = [(start, end)]
         else:
             intervals = [(day, day) for day in days_between(start, end)]
-        total, audits = 0, []
+        total: int | None = 0
+        audits: list[str] = []
         for interval_start, interval_end in intervals:
             rows, audits = self._build_interval(model, interval_start, interval_end, replace=full_refresh)
             total = None if rows is None or total is None else total + rows
@@ -493,7 +495,8 @@ class _ModelBuilder:
     def _build_interval(self, model: Model, start: date, end: date, *, replace: bool = False) -> tuple[int | None, list[str]]:
         """Stage, audit and publish the days start..end; replace: the whole table (a full refresh),
         dropped only once its replacement is staged, audited and not empty where it had rows."""
-        staged = self._stage(model, start, end)
+        # is_incremental: the model adds days to its published table and may read its earlier days
+        staged = self._stage(model, start, end, is_incremental=not replace and self._exists(model.name))
         self._check_rows_inside(model, staged, start, end)
         exists = self._exists(model.name) and not replace
         audits = self._audit(model, staged, row_counts=lambda spec: self._daily_counts(spec, model, staged, start, end, exists))
@@ -507,6 +510,7 @@ class _ModelBuilder:
             columns = engine.table_columns(staged)
             statements = engine.publish_table(model.name, staged, day_column=model.day_column, comment=model.description)
         else:
+            assert model.day_column is not None  # incremental_by_day has one (load_models checks)
             columns = self._publish_columns(model, staged)
             statements = engine.publish_days(model.name, staged, model.day_column, start, end, columns)
             statements.append(engine.drop_table(staged))
@@ -622,14 +626,16 @@ class _ModelBuilder:
         return names
 
     def _check_bad_rows(self, model: Model, audit: audit_rules.Audit) -> None:
+        assert audit.query is not None  # an audit without a row_count has its query
         query = parse_select(audit.query, path=f"{model.path.with_suffix('.yml')} audit {audit.name}")
         bad = exp.select("*").from_(query.subquery("bad_rows"))
         columns, sample = self.engine.fetch(self.engine.compile(bad.limit(SAMPLE_ROWS)))
         if sample:
             count = self._count(exp.select("count(*)").from_(query.subquery("bad_rows")).sql("trino"))
-            raise audit_rules.AuditFailure(model.name, audit.name, count, columns, sample)
+            raise audit_rules.AuditFailure(model.name, audit.name, count or len(sample), columns, sample)
 
     def _check_row_counts(self, model: Model, audit: audit_rules.Audit, comparisons: list[tuple]) -> None:
+        assert audit.row_count is not None  # called for row_count audits only
         for label, current, previous in comparisons:
             problem = audit_rules.row_count_problem(audit.row_count, current, previous)
             if problem:

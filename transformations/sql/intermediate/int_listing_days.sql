@@ -51,20 +51,96 @@ interval_listings as (
     where {{ between_days('snapshot_date') }}
 ),
 
+{% if is_incremental -%}
+-- a dated run continues from this model's own rows (a row carries the listing's first_seen_date
+-- and the facts): the last sighting before the interval of each of its listings, looked for in
+-- the 14 days before it first (a few partitions), then earlier only for the listings not found
+published_recent as (
+    select * from {{ this }}
+    where snapshot_date between date '{{ days_before(start_date, 14) }}' and date '{{ days_before(start_date, 1) }}'
+        and listing_key in (select listing_key from interval_listings)
+),
+
+published_older as (
+    select * from {{ this }}
+    where snapshot_date < date '{{ days_before(start_date, 14) }}'
+        and listing_key in (select listing_key from interval_listings)
+        and listing_key not in (select listing_key from published_recent)
+),
+
+history_ranked as (
+    select
+        listing_key,
+        snapshot_date,
+        price,
+        price_usd,
+        is_available,
+        brand,
+        model,
+        size,
+        condition,
+        color,
+        retail_price_usd,
+        published_date,
+        first_seen_date,
+        row_number() over (partition by listing_key order by snapshot_date desc) as history_rank
+    from (
+        select * from published_recent
+        union all
+        select * from published_older
+    ) as published
+),
+{%- else -%}
 -- each listing's first sighting and its last one before the interval, in one pass
+history_ranked as (
+    select
+        unioned.listing_key,
+        unioned.snapshot_date,
+        unioned.price,
+        unioned.price_usd,
+        unioned.is_available,
+        unioned.brand,
+        unioned.model,
+        unioned.size,
+        unioned.condition,
+        unioned.color,
+        unioned.retail_price_usd,
+        cast(
+            date_add(
+                'hour', {{ marketplace_rule('utc_offset_hours') }},
+                coalesce(unioned.published_at, rejected_firsts.rejected_published_at)
+            ) as date
+        ) as published_date,
+        min(unioned.snapshot_date) over (partition by unioned.listing_key) as first_seen_date,
+        row_number() over (partition by unioned.listing_key order by unioned.snapshot_date desc) as history_rank
+    from unioned
+    left join rejected_firsts
+        on unioned.listing_key = rejected_firsts.listing_key
+    left join marketplaces
+        on unioned.marketplace = marketplaces.marketplace
+    cross join marketplace_defaults
+    where unioned.snapshot_date < date '{{ start_date }}'
+        and unioned.listing_key in (select listing_key from interval_listings)
+),
+{%- endif %}
+
 history_last as (
     select
         listing_key,
-        min(snapshot_date) as first_seen_date,
-        max(snapshot_date) as previous_seen_date,
-        max_by(price, snapshot_date) as previous_price,
-        max_by(price_usd, snapshot_date) as previous_price_usd,
-        max_by(is_available, snapshot_date) as previous_is_available
-    from unioned
-    where snapshot_date < date '{{ start_date }}'
-        and listing_key in (select listing_key from interval_listings)
-    group by
-        listing_key
+        first_seen_date,
+        snapshot_date as previous_seen_date,
+        price as previous_price,
+        price_usd as previous_price_usd,
+        is_available as previous_is_available,
+        brand as previous_brand,
+        model as previous_model,
+        size as previous_size,
+        condition as previous_condition,
+        color as previous_color,
+        retail_price_usd as previous_retail_price_usd,
+        published_date as previous_published_date
+    from history_ranked
+    where history_rank = 1
 ),
 
 interval_days as (
@@ -91,6 +167,13 @@ joined as (
         coalesce(interval_days.lag_price, history_last.previous_price) as previous_price,
         coalesce(interval_days.lag_price_usd, history_last.previous_price_usd) as previous_price_usd,
         coalesce(interval_days.lag_is_available, history_last.previous_is_available) as previous_is_available,
+        history_last.previous_brand as history_brand,
+        history_last.previous_model as history_model,
+        history_last.previous_size as history_size,
+        history_last.previous_condition as history_condition,
+        history_last.previous_color as history_color,
+        history_last.previous_retail_price_usd as history_retail_price_usd,
+        history_last.previous_published_date as history_published_date,
         cast(
             date_add(
                 'hour', {{ marketplace_rule('utc_offset_hours') }},
@@ -183,6 +266,31 @@ final as (
         previous_seen_date is null as is_first_sighting,
         coalesce(previous_price is not null and price <> previous_price, false) as is_price_change,
         coalesce(previous_price is not null and price < previous_price, false) as is_markdown,
+        -- the facts dim_listing keeps from a listing's days, against its previous priced sighting
+        -- (in the interval when lag_seen_date is set, else the last one before it)
+        case
+            when lag_seen_date is not null
+                then (
+                    brand is distinct from lag(brand) over listing_days
+                    or model is distinct from lag(model) over listing_days
+                    or size is distinct from lag(size) over listing_days
+                    or condition is distinct from lag(condition) over listing_days
+                    or color is distinct from lag(color) over listing_days
+                    or retail_price_usd is distinct from lag(retail_price_usd) over listing_days
+                    or published_local_date is distinct from lag(published_local_date) over listing_days
+                )
+            when previous_seen_date is not null
+                then (
+                    brand is distinct from history_brand
+                    or model is distinct from history_model
+                    or size is distinct from history_size
+                    or condition is distinct from history_condition
+                    or color is distinct from history_color
+                    or retail_price_usd is distinct from history_retail_price_usd
+                    or published_local_date is distinct from history_published_date
+                )
+            else true
+        end as is_fact_change,
         snapshot_is_complete,
         complete_snapshot_number,
         -- complete snapshots strictly between the previous sighting (a rejected row too) and today
@@ -199,6 +307,7 @@ final as (
             false
         ) as is_return
     from with_snapshots
+    window listing_days as (partition by listing_key order by snapshot_date)
 )
 
 select * from final

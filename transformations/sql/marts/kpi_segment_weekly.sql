@@ -3,6 +3,12 @@
 -- daily facts. Unknown attributes are grouped as 'Unknown'. Percentiles are exact (macro
 -- percentile, transformations/macros/statistics.sql: the same on Trino and DuckDB). Weeks are
 -- those the marketplace was crawled in.
+-- Merged by (week_start, marketplace) (incremental_by_key): a dated run recomputes, per
+-- marketplace, the weeks from the first day a listing it touched may count differently:
+-- the day after the listing's previous sighting (an end inferred or undone), its end date,
+-- its episode's start when it was shown sold (a first_seen_as_sold end), its listed date when
+-- its facts changed (int_listing_days.is_fact_change), and the run's own days; and the week
+-- before them, for the week-on-week columns.
 with
 
 listings as (
@@ -17,7 +23,7 @@ snapshots as (
     select * from intermediate.int_marketplace_snapshots
 ),
 
-weeks as (
+all_weeks as (
     select
         marketplace,
         date_trunc('week', snapshot_date) as week_start,
@@ -27,6 +33,125 @@ weeks as (
         marketplace,
         date_trunc('week', snapshot_date)
 ),
+
+{% if is_incremental -%}
+{{ marketplace_rules_ctes() }}
+
+-- the last complete snapshot number before the run, per marketplace
+numbers_before as (
+    select
+        marketplace,
+        max(complete_snapshot_number) as number_before
+    from snapshots
+    where snapshot_date < date '{{ start_date }}'
+    group by
+        marketplace
+),
+
+-- per marketplace, the earliest day whose last sighting may have settled (an end inferred
+-- from absence) during the run: fewer than grace_days complete snapshots after it before the run
+settle_cutoffs as (
+    select
+        snapshots.marketplace,
+        min(snapshots.snapshot_date) as cutoff_date
+    from snapshots
+    left join numbers_before
+        on snapshots.marketplace = numbers_before.marketplace
+    left join marketplaces
+        on snapshots.marketplace = marketplaces.marketplace
+    cross join marketplace_defaults
+    where snapshots.complete_snapshot_number >= coalesce(numbers_before.number_before, 0)
+        - greatest({{ marketplace_rule('grace_days') }}, 1)
+    group by
+        snapshots.marketplace
+),
+
+seen_listings as (
+    select
+        listing_key,
+        marketplace,
+        min(
+            case
+                when is_fact_change then least(listed_date, snapshot_date)
+                else coalesce(date_add('day', 1, previous_seen_date), snapshot_date)
+            end
+        ) as from_date,
+        bool_or(previous_is_available = false) as was_shown_sold
+    from listing_days
+    where {{ between_days('snapshot_date') }}
+    group by
+        listing_key,
+        marketplace
+),
+
+rejected_listings as (
+    select distinct
+        listing_key
+    from intermediate.int_listings_rejected
+    where listing_key is not null
+        and {{ between_days('snapshot_date') }}
+),
+
+settled_listings as (
+    select
+        episodes.listing_key
+    from intermediate.int_listing_lifecycle as episodes
+    inner join settle_cutoffs
+        on episodes.marketplace = settle_cutoffs.marketplace
+    where episodes.is_last_episode
+        and episodes.last_seen_date >= settle_cutoffs.cutoff_date
+),
+
+touched_listings as (
+    select
+        listings.marketplace,
+        least(
+            coalesce(seen_listings.from_date, date '9999-12-31'),
+            date_add('day', 1, listings.last_seen_date),
+            coalesce(listings.sale_date, date '9999-12-31'),
+            coalesce(listings.withdrawn_date, date '9999-12-31'),
+            case when seen_listings.was_shown_sold then listings.current_episode_start_date else date '9999-12-31' end
+        ) as from_date
+    from listings
+    left join seen_listings
+        on listings.listing_key = seen_listings.listing_key
+    where listings.listing_key in (select listing_key from seen_listings)
+        or listings.listing_key in (select listing_key from rejected_listings)
+        or listings.listing_key in (select listing_key from settled_listings)
+),
+
+first_touched as (
+    select
+        marketplace,
+        min(from_date) as from_date
+    from (
+        select marketplace, from_date from touched_listings
+        union all
+        select marketplace, date '{{ start_date }}' as from_date from snapshots
+        where {{ between_days('snapshot_date') }}
+    ) as touched
+    group by
+        marketplace
+),
+
+-- the weeks recomputed, and the week before the first of them (read for the week-on-week change)
+weeks as (
+    select
+        all_weeks.*,
+        all_weeks.week_start >= date_trunc('week', first_touched.from_date) as is_touched
+    from all_weeks
+    inner join first_touched
+        on all_weeks.marketplace = first_touched.marketplace
+        and all_weeks.week_start >= date_add('day', -7, date_trunc('week', first_touched.from_date))
+),
+{%- else -%}
+weeks as (
+    select
+        all_weeks.*,
+        true as is_touched
+    from all_weeks
+),
+{%- endif %}
 
 segmented as (
     select
@@ -210,6 +335,10 @@ final as (
         and combined.size = previous.size
         and combined.condition = previous.condition
         and combined.color = previous.color
+    inner join weeks as computed_weeks
+        on combined.week_start = computed_weeks.week_start
+        and combined.marketplace = computed_weeks.marketplace
+    where computed_weeks.is_touched
 )
 
 select * from final
