@@ -132,3 +132,16 @@ def test_lookback_days_must_be_a_whole_number_of_days(tmp_path):
                 "description: d\nmaterialized: incremental_by_day\nday_column: snapshot_date\nlookback_days: -1\n")
     with pytest.raises(ModelError, match="lookback_days"):
         load_models(tmp_path / "sql")
+
+
+def test_a_run_open_at_one_end_reads_the_whole_lake_and_equals_a_full_rebuild(tmp_path):
+    """`radar transform --start-date D` (no end date): the run's last day is the lake's, so its raw
+    views cover the whole lake (a (D, None) bound failed comparing a day with None; found by mypy)."""
+    full = settings_for(tmp_path)
+    small_market_lake(full, DAYS)
+    names = [m.name for m in run_transformations(full).models]
+    opened = RadarSettings(lake_url=full.lake_url, warehouse_path=str(tmp_path / "opened.duckdb"))
+    run_transformations(opened, end_date=DAYS[1])
+    result = run_transformations(opened, start_date=DAYS[2])
+    assert (result.start_date, result.end_date) == (DAYS[2], DAYS[3])
+    assert warehouse_tables(opened, names) == warehouse_tables(full, names)

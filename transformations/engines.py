@@ -17,6 +17,7 @@ import os
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import jinja2
 from sqlglot import exp
@@ -59,6 +60,15 @@ class Engine:
 
     def table_columns(self, table: str) -> list[str] | None:
         """Column names in order; None when the table does not exist or cannot be known."""
+        raise NotImplementedError
+
+    def prepare_sources(self, settings: RadarSettings, seeds: list[sources.Seed],
+                        days: tuple[date, date] | None = None) -> None:
+        """The raw sources (over the partitions of `days`, or the whole lake), the seeds, the schemas."""
+        raise NotImplementedError
+
+    def snapshot_date_range(self) -> tuple[date, date] | None:
+        """The first and last snapshot day of the lake; None when it has none."""
         raise NotImplementedError
 
     def begin(self) -> None: ...
@@ -171,7 +181,7 @@ class DuckDBEngine(Engine):
             "order by table_schema, table_name, ordinal_position",
             [part for table in tables for part in table],
         ).fetchall()
-        mapping: dict[str, dict[str, dict[str, str]]] = {}
+        mapping: dict[str, Any] = {}  # schema -> table -> column -> type
         for schema, table, column, data_type in rows:
             mapping.setdefault(schema, {}).setdefault(table, {})[column] = _sqlglot_type(data_type)
         return MappingSchema(mapping, dialect="duckdb")
@@ -275,7 +285,7 @@ class TrinoEngine(Engine):
         self.raw_catalog = raw_catalog
 
     @classmethod
-    def from_settings(cls, settings: RadarSettings, *, print_only: bool = False) -> "TrinoEngine":
+    def from_settings(cls, settings: RadarSettings, *, print_only: bool = False) -> TrinoEngine:
         catalog, raw_catalog = settings.trino_catalog, settings.trino_raw_catalog
         if print_only:
             return cls(None, catalog=catalog, raw_catalog=raw_catalog)
@@ -488,6 +498,8 @@ def connect_trino(settings: RadarSettings):
     never logged); the password from RADAR_TRINO_PASSWORD, else from the URL (radar.settings.trino_url_parts)."""
     import trino
 
+    if settings.trino_url is None:
+        raise ValueError("the Trino engine needs RADAR_TRINO_URL (http(s)://user@host:port/catalog/schema)")
     url = trino_url_parts(settings.trino_url.get_secret_value())
     password = settings.trino_password.get_secret_value() if settings.trino_password is not None else url["password"]
     auth = trino.auth.BasicAuthentication(url["user"] or "", password) if password is not None else None

@@ -171,7 +171,7 @@ def parse_select(sql: str, *, path: Path | str) -> exp.Query:
     return statement
 
 
-def referenced_tables(query: exp.Expression, *, path: Path | str) -> set[str]:
+def referenced_tables(query: exp.Expr, *, path: Path | str) -> set[str]:
     """Fully qualified "<schema>.<table>" names the query reads; CTE names are not tables."""
     tables: set[str] = set()
     for scope in traverse_scope(query):
