@@ -39,3 +39,13 @@ def test_ruff_reports_a_finding_it_is_shown(tmp_path: Path):
     result = _run("ruff", "check", "--no-cache", "--output-format", "concise", "--config", str(ROOT / "pyproject.toml"), str(bad))
     assert result.returncode == 1
     assert "F401" in result.stdout and "RUF100" in result.stdout
+
+
+def test_make_test_runs_the_checks_first():
+    """`make test` (so CI's .ci/run) depends on `make lint`, which runs ruff, mypy and the import layers."""
+    makefile = (ROOT / "Makefile").read_text()
+    test_deps = next(line for line in makefile.splitlines() if line.startswith("test:")).split(":", 1)[1].split()
+    assert "lint" in test_deps
+    recipe = makefile.split("\nlint:", 1)[1].split("\n\n", 1)[0]
+    for command in ("$(BIN)/ruff check .", "$(BIN)/mypy", "$(BIN)/lint-imports", "sqlfluff lint transformations"):
+        assert command in recipe, command
