@@ -15,7 +15,7 @@
         left join marketplaces on listings.marketplace = marketplaces.marketplace
         cross join marketplace_defaults
     intermediate.int_listings_rejected keeps the rows with a rule, int_listings_unioned the rows
-    without one. -#}
+    without one (macros staged_listing_ctes and kept_listing_ctes, macros/staging.sql). -#}
 {%- macro row_rejection_rule(row) -%}
 case
             when {{ row }}.listing_id is null or trim({{ row }}.listing_id) = '' then 'listing_id_missing'
@@ -25,16 +25,4 @@ case
             when {{ row }}.brand_raw is null and coalesce(trim({{ row }}.title), '') = '' then 'brand_missing'
             when {{ row }}.currency is null or trim({{ row }}.currency) = '' then 'currency_missing'
         end
-{%- endmacro -%}
-
-{#- kept_listing_rows(row): the body of a CTE keeping the rows of the CTE `row` (staging columns)
-    that break no row rule, i.e. the rows intermediate.int_listings_unioned keeps. Needs the
-    CTEs of marketplace_rules_ctes() in the model. -#}
-{%- macro kept_listing_rows(row='staged') -%}
-    select {{ row }}.*
-    from {{ row }}
-    left join marketplaces
-        on {{ row }}.marketplace = marketplaces.marketplace
-    cross join marketplace_defaults
-    where {{ row_rejection_rule(row) }} is null
 {%- endmacro -%}

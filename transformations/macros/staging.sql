@@ -59,16 +59,88 @@
 {%- endmacro -%}
 
 
+{#- The whole SELECT of a staging.stg_*__listings model, so every marketplace is staged the
+    same way: the rows of raw.listings that `marketplace_filter` keeps (e.g.
+    "marketplace = 'rebag'", or config_store_filter()) on the model's days (`day_filter`: its
+    between_days('snapshot_date')), only those of the crawl each day's manifest names
+    (published_crawl_rows), with the column contract (staging_listing_columns). -#}
+{%- macro staging_listings_select(marketplace_filter, day_filter) -%}
+with
+
+listings as (
+    select * from raw.listings
+    where {{ marketplace_filter }}
+      and {{ day_filter }}
+),
+
+manifests as (
+    select
+        marketplace,
+        snapshot_date,
+        crawl_id
+    from raw.crawl_manifests
+    where {{ marketplace_filter }}
+      and {{ day_filter }}
+),
+
+-- only the crawl each day's manifest names
+source as (
+{{ published_crawl_rows() }}
+),
+
+final as (
+    select
+{{ staging_listing_columns() }}
+    from source
+)
+
+select * from final
+{%- endmacro -%}
+
+
 {#- Every staging.stg_*__listings model (the dedicated ones + stg_shopify_stores__listings),
-    unioned: `marketplaces` is dedicated_staging_marketplaces + ['shopify_stores'], `day_filter`
-    the model's between_days('snapshot_date'). int_listings_unioned and int_listings_rejected
-    read the same rows through it. -#}
-{%- macro staging_listings_union(marketplaces, day_filter) -%}
-{%- for marketplace in marketplaces %}
+    unioned, on the days of `day_filter` (the model's between_days('snapshot_date')). The
+    macro staged_listing_ctes below reads the staged rows through it. -#}
+{%- macro staging_listings_union(day_filter) -%}
+{%- for marketplace in dedicated_staging_marketplaces + ['shopify_stores'] %}
     select * from staging.stg_{{ marketplace }}__listings
     where {{ day_filter }}
     {%- if not loop.last %}
     union all
     {%- endif %}
 {%- endfor %}
+{%- endmacro -%}
+
+
+{#- Macros are loaded by file name, and one sees only the macros of files loaded before it: these
+    two read marketplaces.sql and row_rules.sql, so they live here, after them.
+
+    staged_listing_ctes(day_filter): the import CTEs of a model judging staged rows: the
+    marketplace rules (marketplace_rules_ctes: `marketplaces`, `marketplace_defaults`) and
+    `staged`, the rows of every staging.stg_*__listings model on the days of `day_filter` (the
+    model's between_days('snapshot_date'); macro staging_listings_union).
+    intermediate.int_listings_rejected keeps the staged rows that break a rule. -#}
+{%- macro staged_listing_ctes(day_filter) -%}
+-- per-marketplace rules (max_price of the row rules); the '*' defaults for a marketplace not listed
+{{ marketplace_rules_ctes() }}
+
+staged as (
+{{ staging_listings_union(day_filter) }}
+),
+{%- endmacro -%}
+
+{#- kept_listing_ctes(day_filter): staged_listing_ctes, then `listings`: the staged rows that
+    break no row rule, the rows intermediate.int_listing_texts and int_listings_unioned keep. -#}
+{%- macro kept_listing_ctes(day_filter) -%}
+{{ staged_listing_ctes(day_filter) }}
+
+-- a row breaking a row rule is in intermediate.int_listings_rejected instead
+listings as (
+    select staged.*
+    from staged
+    left join marketplaces
+        on staged.marketplace = marketplaces.marketplace
+    cross join marketplace_defaults
+    where {{ row_rejection_rule('staged') }} is null
+),
 {%- endmacro -%}

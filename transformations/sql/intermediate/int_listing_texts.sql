@@ -1,23 +1,13 @@
--- The wordings of the listings int_listings_unioned keeps, one row per snapshot day and
--- wording (marketplace + the seven raw text columns, keyed by text_key), with the text
--- normalised for matching (docs/market-model.md, "Normalisation"): lower-cased, accents
--- folded, punctuation turned into spaces (macro norm, transformations/macros/text.sql).
--- Each wording is normalised once per run, however many days and listings show it.
-{%- set sources = dedicated_staging_marketplaces + ['shopify_stores'] %}
-
+-- Step 1 of the normalisation (docs/market-model.md, "Normalisation"): the wordings of the
+-- listings int_listings_unioned keeps, one row per snapshot day and wording (marketplace + the
+-- seven raw text columns, keyed by text_key), with the text normalised for matching:
+-- lower-cased, accents folded, punctuation turned into spaces (macro norm,
+-- transformations/macros/text.sql). Each wording is normalised once per run, however many
+-- days and listings show it. Next: int_listing_texts_modelled (brand and model).
 with
 
--- per-marketplace rules (max_price of the row rules); the '*' defaults for a marketplace not listed
-{{ marketplace_rules_ctes() }}
-
-staged as (
-{{ staging_listings_union(sources, between_days('snapshot_date')) }}
-),
-
--- a row breaking a row rule (macros/row_rules.sql) is in intermediate.int_listings_rejected instead
-listings as (
-{{ kept_listing_rows('staged') }}
-),
+-- the staged rows breaking no row rule (macro kept_listing_ctes, transformations/macros/row_rules.sql)
+{{ kept_listing_ctes(between_days('snapshot_date')) }}
 
 day_texts as (
     select distinct
@@ -32,6 +22,11 @@ day_texts as (
         listings.material_raw,
         listings.condition_raw
     from listings
+),
+
+-- each wording once (macro one_row_per_text)
+texts as (
+    {{ one_row_per_text('day_texts') }}
 ),
 
 texts_normalised as (
@@ -50,32 +45,12 @@ texts_normalised as (
             '(rose |light |pale |antique |mixed |brushed )?[a-z]+ hardware',
             ' '
         )) as title_color_text
-    from (
-        select distinct
-            text_key,
-            title,
-            brand_raw,
-            model_raw,
-            size_raw,
-            color_raw,
-            material_raw,
-            condition_raw
-        from day_texts
-    ) as texts
+    from texts
 ),
 
 final as (
     select
-        day_texts.snapshot_date,
-        day_texts.text_key,
-        day_texts.marketplace,
-        day_texts.title,
-        day_texts.brand_raw,
-        day_texts.model_raw,
-        day_texts.size_raw,
-        day_texts.color_raw,
-        day_texts.material_raw,
-        day_texts.condition_raw,
+        day_texts.*,
         texts_normalised.brand_text,
         texts_normalised.title_text,
         texts_normalised.model_text,

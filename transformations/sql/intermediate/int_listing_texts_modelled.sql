@@ -1,10 +1,10 @@
--- Each wording of intermediate.int_listing_texts resolved to its canonical brand and model
--- (seeds), one row per snapshot day and wording. Matching rule (docs/market-model.md): an
--- alias matches as whole words in the normalised text; the longest alias wins. Each wording
--- is resolved once per run. Every step is one pass: the wording left-joined to its candidates
--- (no candidate: one row of NULLs), ranked, and the first kept, so each CTE is read once
--- (Trino plans a CTE again at every reference). intermediate.int_listing_texts_resolved adds
--- size, colour, material and condition.
+-- Step 2 of the normalisation: each wording of intermediate.int_listing_texts resolved to its
+-- canonical brand and model (seeds), one row per snapshot day and wording. Matching rule
+-- (docs/market-model.md): an alias matches as whole words in the normalised text; the longest
+-- alias wins. Each wording is resolved once per run. Every step is one pass: the wording
+-- left-joined to its candidates (no candidate: one row of NULLs), ranked, and the first kept,
+-- so each CTE is read once (Trino plans a CTE again at every reference). Next:
+-- int_listing_texts_resolved (size, colour, material and condition).
 with
 
 brand_aliases as (
@@ -15,14 +15,6 @@ model_aliases as (
     select * from seeds.model_aliases
 ),
 
-model_sizes as (
-    select * from seeds.model_sizes
-),
-
-color_families as (
-    select * from seeds.color_families
-),
-
 material_families as (
     select * from seeds.material_families
 ),
@@ -31,36 +23,20 @@ title_words as (
     select * from seeds.title_words
 ),
 
+-- the words a model name is read without, as one regex per brand and kind
+title_patterns as (
+    select * from intermediate.int_title_patterns
+),
+
+-- the interval's wordings, one row per snapshot day and wording
 day_texts as (
-    select
-        snapshot_date,
-        text_key
-    from intermediate.int_listing_texts
+    select * from intermediate.int_listing_texts
     where {{ between_days('snapshot_date') }}
 ),
 
--- one row per wording seen in the interval
+-- one row per wording seen in the interval (macro one_row_per_text)
 texts as (
-    select distinct
-        text_key,
-        marketplace,
-        title,
-        brand_raw,
-        model_raw,
-        size_raw,
-        color_raw,
-        material_raw,
-        condition_raw,
-        brand_text,
-        title_text,
-        model_text,
-        size_text,
-        color_text,
-        material_text,
-        condition_text,
-        title_color_text
-    from intermediate.int_listing_texts
-    where {{ between_days('snapshot_date') }}
+    {{ one_row_per_text('day_texts') }}
 ),
 
 -- brand: the whole brand_raw is an alias, else an alias opens the title ("Chanel // ...")
@@ -95,23 +71,7 @@ brand_ranked as (
 
 texts_branded as (
     select
-        text_key,
-        marketplace,
-        title,
-        brand_raw,
-        model_raw,
-        size_raw,
-        color_raw,
-        material_raw,
-        condition_raw,
-        brand_text,
-        title_text,
-        model_text,
-        size_text,
-        color_text,
-        material_text,
-        condition_text,
-        title_color_text,
+        brand_ranked.*,
         coalesce(alias_brand, brand_raw) as brand,
         -- the title without the brand that opens it: Bottega Veneta makes a bag called the
         -- Veneta, so "Bottega Veneta Jodie Mini" must not read as a Veneta
@@ -131,71 +91,23 @@ texts_branded as (
 -- An accessory named after a model ("Neverfull MM Pochette") becomes "<model> Pochette".
 -- model_key (brand/model as lower-case words) is one key per model across days and sites.
 
--- the words to drop, by brand ('*': every brand) and kind
-removable_phrases as (
-    select distinct * from (
-    select brand, phrase, kind from title_words where kind in ('generic', 'filler', 'noun')
-    union all
-    select '*' as brand, alias as phrase, 'fragment' as kind from material_families
-    union all
-    select '*' as brand, alias as phrase, 'fragment' as kind from color_families
-    union all
-    select '*' as brand, alias as phrase, 'fragment' as kind from model_sizes where brand = '*'
-    union all
-    select '*' as brand, alias as phrase, 'size' as kind from model_sizes where brand = '*'
-    union all
-    select brand, phrase, 'fragment' as kind from title_words where kind in ('filler', 'descriptor')
-    ) as phrases
-),
-
--- one regex alternation per brand with words of its own ('*': the others) and kind, longest
--- phrase first: a brand's phrases and every brand's
-phrase_patterns as (
-    select
-        pattern_brands.brand,
-        removable_phrases.kind,
-        array_join(
-            array_agg(removable_phrases.phrase order by length(removable_phrases.phrase) desc, removable_phrases.phrase),
-            '|'
-        ) as pattern
-    from (select distinct brand from title_words) as pattern_brands
-    inner join removable_phrases
-        on removable_phrases.brand in (pattern_brands.brand, '*')
-    group by
-        pattern_brands.brand,
-        removable_phrases.kind
-),
-
-brand_patterns as (
-    select
-        brand,
-        max(case when kind = 'filler' then pattern end) as filler_pattern,
-        max(case when kind = 'generic' then pattern end) as generic_pattern,
-        max(case when kind = 'noun' then pattern end) as noun_pattern,
-        max(case when kind = 'size' then pattern end) as size_pattern,
-        max(case when kind = 'fragment' then pattern end) as fragment_pattern
-    from phrase_patterns
-    group by
-        brand
-),
-
 -- the brand's own patterns, else the '*' ones; none for a wording without a brand
 pattern_candidates as (
     select
         texts_branded.*,
-        brand_patterns.filler_pattern,
-        brand_patterns.generic_pattern,
-        brand_patterns.noun_pattern,
-        brand_patterns.size_pattern,
-        brand_patterns.fragment_pattern,
+        title_patterns.filler_pattern,
+        title_patterns.generic_pattern,
+        title_patterns.noun_pattern,
+        title_patterns.size_pattern,
+        title_patterns.fragment_pattern,
         row_number() over (
             partition by texts_branded.text_key
-            order by case when brand_patterns.brand = texts_branded.brand then 1 else 2 end
+            order by case when title_patterns.brand = texts_branded.brand then 1 else 2 end
         ) as pattern_rank
     from texts_branded
-    left join brand_patterns
+    left join title_patterns
         on texts_branded.brand is not null
-        and brand_patterns.brand in (texts_branded.brand, '*')
+        and title_patterns.brand in (texts_branded.brand, '*')
 ),
 
 texts_searchable as (
@@ -214,9 +126,9 @@ texts_searchable as (
 alias_candidates as (
     select
         texts_searchable.*,
-        model_aliases.model as alias_model,
-        model_aliases.alias,
-        case when texts_searchable.site_model_text <> '' then 'site_alias' else 'title_alias' end as alias_source,
+        model_aliases.model as candidate_model,
+        model_aliases.alias as candidate_alias,
+        case when texts_searchable.site_model_text <> '' then 'site_alias' else 'title_alias' end as candidate_source,
         case
             when texts_searchable.site_model_text <> '' then texts_searchable.site_model_text
             else texts_searchable.model_title_text
@@ -240,19 +152,15 @@ alias_materials as (
         material_families.alias as material_alias
     from alias_candidates
     left join material_families
-        on alias_candidates.alias is not null
-        and length(material_families.alias) > length(alias_candidates.alias)
-        and {{ word_position('alias_candidates.searched_text', 'material_families.alias') }} > 0
-        and {{ word_position('alias_candidates.searched_text', 'material_families.alias') }}
-            <= {{ word_position('alias_candidates.searched_text', 'alias_candidates.alias') }}
-        and {{ word_position('alias_candidates.searched_text', 'alias_candidates.alias') }} + length(alias_candidates.alias)
-            <= {{ word_position('alias_candidates.searched_text', 'material_families.alias') }} + length(material_families.alias)
+        on alias_candidates.candidate_alias is not null
+        and length(material_families.alias) > length(alias_candidates.candidate_alias)
+        and {{ phrase_within('alias_candidates.searched_text', 'alias_candidates.candidate_alias', 'material_families.alias') }}
 ),
 
 alias_ranked as (
     select
         alias_materials.*,
-        max(case when material_alias is not null then 1 else 0 end) over (partition by text_key, alias)
+        max(case when material_alias is not null then 1 else 0 end) over (partition by text_key, candidate_alias)
             as alias_inside_material
     from alias_materials
 ),
@@ -263,42 +171,18 @@ alias_best as (
         alias_ranked.*,
         row_number() over (
             partition by text_key
-            order by alias_inside_material, length(alias) desc, alias_model, alias
+            order by alias_inside_material, length(candidate_alias) desc, candidate_model, candidate_alias
         ) as alias_rank
     from alias_ranked
 ),
 
+-- the chosen alias, unless it only names a material
 texts_aliased as (
     select
-        text_key,
-        marketplace,
-        title,
-        brand_raw,
-        model_raw,
-        size_raw,
-        color_raw,
-        material_raw,
-        condition_raw,
-        brand_text,
-        title_text,
-        model_text,
-        size_text,
-        color_text,
-        material_text,
-        condition_text,
-        title_color_text,
-        brand,
-        model_title_text,
-        site_model_text,
-        filler_pattern,
-        generic_pattern,
-        noun_pattern,
-        size_pattern,
-        fragment_pattern,
-        searched_text,
-        case when alias_inside_material = 0 then alias end as alias,
-        case when alias_inside_material = 0 then alias_model end as alias_model,
-        case when alias_inside_material = 0 and alias is not null then alias_source end as alias_source
+        alias_best.*,
+        case when alias_inside_material = 0 then candidate_alias end as alias,
+        case when alias_inside_material = 0 then candidate_model end as alias_model,
+        case when alias_inside_material = 0 and candidate_alias is not null then candidate_source end as alias_source
     from alias_best
     where alias_rank = 1
 ),
@@ -310,7 +194,9 @@ accessory_candidates as (
         title_words.label as accessory_label,
         row_number() over (
             partition by texts_aliased.text_key
-            order by {{ word_position('texts_aliased.searched_text', 'title_words.phrase') }}, length(title_words.phrase) desc,
+            order by
+                {{ word_position('texts_aliased.searched_text', 'title_words.phrase') }},
+                length(title_words.phrase) desc,
                 title_words.label
         ) as accessory_rank
     from texts_aliased
@@ -318,8 +204,7 @@ accessory_candidates as (
         on texts_aliased.alias is not null
         and title_words.kind = 'accessory'
         and title_words.brand in (texts_aliased.brand, '*')
-        and {{ word_position('texts_aliased.searched_text', 'title_words.phrase') }}
-            > {{ word_position('texts_aliased.searched_text', 'texts_aliased.alias') }} + length(texts_aliased.alias)
+        and {{ phrase_after('texts_aliased.searched_text', 'title_words.phrase', 'texts_aliased.alias') }}
         and {{ word_position('texts_aliased.searched_text', "'with ' || title_words.phrase") }} = 0
         -- "Polly Pocket Pouch Hobo" is a hobo: an accessory word before a bag noun names no accessory
         and not regexp_like(texts_aliased.searched_text, '\b' || title_words.phrase || ' (' || texts_aliased.noun_pattern || ')\b')
@@ -376,8 +261,8 @@ texts_resolved as (
         texts_fragmented.*,
         case
             when alias_model is not null then alias_model || coalesce(' ' || accessory_label, '')
-            when site_model_text <> '' then
-                {{ title_case("coalesce(nullif(site_model_words, ''), site_model_text)") }}
+            when site_model_text <> ''
+                then {{ title_case("coalesce(nullif(site_model_words, ''), site_model_text)") }}
             when regexp_like(title_fragment, '[a-z]') or (has_noun and title_fragment <> '') then {{ title_case('title_fragment') }}
         end as model,
         case

@@ -1,8 +1,10 @@
--- Each wording of intermediate.int_listing_texts with everything the seeds give it, one row
--- per snapshot day and wording: brand, model and its key (intermediate.int_listing_texts_modelled),
--- size, colour, material and condition. Matching rule (docs/market-model.md): an alias matches
--- as whole words in the normalised text; the longest alias wins. Each step is one pass: the
--- wording left-joined to its candidates (no candidate: one row of NULLs), ranked, the first kept.
+-- Step 3 of the normalisation: each wording of intermediate.int_listing_texts with everything
+-- the seeds give it, one row per snapshot day and wording: brand, model and its key
+-- (intermediate.int_listing_texts_modelled), size, colour, material and condition. Matching
+-- rule (docs/market-model.md): an alias matches as whole words in the normalised text; the
+-- longest alias wins. Each step is one pass: the wording left-joined to its candidates (no
+-- candidate: one row of NULLs), ranked, the first kept. Next: int_listings_unioned joins each
+-- listing-day to its wording's row.
 with
 
 model_sizes as (
@@ -21,15 +23,22 @@ conditions as (
     select * from seeds.conditions
 ),
 
+-- the interval's wordings, one row per snapshot day and wording
 day_texts as (
-    select
-        snapshot_date,
-        text_key
-    from intermediate.int_listing_texts
+    select * from intermediate.int_listing_texts
     where {{ between_days('snapshot_date') }}
 ),
 
--- one row per wording seen in the interval, with its brand and model
+-- one row per wording seen in the interval (macro one_row_per_text)
+texts as (
+    {{ one_row_per_text('day_texts') }}
+),
+
+-- each wording's brand and model (step 2)
+models as (
+    {{ one_row_per_text('intermediate.int_listing_texts_modelled', between_days('snapshot_date')) }}
+),
+
 texts_modelled as (
     select
         texts.*,
@@ -37,31 +46,8 @@ texts_modelled as (
         models.model,
         models.model_source,
         models.model_key
-    from (
-        select distinct
-            text_key,
-            marketplace,
-            size_raw,
-            title_text,
-            model_text,
-            size_text,
-            color_text,
-            material_text,
-            condition_text,
-            title_color_text
-        from intermediate.int_listing_texts
-        where {{ between_days('snapshot_date') }}
-    ) as texts
-    inner join (
-        select distinct
-            text_key,
-            brand,
-            model,
-            model_source,
-            model_key
-        from intermediate.int_listing_texts_modelled
-        where {{ between_days('snapshot_date') }}
-    ) as models
+    from texts
+    inner join models
         on texts.text_key = models.text_key
 ),
 
@@ -87,7 +73,7 @@ size_candidates as (
     from texts_modelled
     left join model_sizes
         on (
-            (model_sizes.brand = texts_modelled.brand and model_sizes.model = texts_modelled.model)
+            (texts_modelled.brand = model_sizes.brand and texts_modelled.model = model_sizes.model)
             or (model_sizes.brand = '*' and model_sizes.model = '*')
         )
         and (
@@ -114,11 +100,8 @@ color_candidates as (
             partition by texts_sized.text_key
             order by
                 case when {{ word_position('texts_sized.color_text', 'color_families.alias') }} > 0 then 1 else 2 end,
-                case
-                    when {{ word_position('texts_sized.color_text', 'color_families.alias') }} > 0
-                        then {{ word_position('texts_sized.color_text', 'color_families.alias') }}
-                    else {{ word_position('texts_sized.title_color_text', 'color_families.alias') }}
-                end + length(color_families.alias) desc,
+                {{ field_or_title_position('texts_sized.color_text', 'texts_sized.title_color_text', 'color_families.alias') }}
+                + length(color_families.alias) desc,
                 length(color_families.alias) desc,
                 color_families.color
         ) as color_rank
@@ -138,11 +121,7 @@ material_candidates as (
             order by
                 case when {{ word_position('color_candidates.material_text', 'material_families.alias') }} > 0 then 1 else 2 end,
                 length(material_families.alias) desc,
-                case
-                    when {{ word_position('color_candidates.material_text', 'material_families.alias') }} > 0
-                        then {{ word_position('color_candidates.material_text', 'material_families.alias') }}
-                    else {{ word_position('color_candidates.title_text', 'material_families.alias') }}
-                end,
+                {{ field_or_title_position('color_candidates.material_text', 'color_candidates.title_text', 'material_families.alias') }},
                 material_families.material
         ) as material_rank
     from color_candidates
@@ -166,7 +145,7 @@ condition_candidates as (
         ) as condition_rank
     from material_candidates
     left join conditions
-        on (conditions.marketplace = material_candidates.marketplace or conditions.marketplace = '*')
+        on (material_candidates.marketplace = conditions.marketplace or conditions.marketplace = '*')
         and {{ word_position('material_candidates.condition_text', 'conditions.condition_raw') }} > 0
     where material_candidates.material_rank = 1
 ),

@@ -3,25 +3,19 @@
 -- intermediate.int_listings_unioned leaves exactly these rows out, so a bad row never reaches
 -- the marts; a row that still names its listing counts as a sighting without a price
 -- (int_listing_days, int_listing_lifecycle), so it never makes the listing look gone.
-{%- set sources = dedicated_staging_marketplaces + ['shopify_stores'] %}
-
+-- The staged rows and the marketplace rules: macro staged_listing_ctes (macros/row_rules.sql).
 with
 
--- per-marketplace rules (max_price); the '*' defaults for a marketplace the seed does not list
-{{ marketplace_rules_ctes() }}
-
-listings as (
-{{ staging_listings_union(sources, between_days('snapshot_date')) }}
-),
+{{ staged_listing_ctes(between_days('snapshot_date')) }}
 
 judged as (
     select
-        listings.*,
-        {{ row_rejection_rule('listings') }} as rule,
-        count(*) over (partition by listings.marketplace, listings.snapshot_date) as snapshot_rows
-    from listings
+        staged.*,
+        {{ row_rejection_rule('staged') }} as rule,
+        count(*) over (partition by staged.marketplace, staged.snapshot_date) as snapshot_rows
+    from staged
     left join marketplaces
-        on listings.marketplace = marketplaces.marketplace
+        on staged.marketplace = marketplaces.marketplace
     cross join marketplace_defaults
 ),
 

@@ -1,25 +1,14 @@
 -- Every marketplace's listings, one row per listing per snapshot day, with canonical brand,
 -- model, size, colour, material and condition and USD prices (daily FX).
--- The normalisation runs once per wording, in two steps: intermediate.int_listing_texts (the
--- text normalised) and intermediate.int_listing_texts_resolved (the seeds' brand, model,
--- size, colour, material and condition); here each listing-day finds its wording by text_key.
-{#- The dedicated staging models (transformations/macros/staging.sql) and the one staging
-    every config store, known or new (stg_shopify_stores__listings): no list of stores here. #}
-{%- set sources = dedicated_staging_marketplaces + ['shopify_stores'] %}
-
+-- The last step of the normalisation, which runs once per wording (marketplace + raw text
+-- columns, keyed by text_key): intermediate.int_listing_texts (the text normalised) ->
+-- int_listing_texts_modelled (brand, model) -> int_listing_texts_resolved (size, colour,
+-- material, condition) -> here, where each listing-day finds its wording by text_key and
+-- prices get USD.
 with
 
--- per-marketplace rules (max_price of the row rules); the '*' defaults for a marketplace not listed
-{{ marketplace_rules_ctes() }}
-
-staged as (
-{{ staging_listings_union(sources, between_days('snapshot_date')) }}
-),
-
--- a row breaking a row rule (macros/row_rules.sql) is in intermediate.int_listings_rejected instead
-listings as (
-{{ kept_listing_rows('staged') }}
-),
+-- the staged rows breaking no row rule (macro kept_listing_ctes, transformations/macros/row_rules.sql)
+{{ kept_listing_ctes(between_days('snapshot_date')) }}
 
 texts_resolved as (
     select * from intermediate.int_listing_texts_resolved
@@ -34,18 +23,30 @@ fx_rates as (
         currency,
         usd_per_unit
     from intermediate.int_fx_usd_daily
-    where currency <> 'USD'
+    where
+        currency <> 'USD'
         and {{ between_days('price_date') }}
+),
+
+-- each listing-day with its USD per unit: 1 for USD, NULL when no rate covers the day
+listings_fx as (
+    select
+        listings.*,
+        case when listings.currency = 'USD' then 1e0 else fx_rates.usd_per_unit end as usd_per_unit
+    from listings
+    left join fx_rates
+        on listings.currency = fx_rates.currency
+        and listings.snapshot_date = fx_rates.price_date
 ),
 
 final as (
     select
-        listings.marketplace || ':' || listings.listing_id as listing_key,
-        listings.marketplace,
-        listings.listing_id,
-        listings.snapshot_date,
-        listings.url,
-        listings.title,
+        listings_fx.marketplace || ':' || listings_fx.listing_id as listing_key,
+        listings_fx.marketplace,
+        listings_fx.listing_id,
+        listings_fx.snapshot_date,
+        listings_fx.url,
+        listings_fx.title,
         texts_resolved.brand,
         texts_resolved.model,
         texts_resolved.model_source,
@@ -54,29 +55,26 @@ final as (
         texts_resolved.color,
         texts_resolved.material,
         texts_resolved.condition,
-        listings.brand_raw,
-        listings.model_raw,
-        listings.size_raw,
-        listings.color_raw,
-        listings.material_raw,
-        listings.condition_raw,
-        listings.currency,
-        cast(listings.price as double) as price,
-        cast(listings.compare_at_price as double) as compare_at_price,
-        cast(listings.estimated_retail_price as double) as retail_price,
-        round(cast(listings.price as double) * (case when listings.currency = 'USD' then 1e0 else fx_rates.usd_per_unit end), 2) as price_usd,
-        round(cast(listings.compare_at_price as double) * (case when listings.currency = 'USD' then 1e0 else fx_rates.usd_per_unit end), 2) as compare_at_price_usd,
-        round(cast(listings.estimated_retail_price as double) * (case when listings.currency = 'USD' then 1e0 else fx_rates.usd_per_unit end), 2) as retail_price_usd,
-        listings.is_available,
-        listings.published_at,
-        cast(listings.published_at as date) as published_date
-    from listings
+        listings_fx.brand_raw,
+        listings_fx.model_raw,
+        listings_fx.size_raw,
+        listings_fx.color_raw,
+        listings_fx.material_raw,
+        listings_fx.condition_raw,
+        listings_fx.currency,
+        cast(listings_fx.price as double) as price,
+        cast(listings_fx.compare_at_price as double) as compare_at_price,
+        cast(listings_fx.estimated_retail_price as double) as retail_price,
+        round(cast(listings_fx.price as double) * listings_fx.usd_per_unit, 2) as price_usd,
+        round(cast(listings_fx.compare_at_price as double) * listings_fx.usd_per_unit, 2) as compare_at_price_usd,
+        round(cast(listings_fx.estimated_retail_price as double) * listings_fx.usd_per_unit, 2) as retail_price_usd,
+        listings_fx.is_available,
+        listings_fx.published_at,
+        cast(listings_fx.published_at as date) as published_date
+    from listings_fx
     inner join texts_resolved
-        on listings.snapshot_date = texts_resolved.snapshot_date
-        and {{ listing_text_key('listings') }} = texts_resolved.text_key
-    left join fx_rates
-        on listings.currency = fx_rates.currency
-        and listings.snapshot_date = fx_rates.price_date
+        on listings_fx.snapshot_date = texts_resolved.snapshot_date
+        and {{ listing_text_key('listings_fx') }} = texts_resolved.text_key
 )
 
 select * from final

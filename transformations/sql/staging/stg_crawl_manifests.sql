@@ -38,10 +38,9 @@ checked as (
         or source.item_count = 0 as has_own_data
     from source
     left join partition_crawls
-        on
-            source.marketplace = partition_crawls.marketplace
-            and source.snapshot_date = partition_crawls.snapshot_date
-            and coalesce(source.crawl_id, '') = partition_crawls.crawl_key
+        on source.marketplace = partition_crawls.marketplace
+        and source.snapshot_date = partition_crawls.snapshot_date
+        and coalesce(source.crawl_id, '') = partition_crawls.crawl_key
 ),
 
 final as (

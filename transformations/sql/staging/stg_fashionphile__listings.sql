@@ -1,32 +1,5 @@
--- One row per fashionphile listing per snapshot day: the raw item, renamed and cast, nothing derived
--- (the column contract is the macro staging_listing_columns, transformations/macros/staging.sql).
-with
-
-listings as (
-    select * from raw.listings
-    where marketplace = 'fashionphile'
-      and {{ between_days('snapshot_date') }}
-),
-
-manifests as (
-    select
-        marketplace,
-        snapshot_date,
-        crawl_id
-    from raw.crawl_manifests
-    where marketplace = 'fashionphile'
-      and {{ between_days('snapshot_date') }}
-),
-
--- only the crawl each day's manifest names (macro published_crawl_rows)
-source as (
-{{ published_crawl_rows() }}
-),
-
-final as (
-    select
-{{ staging_listing_columns() }}
-    from source
-)
-
-select * from final
+-- One row per fashionphile listing per snapshot day: the raw item, renamed and cast, nothing derived.
+-- The SELECT every staging.stg_*__listings model shares (macro staging_listings_select,
+-- transformations/macros/staging.sql): raw.listings of this marketplace and the model's days,
+-- only the crawl each day's manifest names, with the column contract staging_listing_columns.
+{{ staging_listings_select("marketplace = 'fashionphile'", between_days('snapshot_date')) }}
