@@ -246,6 +246,10 @@ def daily_market_snapshot(
         watchlist_path: a watchlist YAML file (docs/buyer-tools.md); empty = the Prefect Variable radar-watchlists, if set.
     """
     _settings_at_start()
+    if watchlist_path:  # a bad rule stops the run here, before any crawl (WatchlistError names the rule)
+        from flows.watchlists import load_watchlist
+
+        load_watchlist(watchlist_path)
     day = snapshot_date or _today()
     chosen = check_marketplace_keys(marketplaces)
     fx = fetch_fx_rates.submit(day, "hist-90d", fx_base_url)

@@ -212,8 +212,10 @@ def test_a_below_the_guide_rule_matches_only_asks_below_it():
     ("rules:\n- {name: a, brand: Chanel}\n", "rule 1 ('a'): Value error, a rule needs max_price_usd or below_guide_pct"),
     ("rules:\n- {name: a, max_price_usd: 100}\n", "rule 1 ('a'): Value error, a rule needs a brand or a model"),
     ("rules:\n- {name: a, brand: Chanel, max_price_usd: -5}\n", "rule 1 ('a'), max_price_usd: Input should be greater than 0"),
-    ("rules:\n- {name: a, brand: Chanel, max_price_usd: 5, condition: mint}\n", "condition: Value error, unknown condition 'mint'"),
-    ("rules:\n- {name: a, brand: Chanel, max_price_usd: 5, colour: red}\n", "rule 1 ('a'), colour: Extra inputs are not permitted"),
+    ("rules:\n- {name: a, brand: Chanel, max_price_usd: 5, condition: mint}\n",
+     "condition: Value error, unknown condition 'mint'"),
+    ("rules:\n- {name: a, brand: Chanel, max_price_usd: 5, colour: red}\n",
+     "rule 1 ('a'), colour: Extra inputs are not permitted"),
     ("rules:\n- {name: a, brand: Chanel, max_price_usd: 5}\n- {name: a, brand: Dior, max_price_usd: 5}\n",
      "rule names must be unique: a"),
     ("rules: [", "not valid YAML"),
@@ -243,3 +245,16 @@ def test_the_daily_digest_lists_the_best_deals_with_price_guide_and_link(market,
     for deal in deals:
         assert deal["url"] in text and f"vs guide ${float(deal['guide_price_usd']):,.0f}" in text
         assert f"${float(deal['buy_cost_usd']):,.0f} with fees" in text
+
+
+def test_a_bad_watchlist_stops_the_daily_run_before_any_crawl(tmp_path, monkeypatch):
+    import flows.daily as daily
+
+    crawled = []
+    monkeypatch.setattr(daily, "_settings_at_start", lambda: None)
+    monkeypatch.setattr(daily, "_crawl_all", lambda *args, **kwargs: crawled.append(args))
+    path = tmp_path / "watchlist.yml"
+    path.write_text("rules:\n- {name: flap, brand: Chanel, max_price_usd: 0}\n")
+    with pytest.raises(WatchlistError, match=r"rule 1 \('flap'\), max_price_usd: Input should be greater than 0"):
+        daily.daily_market_snapshot.fn(date(2026, 9, 1), ["rebag"], watchlist_path=str(path))
+    assert crawled == []
