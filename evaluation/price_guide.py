@@ -101,7 +101,9 @@ LISTING_KEYS_SQL = "select marketplace, listing_id, model_key from marts.dim_lis
 MODELS_WITH_SALES_SQL = """
 select count(distinct listings.model_key) as models
 from marts.dim_listing as listings
-cross join (select max(as_of_date) as as_of_date, max(window_start_date) as window_start_date from marts.model_price_guide) as guide
+cross join (
+    select max(as_of_date) as as_of_date, max(window_start_date) as window_start_date from marts.model_price_guide
+) as guide
 where listings.status = 'sold' and listings.model_key is not null
     and listings.sale_date between guide.window_start_date and guide.as_of_date
 """
@@ -120,12 +122,12 @@ def score_price_guide(engine: Engine, truth_dir: Path, *, min_sales: int = 20) -
     for listing_id, truth in load_truth(truth_dir).items():
         if truth["model"] is None:
             continue
-        model = (truth["brand"], truth["model"])
+        true_model = (truth["brand"], truth["model"])
         if listing_id in key_of:
-            keys[model][key_of[listing_id]] += 1
+            keys[true_model][key_of[listing_id]] += 1
         sale_date = truth["sale_date"]
         if sale_date is not None and window_start <= sale_date <= as_of and truth["sale_price_usd"] is not None:
-            sales[(*model, truth["condition"])].append(float(truth["sale_price_usd"]))
+            sales[(*true_model, truth["condition"])].append(float(truth["sale_price_usd"]))
     report = PriceGuideScore(as_of=as_of, min_sales=min_sales)
     for (brand, model, condition), prices in sorted(sales.items()):
         if len(prices) < min_sales:
@@ -156,7 +158,8 @@ def score_deals(data_dir: Path, *, weeks_after: int = 4, work_dir: Path | None =
     """The deals the pipeline flagged `weeks_after` weeks before the lake's last day, and what became of
     them in the truth. Rebuilds the warehouse on a copy of the earlier days of DIR/lake (local lakes)."""
     lake = Path(data_dir) / "lake"
-    days = sorted({date.fromisoformat(p.name.split("=", 1)[1]) for p in lake.glob(f"{LISTINGS_DIR}/marketplace=*/snapshot_date=*")})
+    partitions = lake.glob(f"{LISTINGS_DIR}/marketplace=*/snapshot_date=*")
+    days = sorted({date.fromisoformat(p.name.split("=", 1)[1]) for p in partitions})
     if not days:
         return None
     flagged_on = days[-1] - timedelta(weeks=weeks_after)

@@ -47,7 +47,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from evaluation import report as report_text
-from evaluation.price_guide import PriceGuideScore, score_deals, score_price_guide
 from evaluation.metrics import (
     CRAWL_COUNT_COLUMNS,
     DEFAULT_GRACE_DAYS,
@@ -61,6 +60,7 @@ from evaluation.metrics import (
     score_marketplace,
     score_models,
 )
+from evaluation.price_guide import PriceGuideScore, score_deals, score_price_guide
 from evaluation.truth import load_episodes, load_served_early, load_truth
 from evaluation.truth_names import TruthNames
 from evaluation.warehouse import duckdb_warehouse, read_marts

@@ -142,8 +142,8 @@ def load_watchlist(path: str | Path | None = None) -> Watchlist | None:
         except OSError as error:
             raise WatchlistError(f"watchlist {path}: cannot be read ({type(error).__name__})") from None
         return parse_watchlist(text, str(path))
-    text = _variable_text()
-    return parse_watchlist(text, f"Prefect Variable {WATCHLIST_VARIABLE}") if text else None
+    stored = _variable_text()
+    return parse_watchlist(stored, f"Prefect Variable {WATCHLIST_VARIABLE}") if stored else None
 
 
 def _variable_text() -> str | None:
