@@ -14,8 +14,7 @@ snapshots as (
 ),
 
 as_of as (
-    select
-        max(snapshot_date) as as_of_date
+    select max(snapshot_date) as as_of_date
     from snapshots
 ),
 
@@ -29,7 +28,8 @@ per_site as (
         count(*) as active_listings,
         {{ percentile('last_price_usd', 0.5) }} as median_ask_usd
     from listings
-    where status = 'active'
+    where
+        status = 'active'
         and model is not null
         and size is not null
         and condition is not null
@@ -63,7 +63,7 @@ spread as (
 final as (
     select
         dense_rank() over (
-            order by price_spread_pct desc, brand, model, size, condition
+            order by spread.price_spread_pct desc, spread.brand, spread.model, spread.size, spread.condition
         ) as spread_rank,
         spread.brand,
         spread.model,

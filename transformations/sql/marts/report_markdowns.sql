@@ -19,8 +19,7 @@ snapshots as (
 ),
 
 as_of as (
-    select
-        max(snapshot_date) as as_of_date
+    select max(snapshot_date) as as_of_date
     from snapshots
 ),
 
@@ -30,7 +29,8 @@ first_markdowns as (
         min(price_changes.days_since_listed) as days_to_first_markdown
     from price_changes
     cross join as_of
-    where price_changes.is_markdown
+    where
+        price_changes.is_markdown
         and not price_changes.is_at_relist
         and price_changes.change_date > date_add('day', -{{ report_days }}, as_of.as_of_date)
     group by
@@ -55,7 +55,8 @@ windowed as (
     cross join as_of
     left join first_markdowns
         on listings.listing_key = first_markdowns.listing_key
-    where first_markdowns.listing_key is not null
+    where
+        first_markdowns.listing_key is not null
         or (
             listings.status = 'sold'
             and listings.sale_date > date_add('day', -{{ report_days }}, as_of.as_of_date)

@@ -16,8 +16,7 @@ snapshots as (
 ),
 
 as_of as (
-    select
-        max(snapshot_date) as as_of_date
+    select max(snapshot_date) as as_of_date
     from snapshots
 ),
 

@@ -15,8 +15,7 @@ snapshots as (
 ),
 
 as_of as (
-    select
-        max(snapshot_date) as as_of_date
+    select max(snapshot_date) as as_of_date
     from snapshots
 ),
 
@@ -28,7 +27,8 @@ sales as (
         as_of.as_of_date
     from listings
     cross join as_of
-    where listings.status = 'sold'
+    where
+        listings.status = 'sold'
         and listings.model is not null
         and listings.sale_date > date_add('day', -{{ report_days }}, as_of.as_of_date)
 ),
