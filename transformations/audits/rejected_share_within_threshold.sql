@@ -54,11 +54,13 @@ judged as (
 
 final as (
     select
-        marketplace || ' ' || cast(snapshot_date as varchar) || ': '
+        (
+            marketplace || ' ' || cast(snapshot_date as varchar) || ': '
             || cast(rows_rejected as varchar) || ' of ' || cast(snapshot_rows as varchar) || ' rows rejected ('
             || cast(cast(round(100 * rejected_share, 1) as decimal(5, 1)) as varchar) || '%), above max_rejected_share '
             || cast(cast(round(100 * max_rejected_share, 1) as decimal(5, 1)) as varchar) || '%; top rules: '
-            || top_rules as message,
+            || top_rules
+        ) as message,
         marketplace,
         snapshot_date,
         rejected_share,

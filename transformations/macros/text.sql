@@ -19,7 +19,10 @@
         text_key, e.g. intermediate.int_listing_texts) on the days of `day_filter` (optional),
         one per text_key: its first day's (a wording's columns are equal on every day), with
         the extra column text_day_rank. So a wording is matched once per run, however many
-        days show it. -#}
+        days show it.
+    interval_text_ctes(day_filter): the two CTEs int_listing_texts_modelled and _resolved start
+        from: `day_texts`, the rows of intermediate.int_listing_texts on the days of `day_filter`
+        (the model's between_days('snapshot_date')), and `texts`, one row per wording of them. -#}
 {%- macro norm(expression) -%}
 trim(regexp_replace(lower(translate({{ expression }}, 'ÀÁÂÄÃÅàáâäãåÇçÈÉÊËèéêëÌÍÎÏìíîïÑñÒÓÔÖÕØòóôöõøÙÚÛÜùúûüÝýÿ', 'AAAAAAaaaaaaCcEEEEeeeeIIIIiiiiNnOOOOOOooooooUUUUuuuuYyy')), '[^a-z0-9]+', ' '))
 {%- endmacro %}
@@ -62,4 +65,15 @@ case when {{ word_position(field, phrase) }} > 0 then {{ word_position(field, ph
         {%- endif %}
     ) as ranked_days
     where text_day_rank = 1
+{%- endmacro %}
+
+{%- macro interval_text_ctes(day_filter) -%}
+day_texts as (
+    select * from intermediate.int_listing_texts
+    where {{ day_filter }}
+),
+
+texts as (
+{{ one_row_per_text('day_texts') }}
+),
 {%- endmacro %}

@@ -28,16 +28,9 @@ title_patterns as (
     select * from intermediate.int_title_patterns
 ),
 
--- the interval's wordings, one row per snapshot day and wording
-day_texts as (
-    select * from intermediate.int_listing_texts
-    where {{ between_days('snapshot_date') }}
-),
-
--- one row per wording seen in the interval (macro one_row_per_text)
-texts as (
-    {{ one_row_per_text('day_texts') }}
-),
+-- `day_texts`: the interval's rows of intermediate.int_listing_texts (one per snapshot day and
+-- wording); `texts`: one row per wording (macro interval_text_ctes)
+{{ interval_text_ctes(between_days('snapshot_date')) }}
 
 -- brand: the whole brand_raw is an alias, else an alias opens the title ("Chanel // ...")
 brand_candidates as (

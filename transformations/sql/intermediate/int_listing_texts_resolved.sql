@@ -23,16 +23,9 @@ conditions as (
     select * from seeds.conditions
 ),
 
--- the interval's wordings, one row per snapshot day and wording
-day_texts as (
-    select * from intermediate.int_listing_texts
-    where {{ between_days('snapshot_date') }}
-),
-
--- one row per wording seen in the interval (macro one_row_per_text)
-texts as (
-    {{ one_row_per_text('day_texts') }}
-),
+-- `day_texts`: the interval's rows of intermediate.int_listing_texts (one per snapshot day and
+-- wording); `texts`: one row per wording (macro interval_text_ctes)
+{{ interval_text_ctes(between_days('snapshot_date')) }}
 
 -- each wording's brand and model (step 2)
 models as (
@@ -107,8 +100,7 @@ color_candidates as (
         ) as color_rank
     from texts_sized
     left join color_families
-        on {{ word_position('texts_sized.color_text', 'color_families.alias') }} > 0
-        or {{ word_position('texts_sized.title_color_text', 'color_families.alias') }} > 0
+        on {{ field_or_title_position('texts_sized.color_text', 'texts_sized.title_color_text', 'color_families.alias') }} > 0
 ),
 
 -- material: material_raw first, else the title; the longest alias
@@ -126,8 +118,7 @@ material_candidates as (
         ) as material_rank
     from color_candidates
     left join material_families
-        on {{ word_position('color_candidates.material_text', 'material_families.alias') }} > 0
-        or {{ word_position('color_candidates.title_text', 'material_families.alias') }} > 0
+        on {{ field_or_title_position('color_candidates.material_text', 'color_candidates.title_text', 'material_families.alias') }} > 0
     where color_candidates.color_rank = 1
 ),
 
