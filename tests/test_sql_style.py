@@ -16,11 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 NOT_LINTED = {"transformations/ddl/20_sync_partitions.sql"}
 
 
-def sqlfluff_lint(*paths: str | Path, cwd: Path = ROOT) -> list[dict]:
+def sqlfluff_lint(*paths: str | Path, options: tuple[str, ...] = ()) -> list[dict]:
     """`sqlfluff lint --format json` as a developer runs it from the checkout: one dict per file."""
     run = subprocess.run(
-        [sys.executable, "-m", "sqlfluff", "lint", *map(str, paths), "--format", "json", "--processes", "1"],
-        cwd=cwd, capture_output=True, text=True, timeout=900,
+        [sys.executable, "-m", "sqlfluff", "lint", *map(str, paths), *options, "--format", "json", "--processes", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
     )
     assert run.stdout.strip(), f"sqlfluff printed nothing (exit {run.returncode}):\n{run.stderr[-3000:]}"
     return json.loads(run.stdout)
@@ -59,6 +59,8 @@ def test_the_style_rules_fire_on_a_model_using_the_macros_and_variables(tmp_path
         ")\n\n"
         "select * from final\n"
     )
-    codes = {v["code"] for entry in sqlfluff_lint(model) for v in entry["violations"]}
+    # outside the checkout, so the repository's config is named
+    codes = {v["code"] for entry in sqlfluff_lint(model, options=("--config", str(ROOT / ".sqlfluff")))
+             for v in entry["violations"]}
     assert {"CP01", "AL03", "LT01"} <= codes, codes
     assert not codes & {"TMP", "PRS"}, codes
