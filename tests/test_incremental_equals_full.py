@@ -2,7 +2,7 @@
 
 The daily run touches only what its day changed: incremental_by_day models build the day,
 incremental_by_key models (int_listing_lifecycle, dim_listing) merge the listings the day
-touched. So whatever a merge leaves alone must already be what a full rebuild computes. A
+touched (kpi_segment_weekly: the weeks). So whatever a merge leaves alone must already be what a full rebuild computes. A
 sandbox lake (sandbox/direct_lake.py's market, scale 0.05, 16 days) gets a scripted rebag
 listing that is marked down, disappears for three complete snapshots and returns (a relist),
 is shown sold, and is then gone; a second one sells by absence; one rebag snapshot is
@@ -36,10 +36,10 @@ SKIPPED = START + timedelta(days=9)  # the daily flow missed it: the next run fi
 RELISTED_ID, ABSENT_SOLD_ID = "scripted-relist", "scripted-gone"
 
 
-def scripted(listing_id: str, day: date, price: int, *, available: bool = True) -> dict[str, Any]:
+def scripted(listing_id: str, day: date, price: int, *, available: bool = True, size: str = "30") -> dict[str, Any]:
     return {
         "listing_id": listing_id, "url": f"https://example.test/rebag/{listing_id}",
-        "title": "Birkin 30 Togo Gold", "brand_raw": "Hermes", "size_raw": "30", "material_raw": "Togo",
+        "title": f"Birkin {size} Togo Gold", "brand_raw": "Hermes", "size_raw": size, "material_raw": "Togo",
         "condition_raw": "Excellent", "price": price, "currency": "USD", "compare_at_price": None,
         "available": available, "published_at": datetime(2026, 8, 20, 15, tzinfo=UTC),
         "estimated_retail_price": None, "sku": None, "product_type": "Handbags",
@@ -48,16 +48,17 @@ def scripted(listing_id: str, day: date, price: int, *, available: bool = True) 
 
 def scripted_rows(day: date) -> list[dict[str, Any]]:
     """Day offsets: the relisted bag on 0-3 (marked down on 2), gone on 4-7 (three complete
-    snapshots and the incomplete one), back on 8-11, shown sold on 12, gone after; the other
+    snapshots and the incomplete one), back on 8-11 with another size (its segment changes in
+    the weeks it was on sale), shown sold on 12, gone after; the other
     bag on 0-4, then gone for good (a sale inferred from its absence)."""
     offset = (day - START).days
     rows = []
     if offset <= 3:
         rows.append(scripted(RELISTED_ID, day, 9000 if offset < 2 else 8500))
     elif 8 <= offset <= 11:
-        rows.append(scripted(RELISTED_ID, day, 8800))
+        rows.append(scripted(RELISTED_ID, day, 8800, size="35"))
     elif offset == 12:
-        rows.append(scripted(RELISTED_ID, day, 8800, available=False))
+        rows.append(scripted(RELISTED_ID, day, 8800, available=False, size="35"))
     if offset <= 4:
         rows.append(scripted(ABSENT_SOLD_ID, day, 4000))
     return rows
@@ -120,7 +121,8 @@ def test_daily_runs_equal_a_full_rebuild(tmp_path: Path) -> None:
     assert result.documentation_problems == {}
     names = [m.name for m in result.models if m.name.split(".")[0] in ("intermediate", "marts")]
     merged = {m.name: m for m in result.models if m.materialized == "incremental_by_key"}
-    assert set(merged) == {"intermediate.int_listing_lifecycle", "marts.dim_listing"}
+    assert set(merged) == {"intermediate.int_listing_lifecycle", "intermediate.int_marketplace_snapshots",
+                           "marts.dim_listing", "marts.kpi_segment_weekly"}
 
     run_transformations(daily, start_date=START, end_date=START + timedelta(days=1))
     runs = {}
@@ -147,6 +149,8 @@ def test_daily_runs_equal_a_full_rebuild(tmp_path: Path) -> None:
             "select relist_count, status, sale_evidence, markdown_count from marts.dim_listing "
             f"where listing_key = 'rebag:{RELISTED_ID}'").fetchall()
         assert relisted == [(1, "sold", "observed", 1)]
+        assert con.execute("select count(*) from marts.kpi_segment_weekly where size = '35' and brand = 'Hermès'"
+                           " and marketplace = 'rebag'").fetchone()[0] >= 2
         gone = con.execute(f"select status, sale_evidence from marts.dim_listing where listing_key = 'rebag:{ABSENT_SOLD_ID}'")
         assert gone.fetchall() == [("sold", "inferred")]
         assert con.execute("select count(*) from intermediate.int_marketplace_snapshots where not is_complete").fetchone()[0] == 1

@@ -3,6 +3,9 @@
 -- listings seen did not drop sharply against the previous snapshot (min_count_ratio).
 -- complete_snapshot_number counts complete snapshots up to and including the day, so the
 -- complete snapshots between two days are a difference of two numbers.
+-- Merged by marketplace (incremental_by_key): a dated run counts the listings and rejected rows
+-- of its own days only and takes the other days' counts from its published rows; every row of
+-- a marketplace is written again (the running numbers and totals), a few rows a day.
 with
 
 manifests as (
@@ -11,15 +14,28 @@ manifests as (
 
 listings as (
     select * from intermediate.int_listings_unioned
+    {%- if is_incremental %}
+    where {{ between_days('snapshot_date') }}
+    {%- endif %}
 ),
 
 rejected as (
     select * from intermediate.int_listings_rejected
+    {%- if is_incremental %}
+    where {{ between_days('snapshot_date') }}
+    {%- endif %}
 ),
 
 -- per-marketplace rules; the '*' defaults for a marketplace the seed does not list
 {{ marketplace_rules_ctes() }}
 
+{% if is_incremental -%}
+published_days as (
+    select * from {{ this }}
+    where not ({{ between_days('snapshot_date') }})
+),
+
+{% endif -%}
 seen as (
     select
         marketplace,
@@ -32,6 +48,18 @@ seen as (
     group by
         marketplace,
         snapshot_date
+    {%- if is_incremental %}
+    union all
+    select
+        marketplace,
+        snapshot_date,
+        listings_seen,
+        listings_available,
+        listings_with_seed_model,
+        listings_without_model
+    from published_days
+    where listings_seen > 0
+    {%- endif %}
 ),
 
 rejected_by_rule as (
@@ -61,6 +89,16 @@ rejected_days as (
     group by
         marketplace,
         snapshot_date
+    {%- if is_incremental %}
+    union all
+    select
+        marketplace,
+        snapshot_date,
+        rows_rejected,
+        rows_rejected_by_rule
+    from published_days
+    where rows_rejected > 0
+    {%- endif %}
 ),
 
 days as (
