@@ -26,6 +26,8 @@ TREND_WEEKS = 12
 MOVERS = 10  # rising and cooling models shown, each
 RETENTION_MODELS = 30
 PROCUREMENT_ROWS = 15
+DEAL_MARKS = 100  # deals drawn in the chart (by deal_rank)
+DEAL_ROWS = 15  # deals in the table
 SPREAD_GROUPS = 10
 HEALTH_DAYS = 28
 
@@ -282,6 +284,59 @@ def _procurement_section(marts: MartReader) -> Section:
     return section
 
 
+def _safe_url(url: Any) -> str | None:
+    """A product link to show: http(s) only (a scraped value is never a script), else no link."""
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+
+
+def _deal_name(row: dict[str, Any]) -> str:
+    return " ".join(str(part) for part in (row["brand"], row["model"], row["size"], row["condition"]) if part)
+
+
+def _deals_section(marts: MartReader) -> Section:
+    section = Section(
+        "deals", "Deals: bags on sale now below the price guide",
+        "Each dot is a listing on sale on the latest snapshot whose cost with the site's fees is below the price "
+        "guide's median sale price for its model, size and condition (marts.deals): higher is a larger expected "
+        "margin, further left sells sooner; hover for the site, prices and link. Deals without a days-to-sell "
+        f"estimate are in the table only. The table holds the top {DEAL_ROWS} by expected margin.")
+    rows = marts.table("deals", where=f"deal_rank <= {max(DEAL_MARKS, DEAL_ROWS)}", order_by="deal_rank").dicts()
+    if not rows:
+        section.empty = "No listing on sale is priced below the price guide by the deals' minimum margin."
+        return section
+    section.title += f" ({rows[0]['as_of_date']})"
+    drawn = [r for r in rows[:DEAL_MARKS] if r["expected_days_to_sell"] is not None]
+    figure = go.Figure()
+    for marketplace in sorted({r["marketplace"] for r in drawn}):
+        mine = [r for r in drawn if r["marketplace"] == marketplace]
+        figure.add_trace(go.Scatter(
+            x=[r["expected_days_to_sell"] for r in mine], y=[r["expected_margin_usd"] for r in mine],
+            mode="markers", marker={"size": 10, "opacity": 0.75}, name=marketplace,
+            text=[f"{r['deal_rank']}. {_deal_name(r)}" for r in mine],
+            customdata=[[r["ask_usd"], r["buy_cost_usd"], r["guide_price_usd"], r["expected_margin_pct"],
+                         r["guide_confidence"], r["url"] or ""] for r in mine],
+            hovertemplate=("%{text}<br>ask $%{customdata[0]:,.0f}, with fees $%{customdata[1]:,.0f}, "
+                           "guide $%{customdata[2]:,.0f}<br>margin $%{y:,.0f} (%{customdata[3]:.0%}), "
+                           "sells in ~%{x} days, confidence %{customdata[4]}<br>%{customdata[5]}<extra>"
+                           + marketplace + "</extra>")))
+    if figure.data:
+        section.figures.append(_layout(figure, xaxis_title="expected days to sell (the guide's median)",
+                                       yaxis_title="expected margin (USD)"))
+    head = ("<tr><th>rank</th><th>bag</th><th>site</th><th>ask</th><th>with fees</th><th>guide</th>"
+            "<th>margin</th><th>margin %</th><th>days to sell</th><th>confidence</th><th>link</th></tr>")
+    body = "".join(
+        f"<tr><td>{r['deal_rank']}</td><td>{html.escape(_deal_name(r))}</td><td>{html.escape(r['marketplace'])}</td>"
+        f"<td>{_number(r['ask_usd'], 'usd')}</td><td>{_number(r['buy_cost_usd'], 'usd')}</td>"
+        f"<td>{_number(r['guide_price_usd'], 'usd')}</td><td>{_number(r['expected_margin_usd'], 'usd')}</td>"
+        f"<td>{_number(r['expected_margin_pct'], 'rate')}</td><td>{_number(r['expected_days_to_sell'])}</td>"
+        f"<td>{html.escape(r['guide_confidence'])}</td>"
+        + (f'<td><a href="{html.escape(url)}" rel="noopener noreferrer">{html.escape(r["listing_id"])}</a></td>'
+           if (url := _safe_url(r["url"])) else "<td></td>")
+        + "</tr>" for r in rows[:DEAL_ROWS])
+    section.extra_html = f'<table class="ranking deals">{head}{body}</table>'
+    return section
+
+
 def _cross_site_section(marts: MartReader) -> Section:
     section = Section(
         "across-sites", "Across sites: the same bag, different prices",
@@ -354,6 +409,7 @@ def build_report(settings: RadarSettings, week: date | None = None, *, dialect: 
             _markdown_section(marts),
             _retention_section(marts),
             _procurement_section(marts),
+            _deals_section(marts),
             _cross_site_section(marts),
             _health_section(marts, as_of),
         ]
@@ -379,6 +435,7 @@ section h2 { margin: 0 0 4px; font-size: 19px; }
 table.ranking { border-collapse: collapse; font-size: 13px; margin-top: 8px; width: 100%; }
 table.ranking th, table.ranking td { border-bottom: 1px solid #eee; padding: 4px 8px; text-align: right; }
 table.ranking td:nth-child(2), table.ranking th:nth-child(2) { text-align: left; }
+table.deals td:nth-child(3), table.deals th:nth-child(3) { text-align: left; }
 .empty { color: #8a6d3b; font-style: italic; }
 footer { color: #777; font-size: 12px; text-align: center; padding-bottom: 20px; }
 """
@@ -409,6 +466,6 @@ def render_html(sections: list[Section], chosen: dict[str, Any]) -> str:
         f"data up to the snapshot of {chosen['as_of_date']}. Every figure is a column of the warehouse's marts."
         f"</p></header><main>{''.join(parts)}</main>"
         f"<footer>Resale Radar report, {len([f for s in sections for f in s.figures])} charts. "
-        "Figures from marts.report_*, kpi_model_trends, procurement_ranking, data_health_daily.</footer>"
+        "Figures from marts.report_*, kpi_model_trends, procurement_ranking, deals, data_health_daily.</footer>"
         "</body></html>\n"
     )

@@ -13,12 +13,12 @@ import duckdb
 import pytest
 
 from cli.main import main
-from reports.buyer import build_report
+from reports.buyer import DEAL_ROWS, build_report
 from tests.conftest_browser import REPO, chromium  # noqa: F401 - the fixture
 from tests.report_fixtures import report_data_dir, settings_for  # noqa: F401 - the fixture
 
 SECTIONS = ("week", "days-to-sell", "price-trends", "movers", "markdowns", "retention", "procurement",
-            "across-sites", "data-health")
+            "deals", "across-sites", "data-health")
 SCREENSHOT = REPO / "docs" / "report.png"
 
 
@@ -61,6 +61,38 @@ def test_the_week_in_numbers_are_the_marts_columns(report_data_dir: Path) -> Non
     assert values[:3] == [f"{row[0]:,}", f"{row[1]:,}", f"{row[2]:,}"]
     assert values[4] == f"{row[4]:,}"
     assert f"{row[3]:+,} vs last week" in report.html
+
+
+def test_the_deals_section_shows_the_deals_mart(report_data_dir: Path) -> None:
+    """Issue 15: the deals are in the report too: one dot per deal (days to sell, margin) and a table of the
+    top deals with their links, every figure the mart's own."""
+    report = build_report(settings_for(report_data_dir))
+    with duckdb.connect(str(report_data_dir / "warehouse.duckdb"), read_only=True) as con:
+        cursor = con.execute("select * from marts.deals order by deal_rank")
+        columns = [d[0] for d in cursor.description]
+        deals = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    assert len(deals) >= 3  # the fixture lake has deals (9 at scale 0.2), so the section is not empty
+    section = next(s for s in report.sections if s.key == "deals")
+    assert not section.empty and str(deals[0]["as_of_date"]) in section.title
+    # the chart: one mark per deal with a days-to-sell estimate, at (expected_days_to_sell, expected_margin_usd)
+    marks = sorted((trace.name, x, y, text.split(".")[0]) for trace in section.figures[0].data
+                   for x, y, text in zip(trace.x, trace.y, trace.text, strict=True))
+    assert marks == sorted((d["marketplace"], d["expected_days_to_sell"], d["expected_margin_usd"], str(d["deal_rank"]))
+                           for d in deals if d["expected_days_to_sell"] is not None)
+    assert all(d["url"] in str(section.figures[0].data) for d in deals if d["url"])  # the link is in the hover
+    # the table: the top deals in rank order, each figure the mart's column formatted, and the product link
+    table = re.search(r'<table class="ranking deals">(.*?)</table>', report.html, re.S)
+    assert table is not None
+    cells = [re.findall(r"<td>(.*?)</td>", f"<td>{row}") for row in re.findall(r"<tr><td>(.*?)</tr>", table.group(1))]
+    top = deals[:DEAL_ROWS]
+    assert len(cells) == len(top)
+    for row, deal in zip(cells, top, strict=True):
+        assert row[0] == str(deal["deal_rank"]) and row[2] == deal["marketplace"]
+        assert row[3:8] == [f"${deal['ask_usd']:,.0f}", f"${deal['buy_cost_usd']:,.0f}", f"${deal['guide_price_usd']:,.0f}",
+                            f"${deal['expected_margin_usd']:,.0f}", f"{deal['expected_margin_pct']:.1%}"]
+        days = deal["expected_days_to_sell"]
+        assert row[8] == (f"{days:,}" if days is not None else "n/a") and row[9] == deal["guide_confidence"]
+        assert f'<a href="{deal["url"]}"' in row[10]
 
 
 def test_week_option_picks_the_week_and_an_unknown_week_exits_2(report_data_dir: Path, tmp_path: Path,
