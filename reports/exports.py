@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from radar.settings import RadarSettings, trino_url_parts
-from reports.marts import MartReader, ReportError, Rows
+from reports.marts import BATCH_ROWS, MartReader, ReportError
 from transformations.models import Model
 
 HYPER_FILE = "resale_radar_marts.hyper"
@@ -36,22 +35,24 @@ KINDS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-def value_kind(values: list[Any]) -> str:
-    """The column's kind from its first non-NULL value (text when all are NULL)."""
-    for value in values:
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            return "bool"
-        if isinstance(value, int):
-            return "int"
-        if isinstance(value, float | Decimal):
-            return "float"
-        if isinstance(value, datetime):
-            return "datetime"
-        if isinstance(value, date):
-            return "date"
-        return "text"
+INT_TYPES = ("tinyint", "smallint", "integer", "int", "bigint", "hugeint", "utinyint", "usmallint", "uinteger",
+             "ubigint", "uhugeint")
+
+
+def type_kind(type_name: str) -> str:
+    """The column's kind from the engine's type name (DuckDB's or Trino's, any case; text when unknown)."""
+    name = type_name.lower().strip()
+    base = name.split("(")[0].strip()
+    if base in ("boolean", "bool"):
+        return "bool"
+    if base in INT_TYPES:
+        return "int"
+    if base in ("decimal", "numeric", "double", "real", "float"):
+        return "float"
+    if base == "date":
+        return "date"
+    if base.startswith("timestamp"):
+        return "datetime"
     return "text"
 
 
@@ -60,6 +61,8 @@ def _cell(value: Any, kind: str) -> Any:
         return None
     if kind == "float":
         return float(value)
+    if kind == "datetime" and isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)  # Hyper's timestamp has no zone: UTC
     if kind == "text" and not isinstance(value, str):
         return str(value)
     return value
@@ -67,9 +70,12 @@ def _cell(value: Any, kind: str) -> Any:
 
 @dataclass
 class MartData:
+    """A mart as exported: its model (YAML), columns, their kinds and the rows written."""
+
     model: Model
-    rows: Rows
+    columns: list[str]
     kinds: dict[str, str]
+    rows: int
 
 
 @dataclass
@@ -80,17 +86,10 @@ class TableauExport:
     warnings: list[str] = field(default_factory=list)
 
 
-def read_marts(marts: MartReader) -> list[MartData]:
-    data = []
-    for name, model in sorted(marts.models.items()):
-        rows = marts.table(name)
-        kinds = {column: value_kind(rows.column(column)) for column in rows.columns}
-        data.append(MartData(model, rows, kinds))
-    return data
-
-
-def write_hyper(path: Path, marts: list[MartData]) -> dict[str, int]:
-    """Every mart as a table <schema marts>.<mart> of one .hyper file; returns the rows read back."""
+def write_hyper(path: Path, marts: MartReader, *, batch_rows: int = BATCH_ROWS) -> tuple[list[MartData], dict[str, int]]:
+    """Every mart as a table <schema marts>.<mart> of one .hyper file, streamed from the warehouse
+    `batch_rows` rows at a time into Hyper's inserter (memory does not grow with the marts' history).
+    Returns what was written and the rows read back from the file."""
     from tableauhyperapi import (
         Connection,
         CreateMode,
@@ -105,24 +104,31 @@ def write_hyper(path: Path, marts: list[MartData]) -> dict[str, int]:
     path.parent.mkdir(parents=True, exist_ok=True)
     types = {"bool": SqlType.bool(), "int": SqlType.big_int(), "float": SqlType.double(), "date": SqlType.date(),
              "datetime": SqlType.timestamp(), "text": SqlType.text()}
+    written: list[MartData] = []
     counts: dict[str, int] = {}
     # The Hyper process writes its log where it runs: keep it beside the extract, not in the cwd.
     parameters = {"log_dir": str(path.parent)}
     with HyperProcess(Telemetry.DO_NOT_SEND_USAGE_DATA_TO_TABLEAU, parameters=parameters) as hyper, \
             Connection(hyper.endpoint, str(path), CreateMode.CREATE_AND_REPLACE) as connection:
         connection.catalog.create_schema(HYPER_SCHEMA)
-        for mart in marts:
-            columns = [TableDefinition.Column(name, types[mart.kinds[name]]) for name in mart.rows.columns]
-            table = TableDefinition(TableName(HYPER_SCHEMA, mart.model.table), columns)
-            connection.catalog.create_table(table)
-            with Inserter(connection, table) as inserter:
-                kinds = [mart.kinds[name] for name in mart.rows.columns]
-                inserter.add_rows([_cell(v, k) for v, k in zip(row, kinds, strict=True)] for row in mart.rows.rows)
-                inserter.execute()
-        for mart in marts:
+        for name, model in sorted(marts.models.items()):
+            with marts.stream(name, batch_rows=batch_rows) as stream:
+                kinds = [type_kind(type_name) for type_name in stream.types]
+                columns = [TableDefinition.Column(column, types[kind])
+                           for column, kind in zip(stream.columns, kinds, strict=True)]
+                table = TableDefinition(TableName(HYPER_SCHEMA, name), columns)
+                connection.catalog.create_table(table)
+                rows = 0
+                with Inserter(connection, table) as inserter:
+                    for batch in stream.batches:
+                        inserter.add_rows([_cell(v, k) for v, k in zip(row, kinds, strict=True)] for row in batch)
+                        rows += len(batch)
+                    inserter.execute()
+            written.append(MartData(model, stream.columns, dict(zip(stream.columns, kinds, strict=True)), rows))
+        for mart in written:
             counts[mart.model.table] = connection.execute_scalar_query(
                 f"select count(*) from {TableName(HYPER_SCHEMA, mart.model.table)}")
-    return counts
+    return written, counts
 
 
 def hyper_row_counts(path: Path) -> dict[str, int]:
@@ -166,7 +172,7 @@ def tds_xml(mart: MartData, settings: RadarSettings) -> str:
                                            "type": "table"})
     described = {column.name: column.description for column in mart.model.columns}
     ET.SubElement(source, "aliases", {"enabled": "yes"})
-    for name in mart.rows.columns:
+    for name in mart.columns:
         _, datatype, role, kind = KINDS[mart.kinds[name]]
         column = ET.SubElement(source, "column", {"caption": _caption(name), "datatype": datatype,
                                                   "name": f"[{name}]", "role": role, "type": kind})
@@ -179,11 +185,10 @@ def tds_xml(mart: MartData, settings: RadarSettings) -> str:
 def export_tableau(settings: RadarSettings, out_dir: Path, *, dialect: str | None = None) -> TableauExport:
     """The .hyper extract of every mart (checked by reading it back) and one .tds per mart."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    with MartReader(settings, dialect) as marts:
-        data = read_marts(marts)
     hyper_path = out_dir / HYPER_FILE
-    counts = write_hyper(hyper_path, data)
-    expected = {mart.model.table: len(mart.rows) for mart in data}
+    with MartReader(settings, dialect) as marts:
+        data, counts = write_hyper(hyper_path, marts)
+    expected = {mart.model.table: mart.rows for mart in data}
     if counts != expected:
         raise ReportError(f"the extract {hyper_path} reads back {counts}, the marts have {expected}")
     tds_paths = {}
@@ -196,21 +201,32 @@ def export_tableau(settings: RadarSettings, out_dir: Path, *, dialect: str | Non
     return TableauExport(hyper_path, tds_paths, counts, warnings)
 
 
-def export_mart(settings: RadarSettings, mart: str, out: Path, fmt: str, *, dialect: str | None = None) -> int:
-    """One mart as CSV (header row, UTF-8) or Parquet; returns the rows written."""
+ARROW_TYPES = {"bool": pa.bool_(), "int": pa.int64(), "float": pa.float64(), "date": pa.date32(),
+               "datetime": pa.timestamp("us"), "text": pa.string()}
+
+
+def export_mart(settings: RadarSettings, mart: str, out: Path, fmt: str, *, dialect: str | None = None,
+                batch_rows: int = BATCH_ROWS) -> int:
+    """One mart as CSV (header row, UTF-8) or Parquet, streamed `batch_rows` rows at a time into a
+    file beside `out` renamed onto it at the end (a failed export leaves no half file); returns the rows."""
     if fmt not in EXPORT_FORMATS:
         raise ReportError(f"unknown format {fmt!r}: one of {', '.join(EXPORT_FORMATS)}")
-    with MartReader(settings, dialect) as marts:
-        rows = marts.table(mart)
-    arrays = {}
-    for index, name in enumerate(rows.columns):
-        values = [row[index] for row in rows.rows]
-        kind = value_kind(values)
-        arrays[name] = pa.array([_cell(v, kind) for v in values])
-    table = pa.table(arrays) if arrays else pa.table({})
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        pacsv.write_csv(table, str(out))
-    else:
-        pq.write_table(table, str(out))
-    return table.num_rows
+    with MartReader(settings, dialect) as marts, marts.stream(mart, batch_rows=batch_rows) as stream:
+        kinds = [type_kind(type_name) for type_name in stream.types]
+        schema = pa.schema([(name, ARROW_TYPES[kind]) for name, kind in zip(stream.columns, kinds, strict=True)])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_name(out.name + ".part")
+        rows = 0
+        try:
+            writer: pacsv.CSVWriter | pq.ParquetWriter = (
+                pacsv.CSVWriter(str(partial), schema) if fmt == "csv" else pq.ParquetWriter(str(partial), schema))
+            with writer:
+                for batch in stream.batches:
+                    arrays = [pa.array([_cell(row[index], kind) for row in batch], type=ARROW_TYPES[kind])
+                              for index, kind in enumerate(kinds)]
+                    writer.write_batch(pa.record_batch(arrays, schema=schema))
+                    rows += len(batch)
+            partial.replace(out)
+        finally:
+            partial.unlink(missing_ok=True)
+    return rows

@@ -6,13 +6,15 @@ columns (a week, the top N by a mart's own rank), they compute nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from radar.settings import RadarSettings
-from transformations.engines import Engine, make_engine
+from transformations.engines import DuckDBEngine, Engine, TrinoEngine, make_engine
 from transformations.models import Model, load_models, parse_select
 
 
@@ -39,6 +41,27 @@ class Rows:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+BATCH_ROWS = 50_000  # rows a stream holds in Python at once
+
+
+@dataclass
+class RowStream:
+    """A mart read in batches of at most `batch_rows` rows (`MartReader.stream`): memory stays bounded
+    whatever the mart's size. `types` are the engine's column types, lower case (e.g. "bigint",
+    "decimal(18,2)", "timestamp(6)")."""
+
+    columns: list[str]
+    types: list[str]
+    batches: Iterator[list[tuple[Any, ...]]]
+
+
+def _batches(first: list[Any], cursor: Any, batch_rows: int) -> Iterator[list[tuple[Any, ...]]]:
+    batch = first
+    while batch:
+        yield [tuple(row) for row in batch]
+        batch = cursor.fetchmany(batch_rows)
 
 
 class MartReader:
@@ -71,6 +94,30 @@ class MartReader:
 
     def table(self, mart: str, *, where: str = "", order_by: str = "") -> Rows:
         """A mart's rows, with an optional filter and order (Trino SQL)."""
+        return self.query(self._select(mart, where, order_by))
+
+    @contextmanager
+    def stream(self, mart: str, *, batch_rows: int = BATCH_ROWS) -> Iterator[RowStream]:
+        """A whole mart through the engine's cursor, `batch_rows` at a time (DuckDB and Trino both stream
+        a cursor's result), for exports of marts that grow with history (fct_listing_daily)."""
+        sql = self.engine.compile(parse_select(self._select(mart), path="<export>"))
+        self.engine.statements.append(sql)
+        if isinstance(self.engine, DuckDBEngine):
+            cursor = self.engine.con.cursor()  # its own cursor: the engine's connection stays free
+        elif isinstance(self.engine, TrinoEngine) and not self.engine.print_only:
+            cursor = self.engine.connection.cursor()
+        else:
+            raise ReportError(f"the {self.dialect} engine cannot stream a mart")
+        try:
+            cursor.execute(sql)
+            first = cursor.fetchmany(batch_rows)  # Trino describes the columns once the first rows came
+            description = cursor.description or []
+            yield RowStream([d[0] for d in description], [str(d[1]).lower() for d in description],
+                            _batches(first, cursor, batch_rows))
+        finally:
+            cursor.close()
+
+    def _select(self, mart: str, where: str = "", order_by: str = "") -> str:
         if mart not in self.models:
             raise ReportError(f"no mart {mart!r}: one of {', '.join(sorted(self.models))}")
         if not self.exists(f"marts.{mart}"):
@@ -80,4 +127,4 @@ class MartReader:
             sql += f" where {where}"
         if order_by:
             sql += f" order by {order_by}"
-        return self.query(sql)
+        return sql

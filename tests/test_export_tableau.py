@@ -9,17 +9,21 @@ from __future__ import annotations
 import csv
 import json
 import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+import reports.exports
 from cli.main import main
 from radar.settings import get_settings
-from reports.exports import HYPER_FILE, hyper_row_counts
-from reports.marts import mart_models
-from tests.report_fixtures import report_data_dir  # noqa: F401 - the fixture
+from reports.exports import HYPER_FILE, export_tableau, hyper_row_counts, type_kind, write_hyper
+from reports.marts import BATCH_ROWS, MartReader, ReportError, RowStream, mart_models
+from tests.report_fixtures import report_data_dir, settings_for  # noqa: F401 - the fixture
 
 PASSWORD = "tableau-must-never-see-this-9f3k"
 
@@ -127,3 +131,53 @@ def test_an_unknown_mart_exits_2_and_writes_nothing(report_data_dir: Path, tmp_p
                  "--out", str(tmp_path / "x.csv")]) == 2
     assert "no mart 'no_such_mart'" in capsys.readouterr().err
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_the_extract_streams_every_mart_in_bounded_batches(report_data_dir: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """fct_listing_daily holds the whole history: the export never holds more than `batch_rows` of a mart
+    in Python, and the extract still reads back as the marts, row for row."""
+    batches: dict[str, list[int]] = {}
+    original = MartReader.stream
+
+    @contextmanager
+    def recording(self: MartReader, mart: str, *, batch_rows: int = BATCH_ROWS) -> Iterator[RowStream]:
+        with original(self, mart, batch_rows=batch_rows) as stream:
+            def counted() -> Iterator[list[tuple[Any, ...]]]:
+                for batch in stream.batches:
+                    batches.setdefault(mart, []).append(len(batch))
+                    yield batch
+            yield RowStream(stream.columns, stream.types, counted())
+
+    monkeypatch.setattr(MartReader, "stream", recording)
+    with MartReader(settings_for(report_data_dir)) as marts:
+        data, counts = write_hyper(tmp_path / HYPER_FILE, marts, batch_rows=1000)
+    expected = mart_counts(report_data_dir)
+    assert counts == expected == {mart.model.table: mart.rows for mart in data}
+    assert hyper_row_counts(tmp_path / HYPER_FILE) == expected
+    assert max(size for sizes in batches.values() for size in sizes) == 1000
+    assert len(batches["fct_listing_daily"]) == -(-expected["fct_listing_daily"] // 1000) > 10
+    kinds = next(mart.kinds for mart in data if mart.model.table == "fct_listing_daily")
+    assert (kinds["snapshot_date"], kinds["price_usd"], kinds["days_since_listed"], kinds["is_markdown"],
+            kinds["listing_key"]) == ("date", "float", "int", "bool", "text")
+
+
+def test_column_kinds_come_from_duckdb_and_trino_type_names() -> None:
+    assert [type_kind(t) for t in ("BIGINT", "HUGEINT", "integer", "DECIMAL(18,2)", "decimal(18, 2)", "double",
+                                   "real", "DATE", "timestamp(6)", "TIMESTAMP WITH TIME ZONE", "boolean",
+                                   "VARCHAR", "varchar(20)", "INTERVAL")] == [
+        "int", "int", "int", "float", "float", "float", "float", "date", "datetime", "datetime", "bool",
+        "text", "text", "text"]
+
+
+def test_an_extract_that_reads_back_short_fails_the_export(report_data_dir: Path, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    real = reports.exports.write_hyper
+
+    def short(path: Path, marts: MartReader, **kwargs: Any) -> tuple[list[Any], dict[str, int]]:
+        data, counts = real(path, marts, **kwargs)
+        return data, {**counts, "deals": counts["deals"] - 1}
+
+    monkeypatch.setattr(reports.exports, "write_hyper", short)
+    with pytest.raises(ReportError, match="reads back"):
+        export_tableau(settings_for(report_data_dir), tmp_path)
