@@ -314,7 +314,7 @@ def _deals_section(marts: MartReader) -> Section:
             mode="markers", marker={"size": 10, "opacity": 0.75}, name=marketplace,
             text=[f"{r['deal_rank']}. {_deal_name(r)}" for r in mine],
             customdata=[[r["ask_usd"], r["buy_cost_usd"], r["guide_price_usd"], r["expected_margin_pct"],
-                         r["guide_confidence"], r["url"] or ""] for r in mine],
+                         r["guide_confidence"], _safe_url(r["url"]) or ""] for r in mine],
             hovertemplate=("%{text}<br>ask $%{customdata[0]:,.0f}, with fees $%{customdata[1]:,.0f}, "
                            "guide $%{customdata[2]:,.0f}<br>margin $%{y:,.0f} (%{customdata[3]:.0%}), "
                            "sells in ~%{x} days, confidence %{customdata[4]}<br>%{customdata[5]}<extra>"

@@ -7,13 +7,16 @@ is docs/report.png (README.md shows it).
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
+from typing import Any, cast
 
 import duckdb
 import pytest
 
 from cli.main import main
-from reports.buyer import DEAL_ROWS, build_report
+from reports.buyer import DEAL_ROWS, _deals_section, build_report
+from reports.marts import MartReader, Rows
 from tests.conftest_browser import REPO, chromium  # noqa: F401 - the fixture
 from tests.report_fixtures import report_data_dir, settings_for  # noqa: F401 - the fixture
 
@@ -93,6 +96,32 @@ def test_the_deals_section_shows_the_deals_mart(report_data_dir: Path) -> None:
         days = deal["expected_days_to_sell"]
         assert row[8] == (f"{days:,}" if days is not None else "n/a") and row[9] == deal["guide_confidence"]
         assert f'<a href="{deal["url"]}"' in row[10]
+
+
+class _Deals:
+    """A stand-in for MartReader that only holds marts.deals rows."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+
+    def table(self, mart: str, *, where: str = "", order_by: str = "") -> Rows:
+        assert mart == "deals"
+        columns = list(self.rows[0]) if self.rows else []
+        return Rows(columns, [tuple(row.values()) for row in self.rows])
+
+
+def test_a_deal_link_that_is_not_http_is_no_link_and_no_deals_says_so() -> None:
+    deal = {"deal_rank": 1, "listing_id": "x1", "marketplace": "rebag", "brand": "Chanel", "model": "Classic Flap",
+            "size": "Medium", "condition": "EXCELLENT", "as_of_date": date(2026, 9, 21), "ask_usd": 5000.0,
+            "buy_cost_usd": 5000.0, "guide_price_usd": 7000.0, "expected_margin_usd": 2000.0,
+            "expected_margin_pct": 0.4, "expected_days_to_sell": None, "guide_confidence": "B",
+            "url": "javascript:alert(1)"}
+    section = _deals_section(cast(MartReader, _Deals([deal])))
+    assert "javascript" not in section.extra_html and "<a " not in section.extra_html
+    assert "<td>$2,000</td><td>40.0%</td><td>n/a</td>" in section.extra_html
+    assert section.figures == []  # no days-to-sell estimate: in the table only
+    empty = _deals_section(cast(MartReader, _Deals([])))
+    assert empty.empty.startswith("No listing on sale") and not empty.figures and not empty.extra_html
 
 
 def test_week_option_picks_the_week_and_an_unknown_week_exits_2(report_data_dir: Path, tmp_path: Path,
