@@ -5,9 +5,9 @@ in batches (reports/exports.py, MartReader.stream) against one batch holding eac
     .venv/bin/python benchmarks/bench_tableau_export.py [--scale 0.5] [--days 14 42] [--data-dir DIR]
 
 Writes the sandbox market straight into a lake (sandbox/direct_lake.py) for each history length,
-builds every model on DuckDB, then runs each export in a process of its own (spawned), so its
-peak RSS is the export's alone. The .hyper is read back as in the command (row counts equal the
-marts') before a figure is printed.
+builds every model on DuckDB (a --data-dir's warehouses are reused), then runs each export in a
+process of its own (spawned), so its peak RSS (VmHWM) is the export's alone. The .hyper is read
+back as in the command (row counts equal the marts') before a figure is printed.
 """
 
 from __future__ import annotations
@@ -40,7 +40,15 @@ def _export(data_dir: str, out: str, batch_rows: int) -> dict:
     if counts != written or hyper_row_counts(Path(out) / HYPER_FILE) != written:
         raise SystemExit(f"the extract reads back {counts}, the export wrote {written}")
     return {"seconds": seconds, "rows": sum(written.values()), "fct_listing_daily": written["fct_listing_daily"],
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM: ru_maxrss would carry the parent's peak over the fork)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def in_child(*args: object) -> dict:
@@ -65,12 +73,15 @@ def main() -> None:
     root = args.data_dir or Path(tempfile.mkdtemp(prefix="bench-tableau-"))
     print(f"scale {args.scale}, batches of {batch_rows:,} rows; data in {root}")
     for days in args.days:
-        data_dir = root / f"days-{days}"
-        started = time.perf_counter()
-        write_market_lake(data_dir, days, scale=args.scale)
-        run_transformations(RadarSettings(lake_url=str(data_dir / "lake"),
-                                          warehouse_path=str(data_dir / "warehouse.duckdb"), engine="duckdb"))
-        print(f"{days} days: lake and warehouse built in {time.perf_counter() - started:.0f} s")
+        data_dir = root / f"scale-{args.scale}-days-{days}"
+        if (data_dir / "warehouse.duckdb").exists():
+            print(f"{days} days: the warehouse in {data_dir} is reused")
+        else:
+            started = time.perf_counter()
+            write_market_lake(data_dir, days, scale=args.scale)
+            run_transformations(RadarSettings(lake_url=str(data_dir / "lake"),
+                                              warehouse_path=str(data_dir / "warehouse.duckdb"), engine="duckdb"))
+            print(f"{days} days: lake and warehouse built in {time.perf_counter() - started:.0f} s")
         for label, rows in (("streamed", batch_rows), ("whole marts", WHOLE)):
             result = in_child(str(data_dir), str(data_dir / f"tableau-{label.replace(' ', '-')}"), rows)
             print(f"  {label:12s} {result['rows']:>9,} rows (fct_listing_daily {result['fct_listing_daily']:,}) "

@@ -43,7 +43,7 @@ class Rows:
         return len(self.rows)
 
 
-BATCH_ROWS = 50_000  # rows a stream holds in Python at once
+BATCH_ROWS = 10_000  # rows a stream holds in Python at once
 
 
 @dataclass
