@@ -22,8 +22,7 @@ guide as (
 ),
 
 as_of as (
-    select
-        max(as_of_date) as as_of_date
+    select max(as_of_date) as as_of_date
     from guide
 ),
 
@@ -38,12 +37,12 @@ fee_defaults as (
 ),
 
 on_sale as (
-    select
-        listings.*
+    select listings.*
     from listings
     inner join as_of
         on listings.last_seen_date = as_of.as_of_date
-    where listings.status = 'active'
+    where
+        listings.status = 'active'
         and listings.model_key is not null
         and listings.last_price_usd > 0
 ),

@@ -31,8 +31,7 @@ snapshots as (
 ),
 
 as_of as (
-    select
-        max(snapshot_date) as as_of_date
+    select max(snapshot_date) as as_of_date
     from snapshots
     where snapshot_date <= date '{{ end_date }}'
 ),
@@ -55,7 +54,8 @@ in_window as (
         listings.sale_date > date_add('day', -7 * {{ window_weeks // 2 }}, as_of.as_of_date) as is_recent_sale
     from listings
     cross join as_of
-    where listings.model_key is not null
+    where
+        listings.model_key is not null
         and (
             listings.status = 'active'
             or (
@@ -92,7 +92,8 @@ grouped as (
         {{ percentile("case when status = 'sold' and is_recent_sale then sale_price_usd end", 0.5) }} as recent_median_usd,
         {{ percentile("case when status = 'sold' and not is_recent_sale then sale_price_usd end", 0.5) }} as earlier_median_usd,
         {{ percentile("case when status = 'sold' and retail_price_usd > 0 then retail_price_usd end", 0.5) }} as median_retail_price_usd,
-        {{ percentile("case when status = 'sold' and retail_price_usd > 0 then sale_price_usd / retail_price_usd end", 0.5) }} as value_retention,
+        {{ percentile("case when status = 'sold' and retail_price_usd > 0 then sale_price_usd / retail_price_usd end", 0.5) }}
+            as value_retention,
         {{ percentile("case when status = 'active' then last_price_usd end", 0.5) }} as median_ask_usd,
         case
             when count(*) > 0
@@ -109,7 +110,8 @@ grouped as (
 
 kept as (
     select * from grouped
-    where grain <> 'model_size_condition_color'
+    where
+        grain <> 'model_size_condition_color'
         or sales_count >= {{ min_color_sales }}
 ),
 
@@ -131,10 +133,10 @@ based as (
             when model_condition.sales_count >= {{ min_sales }} then 'model_condition'
             else 'model'
         end as price_basis,
-        {%- for column in basis_columns %}
+    {%- for column in basis_columns %}
         model_condition.{{ column }} as condition_{{ column }},
         model_level.{{ column }} as model_{{ column }}{{ "," if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from kept
     left join model_condition
         on kept.model_key = model_condition.model_key
@@ -157,13 +159,13 @@ priced as (
         sales_count,
         active_count,
         median_ask_usd,
-        {%- for column in basis_columns %}
+    {%- for column in basis_columns %}
         case
             when price_basis = grain then {{ column }}
             when price_basis = 'model_condition' then condition_{{ column }}
             else model_{{ column }}
         end as basis_{{ column }}{{ "," if not loop.last }}
-        {%- endfor %}
+    {%- endfor %}
     from based
 ),
 
@@ -207,10 +209,12 @@ final as (
         round(basis_value_retention, 4) as value_retention,
         case
             when price_basis <> grain or basis_sales_count < {{ min_sales }} then 'D'
-            when sales_count >= 20
+            when
+                sales_count >= 20
                 and basis_p75_sale_price_usd - basis_p25_sale_price_usd <= 0.35 * basis_median_sale_price_usd
                 then 'A'
-            when sales_count >= 10
+            when
+                sales_count >= 10
                 and basis_p75_sale_price_usd - basis_p25_sale_price_usd <= 0.6 * basis_median_sale_price_usd
                 then 'B'
             else 'C'
