@@ -54,7 +54,7 @@ quote_spans as (
 
 carry_days as (
     select day_offset
-    from unnest(sequence(0, {{ max_carry_days }})) as offsets (day_offset)
+    from unnest(sequence(0, {{ max_carry_days }})) as offsets (day_offset)  -- noqa: AL05
 ),
 
 final as (

@@ -22,7 +22,8 @@ rejected_sightings as (
         listing_key,
         snapshot_date
     from intermediate.int_listings_rejected
-    where listing_key is not null
+    where
+        listing_key is not null
         and snapshot_date <= date '{{ end_date }}'
 ),
 
@@ -34,7 +35,8 @@ rejected_firsts as (
         min(snapshot_date) as first_rejected_date,
         min(published_at) as rejected_published_at
     from intermediate.int_listings_rejected
-    where listing_key is not null
+    where
+        listing_key is not null
         and snapshot_date <= date '{{ end_date }}'
     group by
         listing_key
@@ -55,73 +57,76 @@ interval_listings as (
 -- a dated run continues from this model's own rows (a row carries the listing's first_seen_date
 -- and the facts): the last sighting before the interval of each of its listings, looked for in
 -- the 14 days before it first (a few partitions), then earlier only for the listings not found
-published_recent as (
-    select * from {{ this }}
-    where snapshot_date between date '{{ days_before(start_date, 14) }}' and date '{{ days_before(start_date, 1) }}'
-        and listing_key in (select listing_key from interval_listings)
-),
+    published_recent as (
+        select * from {{ this }}
+        where
+            snapshot_date between date '{{ days_before(start_date, 14) }}' and date '{{ days_before(start_date, 1) }}'
+            and listing_key in (select interval_listings.listing_key from interval_listings)
+    ),
 
-published_older as (
-    select * from {{ this }}
-    where snapshot_date < date '{{ days_before(start_date, 14) }}'
-        and listing_key in (select listing_key from interval_listings)
-        and listing_key not in (select listing_key from published_recent)
-),
+    published_older as (
+        select * from {{ this }}
+        where
+            snapshot_date < date '{{ days_before(start_date, 14) }}'
+            and listing_key in (select interval_listings.listing_key from interval_listings)
+            and listing_key not in (select published_recent.listing_key from published_recent)
+    ),
 
-history_ranked as (
-    select
-        listing_key,
-        snapshot_date,
-        price,
-        price_usd,
-        is_available,
-        brand,
-        model,
-        size,
-        condition,
-        color,
-        retail_price_usd,
-        published_date,
-        first_seen_date,
-        row_number() over (partition by listing_key order by snapshot_date desc) as history_rank
-    from (
-        select * from published_recent
-        union all
-        select * from published_older
-    ) as published
-),
+    history_ranked as (
+        select
+            listing_key,
+            snapshot_date,
+            price,
+            price_usd,
+            is_available,
+            brand,
+            model,
+            size,
+            condition,
+            color,
+            retail_price_usd,
+            published_date,
+            first_seen_date,
+            row_number() over (partition by listing_key order by snapshot_date desc) as history_rank
+        from (
+            select * from published_recent
+            union all
+            select * from published_older
+        ) as published
+    ),
 {%- else -%}
 -- each listing's first sighting and its last one before the interval, in one pass
-history_ranked as (
-    select
-        unioned.listing_key,
-        unioned.snapshot_date,
-        unioned.price,
-        unioned.price_usd,
-        unioned.is_available,
-        unioned.brand,
-        unioned.model,
-        unioned.size,
-        unioned.condition,
-        unioned.color,
-        unioned.retail_price_usd,
-        cast(
-            date_add(
-                'hour', {{ marketplace_rule('utc_offset_hours') }},
-                coalesce(unioned.published_at, rejected_firsts.rejected_published_at)
-            ) as date
-        ) as published_date,
-        min(unioned.snapshot_date) over (partition by unioned.listing_key) as first_seen_date,
-        row_number() over (partition by unioned.listing_key order by unioned.snapshot_date desc) as history_rank
-    from unioned
-    left join rejected_firsts
-        on unioned.listing_key = rejected_firsts.listing_key
-    left join marketplaces
-        on unioned.marketplace = marketplaces.marketplace
-    cross join marketplace_defaults
-    where unioned.snapshot_date < date '{{ start_date }}'
-        and unioned.listing_key in (select listing_key from interval_listings)
-),
+    history_ranked as (
+        select
+            unioned.listing_key,
+            unioned.snapshot_date,
+            unioned.price,
+            unioned.price_usd,
+            unioned.is_available,
+            unioned.brand,
+            unioned.model,
+            unioned.size,
+            unioned.condition,
+            unioned.color,
+            unioned.retail_price_usd,
+            cast(
+                date_add(
+                    'hour', {{ marketplace_rule('utc_offset_hours') }},
+                    coalesce(unioned.published_at, rejected_firsts.rejected_published_at)
+                ) as date
+            ) as published_date,
+            min(unioned.snapshot_date) over (partition by unioned.listing_key) as first_seen_date,
+            row_number() over (partition by unioned.listing_key order by unioned.snapshot_date desc) as history_rank
+        from unioned
+        left join rejected_firsts
+            on unioned.listing_key = rejected_firsts.listing_key
+        left join marketplaces
+            on unioned.marketplace = marketplaces.marketplace
+        cross join marketplace_defaults
+        where
+            unioned.snapshot_date < date '{{ start_date }}'
+            and unioned.listing_key in (select interval_listings.listing_key from interval_listings)
+    ),
 {%- endif %}
 
 history_last as (
@@ -199,7 +204,7 @@ previous_rejected as (
     from interval_days
     inner join rejected_sightings
         on interval_days.listing_key = rejected_sightings.listing_key
-        and rejected_sightings.snapshot_date < interval_days.snapshot_date
+        and interval_days.snapshot_date > rejected_sightings.snapshot_date
     group by
         interval_days.listing_key,
         interval_days.snapshot_date
@@ -296,14 +301,15 @@ final as (
         -- complete snapshots strictly between the previous sighting (a rejected row too) and today
         case
             when previous_seen_date is null then null
-            else complete_snapshot_number
+            else
+                complete_snapshot_number
                 - (case when snapshot_is_complete then 1 else 0 end)
                 - previous_complete_snapshot_number
         end as complete_snapshots_absent_before,
         coalesce(
             complete_snapshot_number
-                - (case when snapshot_is_complete then 1 else 0 end)
-                - previous_complete_snapshot_number >= grace_days,
+            - (case when snapshot_is_complete then 1 else 0 end)
+            - previous_complete_snapshot_number >= grace_days,
             false
         ) as is_return
     from with_snapshots

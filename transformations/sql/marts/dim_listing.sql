@@ -5,31 +5,33 @@
 -- (priced or rejected) and those still active, whose end may come without a sighting.
 with
 
+-- `touched` is used only where is_incremental renders it (sqlfluff lints each branch apart: noqa ST03)
 {% if is_incremental -%}
-touched as (
-    select listing_key from intermediate.int_listing_days
-    where {{ between_days('snapshot_date') }}
-    union
-    select listing_key from intermediate.int_listings_rejected
-    where listing_key is not null
-        and {{ between_days('snapshot_date') }}
-    union
-    select listing_key from {{ this }}
-    where status = 'active'
-),
+    touched as (  -- noqa: ST03
+        select listing_key from intermediate.int_listing_days
+        where {{ between_days('snapshot_date') }}
+        union distinct
+        select listing_key from intermediate.int_listings_rejected
+        where
+            listing_key is not null
+            and {{ between_days('snapshot_date') }}
+        union distinct
+        select listing_key from {{ this }}
+        where status = 'active'
+    ),
 
 {% endif -%}
 listing_days as (
     select * from intermediate.int_listing_days
     {%- if is_incremental %}
-    where listing_key in (select listing_key from touched)
+        where listing_key in (select touched.listing_key from touched)
     {%- endif %}
 ),
 
 episodes as (
     select * from intermediate.int_listing_lifecycle
     {%- if is_incremental %}
-    where listing_key in (select listing_key from touched)
+        where listing_key in (select touched.listing_key from touched)
     {%- endif %}
 ),
 

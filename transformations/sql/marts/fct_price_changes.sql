@@ -4,7 +4,8 @@ with
 
 listing_days as (
     select * from intermediate.int_listing_days
-    where {{ between_days('snapshot_date') }}
+    where
+        {{ between_days('snapshot_date') }}
         and is_price_change
 ),
 
