@@ -31,7 +31,7 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
-	@if [ -f .sqlfluff ]; then echo "$(BIN)/sqlfluff lint transformations"; $(BIN)/sqlfluff lint transformations; fi
+	$(BIN)/sqlfluff lint transformations
 
 # The suite runs against a local Trino (tests/test_trino_*.py): started first, its URL exported.
 test: install lint trino
