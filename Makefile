@@ -26,7 +26,7 @@ demo: install
 	$(BIN)/radar demo --days $(DAYS) --data-dir $(DATA_DIR)
 
 # The checks that keep the tree as it is (README, "Checks"): ruff, mypy, the import layers, and the SQL
-# style when a .sqlfluff config is there. `make test` runs them first; tests/test_code_quality.py too.
+# style (.sqlfluff). `make test` runs them first; tests/test_code_quality.py and tests/test_sql_style.py too.
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
