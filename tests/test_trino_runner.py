@@ -156,6 +156,93 @@ def test_trino_setup_without_a_trino_url_is_a_clear_error(monkeypatch, capsys):
     assert "RADAR_TRINO_URL" in capsys.readouterr().err
 
 
+# ------------------------------------------------------------------ the partitions a dated run registers
+
+
+def partitions(server, table: str) -> list[tuple]:
+    return rows(server, f'select marketplace, snapshot_date from hive.raw."{table}$partitions" order by 1, 2')
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_a_dated_run_registers_only_its_days_partitions(trino, tmp_path, monkeypatch, where):
+    """No sync of the whole lake: the run's days (and a day it widens to) are registered one
+    partition at a time; a marketplace without a directory for a day, or a day without any, has
+    no partition and fails nothing; registering again changes nothing; a directory gone since
+    is unregistered."""
+    from transformations.engines import TrinoEngine
+
+    lake = write_lake(tmp_path / "lake", DAYS, "r")
+    for day in (DAYS[0], DAYS[1], DAYS[3]):  # vsp has no DAYS[2] (nor DAYS[4])
+        publish(lake, "vsp", day, [listing("vsp", f"v-{day.day}", day, "500")])
+    lake_url = lake.lake_url
+    if where == "s3":
+        for name, value in {**AWS_TEST_ENV, "RADAR_S3_ENDPOINT_URL": trino.s3_endpoint}.items():
+            monkeypatch.setenv(name, value)
+        bucket = f"radar-register-{os.getpid()}"
+        s3 = trino.s3_client()
+        s3.create_bucket(Bucket=bucket)
+        for path in sorted(Path(lake_url).rglob("*")):
+            if path.is_file():
+                s3.upload_file(str(path), bucket, f"lake/{path.relative_to(lake_url).as_posix()}")
+        lake_url = f"s3://{bucket}/lake"
+    settings = on_trino(trino, lake_url, **({"s3_endpoint_url": trino.s3_endpoint} if where == "s3" else {}))
+
+    def prepare(days) -> TrinoEngine:
+        engine = TrinoEngine.from_settings(settings)
+        try:
+            engine.prepare_sources(settings, [], days=days)
+        finally:
+            engine.close()
+        return engine
+
+    # a fresh table (another lake than the last test's): no partition until a run registers them
+    first = prepare((DAYS[2], DAYS[2]))
+    calls = [s for s in first.statements if s.startswith("call ")]
+    assert not [s for s in calls if "sync_partition_metadata('raw', 'listings'" in s
+                or "sync_partition_metadata('raw', 'crawl_manifests'" in s]
+    assert partitions(trino, "listings") == partitions(trino, "crawl_manifests") == [("rebag", DAYS[2])]
+    assert rows(trino, "select count(*) from hive.raw.listings") == [(4,)]  # rebag's 4 on DAYS[2]
+
+    again = prepare((DAYS[2], DAYS[2]))  # idempotent: nothing registered twice
+    assert not [s for s in again.statements if "register_partition" in s]
+    assert partitions(trino, "listings") == [("rebag", DAYS[2])]
+
+    # widened by the runner (a look-back, a day a model lacks): those days join
+    engine = TrinoEngine.from_settings(settings)
+    engine.prepare_sources(settings, [], days=(DAYS[2], DAYS[2]))
+    engine.bound_sources((DAYS[1], DAYS[3]))
+    assert engine.lake_days() == DAYS  # from the directories' names, not the metastore
+    engine.close()
+    assert partitions(trino, "crawl_manifests") == [
+        ("rebag", DAYS[1]), ("rebag", DAYS[2]), ("rebag", DAYS[3]), ("vsp", DAYS[1]), ("vsp", DAYS[3])]
+
+    # a day the lake lacks altogether fails nothing and registers nothing
+    missing = prepare((DAYS[4] + timedelta(days=30), DAYS[4] + timedelta(days=30)))
+    assert not [s for s in missing.statements if "register_partition" in s]
+
+    # a partition whose directory is gone is unregistered by the next run of its day
+    if where == "s3":
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="lake/raw/listings/marketplace=vsp/snapshot_date=2025-04-04/"):
+            for obj in page.get("Contents", []):
+                s3.delete_object(Bucket=bucket, Key=obj["Key"])
+    else:
+        import shutil
+
+        shutil.rmtree(Path(lake_url) / "raw/listings/marketplace=vsp/snapshot_date=2025-04-04")
+    prepare((DAYS[3], DAYS[3]))
+    assert partitions(trino, "listings") == [("rebag", DAYS[1]), ("rebag", DAYS[2]), ("rebag", DAYS[3]),
+                                             ("vsp", DAYS[1])]
+    assert rows(trino, "select count(*) from hive.raw.listings where snapshot_date = date '2025-04-04'") == [(5,)]
+
+    # a full run syncs everything
+    prepare(None)
+    assert len(partitions(trino, "listings")) == 5 + 2
+    if where == "s3":
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            for obj in page.get("Contents", []):
+                s3.delete_object(Bucket=bucket, Key=obj["Key"])
+
+
 # ------------------------------------------------------------------ the days a model holds
 
 

@@ -15,7 +15,7 @@ import functools
 import logging
 import os
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +83,6 @@ class Engine:
     def qualified(self, table: str) -> str:
         return table
 
-    def create_schema(self, schema: str) -> str:
-        return f"create schema if not exists {self.qualified(schema + '.x').rsplit('.', 1)[0]}"
-
     def drop_table(self, table: str) -> str:
         return f"drop table if exists {self.qualified(table)}"
 
@@ -126,8 +123,7 @@ class Engine:
         ]
 
     def bound_sources(self, days: tuple[date, date] | None) -> None:
-        """Make the day-partitioned raw sources cover days (first, last), or the whole lake (None).
-        Engines whose raw tables prune partitions themselves (Trino) need nothing."""
+        """Make the day-partitioned raw sources cover days (first, last), or the whole lake (None)."""
 
     # -- bookkeeping and documentation
     def lake_days(self) -> list[date] | None:
@@ -283,6 +279,9 @@ class TrinoEngine(Engine):
         self.connection = connection
         self.catalog = catalog
         self.raw_catalog = raw_catalog
+        self._settings: RadarSettings | None = None  # set by prepare_sources
+        # the snapshot days whose partitions this run registered; None: all of them (a full sync)
+        self._registered_days: set[date] | None = None
 
     @classmethod
     def from_settings(cls, settings: RadarSettings, *, print_only: bool = False) -> TrinoEngine:
@@ -394,8 +393,12 @@ class TrinoEngine(Engine):
         ]
 
     def lake_days(self) -> list[date] | None:
+        """The lake's snapshot days: from its partition directories' names in a dated run (the
+        metastore knows only the days registered so far; no file is read), else from the synced tables."""
         if self.print_only:
             return None
+        if self._settings is not None and self._registered_days is not None:
+            return sources.lake_snapshot_days(self._settings)
         _, rows = self._fetch(
             f"select distinct snapshot_date from {self.raw_catalog}.raw.crawl_manifests "
             "where snapshot_date is not null order by 1"
@@ -416,20 +419,24 @@ class TrinoEngine(Engine):
 
     def prepare_sources(self, settings: RadarSettings, seeds: list[sources.Seed],
                         days: tuple[date, date] | None = None) -> None:
-        """The DDL and the seeds; `days` is not needed: the Hive tables prune partitions by the
-        models' own day filters."""
-        self.apply_ddl(settings)
+        """The DDL (the raw tables' partitions: those of `days` registered, or all synced) and the seeds.
+        The Hive tables then prune partitions by the models' own day filters."""
+        self._settings = settings
+        self.apply_ddl(settings, days=days)
         for seed in seeds:
             for statement in trino_seed_statements(seed, self.qualified(seed.name)):
                 self.execute(statement)
 
-    def apply_ddl(self, settings: RadarSettings) -> dict[str, list[str]]:
+    def apply_ddl(self, settings: RadarSettings, *, days: tuple[date, date] | None = None) -> dict[str, list[str]]:
         """transformations/ddl/ on this cluster, idempotently: schemas; the raw external tables,
         created where missing and dropped and created again where their location or columns
         differ from the configured lake's (dropping an external table leaves its files); then
-        the partition sync. Returns what it did per raw table: created, recreated, kept."""
+        the partitions: without `days` the full sync of ddl/20_sync_partitions.sql (it lists the
+        whole lake); with days (first, last) only those days' partitions are registered
+        (register_days). Returns what it did per raw table: created, recreated, kept, synced."""
         location = trino_lake_location(settings.lake_url)
         done: dict[str, list[str]] = {"created": [], "recreated": [], "kept": [], "synced": []}
+        self._registered_days = None if days is None else set()
         tables = {self._raw_table(source): source for source in sources.RAW_SOURCES}
         for statement in render_trino_ddl(settings, catalog=self.catalog, raw_catalog=self.raw_catalog):
             created = next((name for name in tables if f"create table if not exists {name} (" in statement), None)
@@ -447,9 +454,95 @@ class TrinoEngine(Engine):
                     self.execute(f"drop table if exists {created}")
                     done["recreated"].append(created)
             elif "sync_partition_metadata" in statement:
+                if days is not None:
+                    continue  # registered below, day by day
                 done["synced"].append(statement.split("(", 1)[1].split(",")[1].strip(" '"))
             self.execute(statement)
+        if days is not None:
+            self.register_days(settings, days)
         return done
+
+    def bound_sources(self, days: tuple[date, date] | None) -> None:
+        """A dated run widened (a day a model lacks, a look-back): register those days' partitions
+        too; a model reading the whole lake: sync the day-partitioned tables in full."""
+        if self._settings is None or self._registered_days is None:
+            return  # every partition is synced already
+        if days is None:
+            for source in sources.RAW_SOURCES:
+                if source.name in sources.DAY_PARTITIONED_SOURCES:
+                    self.execute(self._sync_partitions(source))
+            self._registered_days = None
+            return
+        self.register_days(self._settings, days)
+
+    def register_days(self, settings: RadarSettings, days: tuple[date, date]) -> dict[str, int]:
+        """Make the metastore hold exactly the lake's partitions of the snapshot days first..last
+        (listings, crawl_manifests; found by sources.day_partitions, no file listed or read):
+        `system.register_partition` for each one it lacks, `system.unregister_partition` for each
+        one whose directory is gone; days registered before in this run are skipped. raw.fx_rates
+        (read whole by the models) gets the fetch days since its newest registered one. Returns
+        how many partitions were registered and unregistered. In print mode the lake is not read
+        and nothing is registered."""
+        counts = {"registered": 0, "unregistered": 0}
+        if self.print_only:
+            return counts
+        done = self._registered_days if self._registered_days is not None else set()
+        for first, last in _day_runs([day for day in days_between(*days) if day not in done]):
+            for source in sources.RAW_SOURCES:
+                if source.name in sources.DAY_PARTITIONED_SOURCES:
+                    self._register_partitions(settings, source, (first, last), counts)
+            done.update(days_between(first, last))
+        # a fetch is dated by the UTC day it ran: through tomorrow covers any clock's today
+        self._register_new_fetches(settings, max(days[1], datetime.now(UTC).date() + timedelta(days=1)), counts)
+        if self._registered_days is not None:
+            self._registered_days = done
+        log.info("raw partitions of %s..%s: %d registered, %d unregistered", days[0], days[1],
+                 counts["registered"], counts["unregistered"])
+        return counts
+
+    def _register_new_fetches(self, settings: RadarSettings, through: date, counts: dict[str, int]) -> None:
+        """raw.fx_rates: the fetch days after the newest one registered, through `through` (a table
+        with none registered, or a gap longer than sources.PROBED_DAYS: the full sync, once)."""
+        (source,) = [s for s in sources.RAW_SOURCES if s.name == "raw.fx_rates"]
+        _, rows = self._fetch(f'select max({source.day_column}) from {self.raw_catalog}.raw."{source.table}$partitions"')
+        newest = rows[0][0] if rows else None
+        if newest is None or (through - newest).days > sources.PROBED_DAYS:
+            self.execute(self._sync_partitions(source))
+        elif newest < through:
+            self._register_partitions(settings, source, (newest + timedelta(days=1), through), counts)
+
+    def _register_partitions(self, settings: RadarSettings, source: sources.RawSource,
+                             days: tuple[date, date], counts: dict[str, int]) -> None:
+        columns = [name for name, _ in source.partition_columns]
+        found = set(sources.day_partitions(settings, source, days))
+        _, rows = self._fetch(
+            f"select {', '.join(columns)} from {self.raw_catalog}.raw.\"{source.table}$partitions\" "
+            f"where {source.day_column} between date '{days[0].isoformat()}' and date '{days[1].isoformat()}'"
+        )
+        held = {tuple(str(value) for value in row) for row in rows}
+        listed = "array[" + ", ".join(sql_string(c) for c in columns) + "]"
+        root = f"{trino_lake_location(settings.lake_url)}/{source.lake_dir}"
+        for values in sorted(found - held):
+            location = root + "".join(f"/{c}={v}" for c, v in zip(columns, values, strict=True))
+            try:
+                self.execute(
+                    f"call {self.raw_catalog}.system.register_partition('raw', '{source.table}', {listed}, "
+                    f"array[{', '.join(sql_string(v) for v in values)}], {sql_string(location)})"
+                )
+            except Exception as error:  # noqa: BLE001 - only "already registered" (another run was first) is fine
+                if "already registered" not in str(error):
+                    raise
+                continue
+            counts["registered"] += 1
+        for values in sorted(held - found):
+            self.execute(
+                f"call {self.raw_catalog}.system.unregister_partition('raw', '{source.table}', {listed}, "
+                f"array[{', '.join(sql_string(v) for v in values)}])"
+            )
+            counts["unregistered"] += 1
+
+    def _sync_partitions(self, source: sources.RawSource) -> str:
+        return f"call {self.raw_catalog}.system.sync_partition_metadata('raw', '{source.table}', 'FULL')"
 
     def _raw_table(self, source: sources.RawSource) -> str:
         return f"{self.raw_catalog}.{source.name}"
@@ -473,9 +566,23 @@ class TrinoEngine(Engine):
     def snapshot_date_range(self) -> tuple[date, date] | None:
         if self.print_only:
             return None
+        if self._settings is not None and self._registered_days is not None:  # a dated run: the lake's layout
+            days = self.lake_days()
+            return (days[0], days[-1]) if days else None
         _, rows = self._fetch(f"select min(snapshot_date), max(snapshot_date) from {self.raw_catalog}.raw.crawl_manifests")
         low, high = rows[0]
         return (low, high) if low is not None else None
+
+
+def _day_runs(days: list[date]) -> list[tuple[date, date]]:
+    """Sorted days as runs of consecutive days (first, last)."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if runs and (day - runs[-1][1]).days == 1:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
 
 
 def sql_string(text: str) -> str:

@@ -29,6 +29,7 @@ from radar.lake import (
     s3_filesystem,
 )
 from radar.settings import RadarSettings
+from transformations.models import days_between
 
 SEEDS_DIR = Path(__file__).resolve().parent / "seeds"
 PARTITION_COLUMNS = (("marketplace", "varchar"), ("snapshot_date", "date"))
@@ -47,9 +48,9 @@ class RawSource:
         return self.name.split(".")[1]
 
     @property
-    def file_columns(self) -> tuple[tuple[str, str], ...]:
-        partition_names = {name for name, _ in self.partition_columns}
-        return tuple(c for c in self.columns if c[0] not in partition_names)
+    def day_column(self) -> str:
+        """The partition column holding the day (snapshot_date, or fx_rates' fetch_date)."""
+        return next(name for name, trino_type in self.partition_columns if trino_type == "date")
 
 
 def _trino_type(arrow_type: pa.DataType) -> str:
@@ -276,6 +277,57 @@ def _empty_relation_sql(source: RawSource) -> str:
 def _duckdb_type(trino_type: str) -> str:
     # timestamp(6) in Trino is microseconds; DuckDB's TIMESTAMP is microseconds.
     return "timestamp" if trino_type.startswith("timestamp") else trino_type
+
+
+# ------------------------------------------------------------------- Trino
+
+# A day range up to this long is found by asking for each day's directory; a longer one by
+# listing the day directories' names (one S3 listing per 1,000 days, not one request per day).
+PROBED_DAYS = 31
+
+
+def day_partitions(settings: RadarSettings, source: RawSource, days: tuple[date, date]) -> list[tuple[str, ...]]:
+    """The partition values (outermost first, as the directory names spell them) of every
+    partition of source whose day is in days (first, last), for registering them in Trino's
+    metastore. The other partition column's directories (marketplaces, feeds) are listed by
+    name; the day directories are asked for one by one (a range longer than PROBED_DAYS: listed
+    by name). No file is listed or read; a day without a directory has no partition."""
+    found: list[tuple[tuple[str, ...], str]] = [((), _source_root(settings, source))]
+    for name, trino_type in source.partition_columns:
+        deeper = []
+        for values, parent in found:
+            if trino_type == "date":
+                children = [(d.isoformat(), path) for d, path in _day_directories(settings, parent, name, days)]
+            else:
+                children = [(path.rsplit("=", 1)[1], path) for path in _child_directories(settings, parent, f"{name}=")]
+            deeper += [((*values, value), path) for value, path in children]
+        found = deeper
+    return sorted(values for values, _ in found)
+
+
+def _day_directories(settings: RadarSettings, parent: str, name: str,
+                     days: tuple[date, date]) -> list[tuple[date, str]]:
+    """(day, directory) of the <name>=<day> directories under parent for the days first..last."""
+    first, last = days
+    if (last - first).days + 1 > PROBED_DAYS:
+        found = []
+        for path in _child_directories(settings, parent, f"{name}="):
+            try:
+                day = date.fromisoformat(path.rsplit("=", 1)[1])
+            except ValueError:
+                continue  # not a day: never written by the lake
+            if first <= day <= last:
+                found.append((day, path))
+        return found
+    paths = [(day, f"{parent}/{name}={day.isoformat()}") for day in days_between(first, last)]
+    if not settings.lake_url.startswith("s3://"):
+        return [(day, path) for day, path in paths if os.path.isdir(path)]
+    try:
+        infos = s3_filesystem(settings).get_file_info([path for _, path in paths])
+    except OSError as error:
+        raise LakeUnreadable(f"the lake {settings.lake_url} cannot be read: {error}") from error
+    return [(day, path) for (day, path), info in zip(paths, infos, strict=True)
+            if info.type == pafs.FileType.Directory]
 
 
 # -------------------------------------------------------------------- seeds
