@@ -222,7 +222,8 @@ def test_a_dated_run_registers_only_its_days_partitions(trino, tmp_path, monkeyp
 
     # a partition whose directory is gone is unregistered by the next run of its day
     if where == "s3":
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix="lake/raw/listings/marketplace=vsp/snapshot_date=2025-04-04/"):
+        prefix = "lake/raw/listings/marketplace=vsp/snapshot_date=2025-04-04/"
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
             for obj in page.get("Contents", []):
                 s3.delete_object(Bucket=bucket, Key=obj["Key"])
     else:

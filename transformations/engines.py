@@ -481,13 +481,11 @@ class TrinoEngine(Engine):
         `system.register_partition` for each one it lacks, `system.unregister_partition` for each
         one whose directory is gone; days registered before in this run are skipped. raw.fx_rates
         (read whole by the models) gets the fetch days since its newest registered one. Returns
-        how many partitions were registered and unregistered. In print mode the lake is not read
-        and nothing is registered."""
+        how many partitions were registered and unregistered. In print mode the lake is not read:
+        no registration is printed, and raw.fx_rates' full sync is (none is known registered)."""
         counts = {"registered": 0, "unregistered": 0}
-        if self.print_only:
-            return counts
         done = self._registered_days if self._registered_days is not None else set()
-        for first, last in _day_runs([day for day in days_between(*days) if day not in done]):
+        for first, last in [] if self.print_only else _day_runs([d for d in days_between(*days) if d not in done]):
             for source in sources.RAW_SOURCES:
                 if source.name in sources.DAY_PARTITIONED_SOURCES:
                     self._register_partitions(settings, source, (first, last), counts)
@@ -529,7 +527,7 @@ class TrinoEngine(Engine):
                     f"call {self.raw_catalog}.system.register_partition('raw', '{source.table}', {listed}, "
                     f"array[{', '.join(sql_string(v) for v in values)}], {sql_string(location)})"
                 )
-            except Exception as error:  # noqa: BLE001 - only "already registered" (another run was first) is fine
+            except Exception as error:  # only "already registered" (another run was first) is fine
                 if "already registered" not in str(error):
                     raise
                 continue
