@@ -8,7 +8,10 @@
 -- the day after the listing's previous sighting (an end inferred or undone), its end date,
 -- its episode's start when it was shown sold (a first_seen_as_sold end), its listed date when
 -- its facts changed (int_listing_days.is_fact_change), and the run's own days; and the week
--- before them, for the week-on-week columns.
+-- before them, for the week-on-week columns. The asks and markdowns (from int_listing_days,
+-- whose earlier days a run never changes) are computed for the run's own weeks and for weeks
+-- gaining a segment row; the other recomputed weeks keep their published ones, so a run reads
+-- int_listing_days of a few weeks, not of every week a touched listing pulls in.
 with
 
 listings as (
@@ -18,6 +21,14 @@ listings as (
 listing_days as (
     select * from intermediate.int_listing_days
 ),
+
+{% if is_incremental -%}
+run_listing_days as (
+    select * from intermediate.int_listing_days
+    where {{ between_days('snapshot_date') }}
+),
+
+{% endif -%}
 
 snapshots as (
     select * from intermediate.int_marketplace_snapshots
@@ -77,8 +88,7 @@ seen_listings as (
             end
         ) as from_date,
         bool_or(previous_is_available = false) as was_shown_sold
-    from listing_days
-    where {{ between_days('snapshot_date') }}
+    from run_listing_days
     group by
         listing_key,
         marketplace
@@ -218,9 +228,89 @@ supply as (
         color
 ),
 
+{% if is_incremental -%}
+-- the published asks and markdowns of the recomputed weeks before the run's first week
+published_prices as (
+    select
+        published.week_start,
+        published.marketplace,
+        published.brand,
+        published.model,
+        published.size,
+        published.condition,
+        published.color,
+        published.median_ask_usd,
+        published.ask_retention_median,
+        published.markdown_count,
+        published.listings_marked_down,
+        published.markdown_depth_avg
+    from {{ this }} as published
+    inner join weeks
+        on published.marketplace = weeks.marketplace
+        and published.week_start = weeks.week_start
+    where weeks.is_touched
+        and published.week_start < date_trunc('week', date '{{ start_date }}')
+),
+
+-- weeks with a segment row the published table lacks (its asks were never kept)
+new_segment_weeks as (
+    select distinct
+        supply.marketplace,
+        supply.week_start
+    from supply
+    left join published_prices
+        on supply.week_start = published_prices.week_start
+        and supply.marketplace = published_prices.marketplace
+        and supply.brand = published_prices.brand
+        and supply.model = published_prices.model
+        and supply.size = published_prices.size
+        and supply.condition = published_prices.condition
+        and supply.color = published_prices.color
+    where published_prices.week_start is null
+),
+
+-- the weeks whose asks and markdowns are computed from int_listing_days
+price_weeks as (
+    select
+        weeks.marketplace,
+        weeks.week_start,
+        weeks.last_snapshot_in_week
+    from weeks
+    left join new_segment_weeks
+        on weeks.marketplace = new_segment_weeks.marketplace
+        and weeks.week_start = new_segment_weeks.week_start
+    where weeks.is_touched
+        and (
+            weeks.week_start >= date_trunc('week', date '{{ start_date }}')
+            or new_segment_weeks.week_start is not null
+        )
+),
+{%- else -%}
+price_weeks as (
+    select
+        marketplace,
+        week_start,
+        last_snapshot_in_week
+    from weeks
+),
+{%- endif %}
+
+-- their snapshot days: int_listing_days is read by day (pruned by the engine's join filters)
+price_days as (
+    select
+        snapshots.marketplace,
+        snapshots.snapshot_date,
+        price_weeks.week_start,
+        price_weeks.last_snapshot_in_week
+    from snapshots
+    inner join price_weeks
+        on snapshots.marketplace = price_weeks.marketplace
+        and date_trunc('week', snapshots.snapshot_date) = price_weeks.week_start
+),
+
 day_facts as (
     select
-        date_trunc('week', listing_days.snapshot_date) as week_start,
+        price_days.week_start,
         listing_days.marketplace,
         coalesce(listing_days.brand, 'Unknown') as brand,
         coalesce(listing_days.model, 'Unknown') as model,
@@ -235,14 +325,14 @@ day_facts as (
         listing_days.is_markdown and not listing_days.is_return as is_markdown,
         listing_days.price,
         listing_days.previous_price,
-        weeks.last_snapshot_in_week
+        price_days.last_snapshot_in_week
     from listing_days
-    inner join weeks
-        on listing_days.marketplace = weeks.marketplace
-        and date_trunc('week', listing_days.snapshot_date) = weeks.week_start
+    inner join price_days
+        on listing_days.marketplace = price_days.marketplace
+        and listing_days.snapshot_date = price_days.snapshot_date
 ),
 
-prices as (
+computed_prices as (
     select
         week_start,
         marketplace,
@@ -265,6 +355,19 @@ prices as (
         size,
         condition,
         color
+),
+
+prices as (
+    select * from computed_prices
+    {%- if is_incremental %}
+    union all
+    select published_prices.*
+    from published_prices
+    left join price_weeks
+        on published_prices.marketplace = price_weeks.marketplace
+        and published_prices.week_start = price_weeks.week_start
+    where price_weeks.week_start is null
+    {%- endif %}
 ),
 
 combined as (
@@ -310,6 +413,7 @@ final as (
         round(combined.median_ask_usd, 2) as median_ask_usd,
         round(combined.median_sold_price_usd, 2) as median_sold_price_usd,
         combined.markdown_count,
+        combined.listings_marked_down,
         case
             when combined.active_start + combined.new_listings > 0
                 then round(
