@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,6 +20,7 @@ import pytest
 from radar.settings import RadarSettings, get_settings
 from tests.test_transform_runner import INCREMENTAL_SQL, documented, listing, publish, write_model
 from tests.trino_fixtures import local_trino, trino_server  # noqa: F401 (fixtures)
+from transformations.engines import trino_lake_location as trino_location
 from transformations.models import load_models
 from transformations.runner import MODEL_DAYS_TABLE, run_transformations
 
@@ -163,6 +164,17 @@ def partitions(server, table: str) -> list[tuple]:
     return rows(server, f'select marketplace, snapshot_date from hive.raw."{table}$partitions" order by 1, 2')
 
 
+def publish_rates(settings: RadarSettings, fetch_date: date) -> None:
+    import pyarrow as pa
+
+    from radar.lake import FX_RATE_SCHEMA, Lake, publish_fx_rates
+
+    table = pa.table({"rate_date": [fetch_date], "currency": ["CAD"], "units_per_eur": [1.5],
+                      "source_url": ["test://rates"]}, schema=FX_RATE_SCHEMA)
+    publish_fx_rates(Lake.from_url(settings.lake_url, settings), fetch_date, "daily", table,
+                     {"source_url": "test://rates", "row_count": 1})
+
+
 @pytest.mark.parametrize("where", ["local", "s3"])
 def test_a_dated_run_registers_only_its_days_partitions(trino, tmp_path, monkeypatch, where):
     """No sync of the whole lake: the run's days (and a day it widens to) are registered one
@@ -186,6 +198,8 @@ def test_a_dated_run_registers_only_its_days_partitions(trino, tmp_path, monkeyp
                 s3.upload_file(str(path), bucket, f"lake/{path.relative_to(lake_url).as_posix()}")
         lake_url = f"s3://{bucket}/lake"
     settings = on_trino(trino, lake_url, **({"s3_endpoint_url": trino.s3_endpoint} if where == "s3" else {}))
+    today = datetime.now(UTC).date()
+    publish_rates(settings, today - timedelta(days=1))
 
     def prepare(days) -> TrinoEngine:
         engine = TrinoEngine.from_settings(settings)
@@ -202,10 +216,19 @@ def test_a_dated_run_registers_only_its_days_partitions(trino, tmp_path, monkeyp
                 or "sync_partition_metadata('raw', 'crawl_manifests'" in s]
     assert partitions(trino, "listings") == partitions(trino, "crawl_manifests") == [("rebag", DAYS[2])]
     assert rows(trino, "select count(*) from hive.raw.listings") == [(4,)]  # rebag's 4 on DAYS[2]
+    # raw.fx_rates (read whole): none registered yet, so its full sync, once
+    assert "call hive.system.sync_partition_metadata('raw', 'fx_rates', 'FULL')" in calls
+    fetches = 'select fetch_date, feed from hive.raw."fx_rates$partitions" order by 1'
+    assert rows(trino, fetches) == [(today - timedelta(days=1), "daily")]
 
+    publish_rates(settings, today)
     again = prepare((DAYS[2], DAYS[2]))  # idempotent: nothing registered twice
-    assert not [s for s in again.statements if "register_partition" in s]
+    assert [s for s in again.statements if "register_partition" in s or "sync_partition" in s] == [
+        "call hive.system.register_partition('raw', 'fx_rates', array['fetch_date', 'feed'], "
+        f"array['{today}', 'daily'], '{trino_location(lake_url)}/raw/fx_rates/fetch_date={today}/feed=daily')"
+    ]  # only the new fetch day
     assert partitions(trino, "listings") == [("rebag", DAYS[2])]
+    assert rows(trino, fetches) == [(today - timedelta(days=1), "daily"), (today, "daily")]
 
     # widened by the runner (a look-back, a day a model lacks): those days join
     engine = TrinoEngine.from_settings(settings)

@@ -460,6 +460,9 @@ class TrinoEngine(Engine):
             self.execute(statement)
         if days is not None:
             self.register_days(settings, days)
+            # raw.fx_rates is read whole; a fetch is dated by the UTC day it ran: through tomorrow
+            # covers any clock's today
+            self._register_new_fetches(settings, max(days[1], datetime.now(UTC).date() + timedelta(days=1)))
         return done
 
     def bound_sources(self, days: tuple[date, date] | None) -> None:
@@ -479,10 +482,9 @@ class TrinoEngine(Engine):
         """Make the metastore hold exactly the lake's partitions of the snapshot days first..last
         (listings, crawl_manifests; found by sources.day_partitions, no file listed or read):
         `system.register_partition` for each one it lacks, `system.unregister_partition` for each
-        one whose directory is gone; days registered before in this run are skipped. raw.fx_rates
-        (read whole by the models) gets the fetch days since its newest registered one. Returns
-        how many partitions were registered and unregistered. In print mode the lake is not read:
-        no registration is printed, and raw.fx_rates' full sync is (none is known registered)."""
+        one whose directory is gone; days registered before in this run are skipped. Returns how
+        many partitions were registered and unregistered. In print mode the lake is not read and
+        no registration is printed."""
         counts = {"registered": 0, "unregistered": 0}
         done = self._registered_days if self._registered_days is not None else set()
         for first, last in [] if self.print_only else _day_runs([d for d in days_between(*days) if d not in done]):
@@ -490,24 +492,24 @@ class TrinoEngine(Engine):
                 if source.name in sources.DAY_PARTITIONED_SOURCES:
                     self._register_partitions(settings, source, (first, last), counts)
             done.update(days_between(first, last))
-        # a fetch is dated by the UTC day it ran: through tomorrow covers any clock's today
-        self._register_new_fetches(settings, max(days[1], datetime.now(UTC).date() + timedelta(days=1)), counts)
         if self._registered_days is not None:
             self._registered_days = done
         log.info("raw partitions of %s..%s: %d registered, %d unregistered", days[0], days[1],
                  counts["registered"], counts["unregistered"])
         return counts
 
-    def _register_new_fetches(self, settings: RadarSettings, through: date, counts: dict[str, int]) -> None:
+    def _register_new_fetches(self, settings: RadarSettings, through: date) -> None:
         """raw.fx_rates: the fetch days after the newest one registered, through `through` (a table
-        with none registered, or a gap longer than sources.PROBED_DAYS: the full sync, once)."""
+        with none registered, or a gap longer than sources.PROBED_DAYS: the full sync, once; in
+        print mode, where none is known registered, the full sync is printed)."""
         (source,) = [s for s in sources.RAW_SOURCES if s.name == "raw.fx_rates"]
         _, rows = self._fetch(f'select max({source.day_column}) from {self.raw_catalog}.raw."{source.table}$partitions"')
         newest = rows[0][0] if rows else None
         if newest is None or (through - newest).days > sources.PROBED_DAYS:
             self.execute(self._sync_partitions(source))
         elif newest < through:
-            self._register_partitions(settings, source, (newest + timedelta(days=1), through), counts)
+            self._register_partitions(settings, source, (newest + timedelta(days=1), through),
+                                      {"registered": 0, "unregistered": 0})
 
     def _register_partitions(self, settings: RadarSettings, source: sources.RawSource,
                              days: tuple[date, date], counts: dict[str, int]) -> None:
