@@ -22,11 +22,12 @@ listing_days as (
     select * from intermediate.int_listing_days
 ),
 
+-- `run_listing_days` is used only where is_incremental renders it (sqlfluff lints each branch apart: noqa ST03)
 {% if is_incremental -%}
-run_listing_days as (
-    select * from intermediate.int_listing_days
-    where {{ between_days('snapshot_date') }}
-),
+    run_listing_days as (  -- noqa: ST03
+        select * from intermediate.int_listing_days
+        where {{ between_days('snapshot_date') }}
+    ),
 
 {% endif -%}
 
@@ -46,121 +47,129 @@ all_weeks as (
 ),
 
 {% if is_incremental -%}
-{{ marketplace_rules_ctes() }}
+    {{ marketplace_rules_ctes() }}
 
--- the last complete snapshot number before the run, per marketplace
-numbers_before as (
-    select
-        marketplace,
-        max(complete_snapshot_number) as number_before
-    from snapshots
-    where snapshot_date < date '{{ start_date }}'
-    group by
-        marketplace
-),
+    -- the last complete snapshot number before the run, per marketplace
+    numbers_before as (
+        select
+            marketplace,
+            max(complete_snapshot_number) as number_before
+        from snapshots
+        where snapshot_date < date '{{ start_date }}'
+        group by
+            marketplace
+    ),
 
--- per marketplace, the earliest day whose last sighting may have settled (an end inferred
--- from absence) during the run: fewer than grace_days complete snapshots after it before the run
-settle_cutoffs as (
-    select
-        snapshots.marketplace,
-        min(snapshots.snapshot_date) as cutoff_date
-    from snapshots
-    left join numbers_before
-        on snapshots.marketplace = numbers_before.marketplace
-    left join marketplaces
-        on snapshots.marketplace = marketplaces.marketplace
-    cross join marketplace_defaults
-    where snapshots.complete_snapshot_number >= coalesce(numbers_before.number_before, 0)
-        - greatest({{ marketplace_rule('grace_days') }}, 1)
-    group by
-        snapshots.marketplace
-),
+    -- per marketplace, the earliest day whose last sighting may have settled (an end inferred
+    -- from absence) during the run: fewer than grace_days complete snapshots after it before the run
+    settle_cutoffs as (
+        select
+            snapshots.marketplace,
+            min(snapshots.snapshot_date) as cutoff_date
+        from snapshots
+        left join numbers_before
+            on snapshots.marketplace = numbers_before.marketplace
+        left join marketplaces
+            on snapshots.marketplace = marketplaces.marketplace
+        cross join marketplace_defaults
+        where
+            snapshots.complete_snapshot_number >= coalesce(numbers_before.number_before, 0)
+            - greatest({{ marketplace_rule('grace_days') }}, 1)
+        group by
+            snapshots.marketplace
+    ),
 
-seen_listings as (
-    select
-        listing_key,
-        marketplace,
-        min(
-            case
-                when is_fact_change then least(listed_date, snapshot_date)
-                else coalesce(date_add('day', 1, previous_seen_date), snapshot_date)
-            end
-        ) as from_date,
-        bool_or(previous_is_available = false) as was_shown_sold
-    from run_listing_days
-    group by
-        listing_key,
-        marketplace
-),
+    seen_listings as (
+        select
+            listing_key,
+            marketplace,
+            min(
+                case
+                    when is_fact_change then least(listed_date, snapshot_date)
+                    else coalesce(date_add('day', 1, previous_seen_date), snapshot_date)
+                end
+            ) as from_date,
+            bool_or(previous_is_available = false) as was_shown_sold
+        from run_listing_days
+        group by
+            listing_key,
+            marketplace
+    ),
 
-rejected_listings as (
-    select distinct
-        listing_key
-    from intermediate.int_listings_rejected
-    where listing_key is not null
-        and {{ between_days('snapshot_date') }}
-),
+    rejected_listings as (
+        select distinct listing_key
+        from intermediate.int_listings_rejected
+        where
+            listing_key is not null
+            and {{ between_days('snapshot_date') }}
+    ),
 
-settled_listings as (
-    select
-        episodes.listing_key
-    from intermediate.int_listing_lifecycle as episodes
-    inner join settle_cutoffs
-        on episodes.marketplace = settle_cutoffs.marketplace
-    where episodes.is_last_episode
-        and episodes.last_seen_date >= settle_cutoffs.cutoff_date
-),
+    settled_listings as (
+        select episodes.listing_key
+        from intermediate.int_listing_lifecycle as episodes
+        inner join settle_cutoffs
+            on episodes.marketplace = settle_cutoffs.marketplace
+        where
+            episodes.is_last_episode
+            and episodes.last_seen_date >= settle_cutoffs.cutoff_date
+    ),
 
-touched_listings as (
-    select
-        listings.marketplace,
-        least(
-            coalesce(seen_listings.from_date, date '9999-12-31'),
-            date_add('day', 1, listings.last_seen_date),
-            coalesce(listings.sale_date, date '9999-12-31'),
-            coalesce(listings.withdrawn_date, date '9999-12-31'),
-            case when seen_listings.was_shown_sold then listings.current_episode_start_date else date '9999-12-31' end
-        ) as from_date
-    from listings
-    left join seen_listings
-        on listings.listing_key = seen_listings.listing_key
-    where listings.listing_key in (select listing_key from seen_listings)
-        or listings.listing_key in (select listing_key from rejected_listings)
-        or listings.listing_key in (select listing_key from settled_listings)
-),
+    touched_listings as (
+        select
+            listings.marketplace,
+            least(
+                coalesce(seen_listings.from_date, date '9999-12-31'),
+                date_add('day', 1, listings.last_seen_date),
+                coalesce(listings.sale_date, date '9999-12-31'),
+                coalesce(listings.withdrawn_date, date '9999-12-31'),
+                case when seen_listings.was_shown_sold then listings.current_episode_start_date else date '9999-12-31' end
+            ) as from_date
+        from listings
+        left join seen_listings
+            on listings.listing_key = seen_listings.listing_key
+        where
+            listings.listing_key in (select seen.listing_key from seen_listings as seen)
+            or listings.listing_key in (select rejected.listing_key from rejected_listings as rejected)
+            or listings.listing_key in (select settled.listing_key from settled_listings as settled)
+    ),
 
-first_touched as (
-    select
-        marketplace,
-        min(from_date) as from_date
-    from (
-        select marketplace, from_date from touched_listings
-        union all
-        select marketplace, date '{{ start_date }}' as from_date from snapshots
-        where {{ between_days('snapshot_date') }}
-    ) as touched
-    group by
-        marketplace
-),
+    first_touched as (
+        select
+            marketplace,
+            min(from_date) as from_date
+        from (
+            select
+                marketplace,
+                from_date
+            from touched_listings
+            union all
+            select
+                marketplace,
+                date '{{ start_date }}' as from_date
+            from snapshots
+            where {{ between_days('snapshot_date') }}
+        ) as touched
+        group by
+            marketplace
+    ),
 
--- the weeks recomputed, and the week before the first of them (read for the week-on-week change)
-weeks as (
-    select
-        all_weeks.*,
-        all_weeks.week_start >= date_trunc('week', first_touched.from_date) as is_touched
-    from all_weeks
-    inner join first_touched
-        on all_weeks.marketplace = first_touched.marketplace
-        and all_weeks.week_start >= date_add('day', -7, date_trunc('week', first_touched.from_date))
-),
+    -- the weeks recomputed, and the week before the first of them (read for the week-on-week change)
+    weeks as (
+        select
+            all_weeks.*,
+            all_weeks.week_start >= date_trunc('week', first_touched.from_date) as is_touched
+        from all_weeks
+        inner join first_touched
+            on all_weeks.marketplace = first_touched.marketplace
+            and all_weeks.week_start >= date_add('day', -7, date_trunc('week', first_touched.from_date))
+    ),
 {%- else -%}
-weeks as (
-    select
-        all_weeks.*,
-        true as is_touched
-    from all_weeks
-),
+    weeks as (
+        select
+            all_weeks.*,
+            true as is_touched
+        from all_weeks
+    ),
 {%- endif %}
 
 segmented as (
@@ -178,7 +187,7 @@ segmented as (
         sale_date,
         days_to_sell,
         sale_price_usd,
-        retail_price_usd
+        case when retail_price_usd > 0 then sale_price_usd / retail_price_usd end as value_retention
     from listings
 ),
 
@@ -216,7 +225,8 @@ supply as (
             as days_to_sell_p75,
         {{ percentile('case when sale_date between week_start and week_end then sale_price_usd end', 0.5) }}
             as median_sold_price_usd,
-        {{ percentile('case when sale_date between week_start and week_end and retail_price_usd > 0 then sale_price_usd / retail_price_usd end', 0.5) }} as value_retention_median
+        {{ percentile('case when sale_date between week_start and week_end then value_retention end', 0.5) }}
+            as value_retention_median
     from listing_weeks
     group by
         week_start,
@@ -230,69 +240,71 @@ supply as (
 
 {% if is_incremental -%}
 -- the published asks and markdowns of the recomputed weeks before the run's first week
-published_prices as (
-    select
-        published.week_start,
-        published.marketplace,
-        published.brand,
-        published.model,
-        published.size,
-        published.condition,
-        published.color,
-        published.median_ask_usd,
-        published.ask_retention_median,
-        published.markdown_count,
-        published.listings_marked_down,
-        published.markdown_depth_avg
-    from {{ this }} as published
-    inner join weeks
-        on published.marketplace = weeks.marketplace
-        and published.week_start = weeks.week_start
-    where weeks.is_touched
-        and published.week_start < date_trunc('week', date '{{ start_date }}')
-),
+    published_prices as (
+        select
+            published.week_start,
+            published.marketplace,
+            published.brand,
+            published.model,
+            published.size,
+            published.condition,
+            published.color,
+            published.median_ask_usd,
+            published.ask_retention_median,
+            published.markdown_count,
+            published.listings_marked_down,
+            published.markdown_depth_avg
+        from {{ this }} as published
+        inner join weeks
+            on published.marketplace = weeks.marketplace
+            and published.week_start = weeks.week_start
+        where
+            weeks.is_touched
+            and published.week_start < date_trunc('week', date '{{ start_date }}')
+    ),
 
--- weeks with a segment row the published table lacks (its asks were never kept)
-new_segment_weeks as (
-    select distinct
-        supply.marketplace,
-        supply.week_start
-    from supply
-    left join published_prices
-        on supply.week_start = published_prices.week_start
-        and supply.marketplace = published_prices.marketplace
-        and supply.brand = published_prices.brand
-        and supply.model = published_prices.model
-        and supply.size = published_prices.size
-        and supply.condition = published_prices.condition
-        and supply.color = published_prices.color
-    where published_prices.week_start is null
-),
+    -- weeks with a segment row the published table lacks (its asks were never kept)
+    new_segment_weeks as (
+        select distinct
+            supply.marketplace,
+            supply.week_start
+        from supply
+        left join published_prices
+            on supply.week_start = published_prices.week_start
+            and supply.marketplace = published_prices.marketplace
+            and supply.brand = published_prices.brand
+            and supply.model = published_prices.model
+            and supply.size = published_prices.size
+            and supply.condition = published_prices.condition
+            and supply.color = published_prices.color
+        where published_prices.week_start is null
+    ),
 
--- the weeks whose asks and markdowns are computed from int_listing_days
-price_weeks as (
-    select
-        weeks.marketplace,
-        weeks.week_start,
-        weeks.last_snapshot_in_week
-    from weeks
-    left join new_segment_weeks
-        on weeks.marketplace = new_segment_weeks.marketplace
-        and weeks.week_start = new_segment_weeks.week_start
-    where weeks.is_touched
-        and (
-            weeks.week_start >= date_trunc('week', date '{{ start_date }}')
-            or new_segment_weeks.week_start is not null
-        )
-),
+    -- the weeks whose asks and markdowns are computed from int_listing_days
+    price_weeks as (
+        select
+            weeks.marketplace,
+            weeks.week_start,
+            weeks.last_snapshot_in_week
+        from weeks
+        left join new_segment_weeks
+            on weeks.marketplace = new_segment_weeks.marketplace
+            and weeks.week_start = new_segment_weeks.week_start
+        where
+            weeks.is_touched
+            and (
+                weeks.week_start >= date_trunc('week', date '{{ start_date }}')
+                or new_segment_weeks.week_start is not null
+            )
+    ),
 {%- else -%}
-price_weeks as (
-    select
-        marketplace,
-        week_start,
-        last_snapshot_in_week
-    from weeks
-),
+    price_weeks as (
+        select
+            marketplace,
+            week_start,
+            last_snapshot_in_week
+        from weeks
+    ),
 {%- endif %}
 
 -- their snapshot days: int_listing_days is read by day (pruned by the engine's join filters)
@@ -321,7 +333,9 @@ day_facts as (
         listing_days.snapshot_date,
         listing_days.is_available,
         listing_days.price_usd,
-        listing_days.retail_price_usd,
+        case
+            when listing_days.retail_price_usd > 0 then listing_days.price_usd / listing_days.retail_price_usd
+        end as ask_retention,
         listing_days.is_markdown and not listing_days.is_return as is_markdown,
         listing_days.price,
         listing_days.previous_price,
@@ -342,7 +356,8 @@ computed_prices as (
         condition,
         color,
         {{ percentile('case when snapshot_date = last_snapshot_in_week and is_available then price_usd end', 0.5) }} as median_ask_usd,
-        {{ percentile('case when snapshot_date = last_snapshot_in_week and is_available and retail_price_usd > 0 then price_usd / retail_price_usd end', 0.5) }} as ask_retention_median,
+        {{ percentile('case when snapshot_date = last_snapshot_in_week and is_available then ask_retention end', 0.5) }}
+            as ask_retention_median,
         count_if(is_markdown) as markdown_count,
         count(distinct case when is_markdown then listing_key end) as listings_marked_down,
         avg(case when is_markdown then (previous_price - price) / previous_price end) as markdown_depth_avg
