@@ -15,7 +15,7 @@ manifests as (
 listings as (
     select * from intermediate.int_listings_unioned
     {%- if is_incremental %}
-    where {{ between_days('snapshot_date') }}
+        where {{ between_days('snapshot_date') }}
     {%- endif %}
 ),
 
@@ -29,11 +29,12 @@ rejected as (
 -- per-marketplace rules; the '*' defaults for a marketplace the seed does not list
 {{ marketplace_rules_ctes() }}
 
+-- `published_days` is used only where is_incremental renders it (sqlfluff lints each branch apart: noqa ST03)
 {% if is_incremental -%}
-published_days as (
-    select * from {{ this }}
-    where not ({{ between_days('snapshot_date') }})
-),
+    published_days as (  -- noqa: ST03
+        select * from {{ this }}
+        where not ({{ between_days('snapshot_date') }})
+    ),
 
 {% endif -%}
 seen as (
@@ -49,16 +50,16 @@ seen as (
         marketplace,
         snapshot_date
     {%- if is_incremental %}
-    union all
-    select
-        marketplace,
-        snapshot_date,
-        listings_seen,
-        listings_available,
-        listings_with_seed_model,
-        listings_without_model
-    from published_days
-    where listings_seen > 0
+        union all
+        select
+            marketplace,
+            snapshot_date,
+            listings_seen,
+            listings_available,
+            listings_with_seed_model,
+            listings_without_model
+        from published_days
+        where listings_seen > 0
     {%- endif %}
 ),
 
@@ -90,14 +91,14 @@ rejected_days as (
         marketplace,
         snapshot_date
     {%- if is_incremental %}
-    union all
-    select
-        marketplace,
-        snapshot_date,
-        rows_rejected,
-        rows_rejected_by_rule
-    from published_days
-    where rows_rejected > 0
+        union all
+        select
+            marketplace,
+            snapshot_date,
+            rows_rejected,
+            rows_rejected_by_rule
+        from published_days
+        where rows_rejected > 0
     {%- endif %}
 ),
 
@@ -156,11 +157,11 @@ judged as (
     select
         with_previous.*,
         with_previous.manifest_complete
-            and with_previous.listings_seen > 0
-            and (
-                with_previous.previous_listings_seen is null
-                or with_previous.listings_seen >= with_previous.min_count_ratio * with_previous.previous_listings_seen
-            ) as is_complete
+        and with_previous.listings_seen > 0
+        and (
+            with_previous.previous_listings_seen is null
+            or with_previous.listings_seen >= with_previous.min_count_ratio * with_previous.previous_listings_seen
+        ) as is_complete
     from with_previous
 ),
 

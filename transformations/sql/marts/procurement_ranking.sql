@@ -23,8 +23,7 @@ snapshots as (
 ),
 
 as_of as (
-    select
-        max(snapshot_date) as as_of_date
+    select max(snapshot_date) as as_of_date
     from snapshots
 ),
 
@@ -35,11 +34,12 @@ windowed as (
         date_diff('day', listings.listed_date, as_of.as_of_date) as age_days
     from listings
     cross join as_of
-    where listings.model is not null
+    where
+        listings.model is not null
         and (
             listings.status = 'active'
             or coalesce(listings.sale_date, listings.withdrawn_date)
-                > date_add('day', -{{ lookback_days }}, as_of.as_of_date)
+            > date_add('day', -{{ lookback_days }}, as_of.as_of_date)
         )
 ),
 
@@ -56,8 +56,10 @@ per_model as (
         {{ percentile("case when status = 'sold' then days_to_sell end", 0.5) }} as days_to_sell_median,
         {{ percentile("case when status = 'sold' then days_to_sell end", 0.75) }} as days_to_sell_p75,
         {{ percentile("case when status = 'sold' then sale_price_usd end", 0.5) }} as median_sold_price_usd,
-        {{ percentile("case when status = 'sold' and days_to_sell <= " ~ target_days_to_sell ~ " then sale_price_usd end", 0.5) }} as median_fast_sold_price_usd,
-        {{ percentile("case when status = 'sold' and retail_price_usd > 0 then sale_price_usd / retail_price_usd end", 0.5) }} as value_retention_median,
+        {{ percentile("case when status = 'sold' and days_to_sell <= " ~ target_days_to_sell ~ " then sale_price_usd end", 0.5) }}
+            as median_fast_sold_price_usd,
+        {{ percentile("case when status = 'sold' and retail_price_usd > 0 then sale_price_usd / retail_price_usd end", 0.5) }}
+            as value_retention_median,
         {{ percentile("case when status = 'active' then last_price_usd end", 0.5) }} as median_ask_usd
     from windowed
     group by
@@ -82,7 +84,7 @@ final as (
         row_number() over (
             order by
                 0.6 * coalesce(sell_within_target_rate, 0)
-                    + 0.4 * least(coalesce(value_retention_median, 0.5), 1.5) / 1.5 desc,
+                + 0.4 * least(coalesce(value_retention_median, 0.5), 1.5) / 1.5 desc,
                 sold_count desc,
                 brand,
                 model
