@@ -56,6 +56,9 @@ class Model:
     unique_key: tuple[str, ...] = ()
     # incremental_by_key: a dated run's rows replace the published rows with these key values
     merge_key: tuple[str, ...] = ()
+    # CTEs built into a table of their own before the model's select reads them: a WITH query
+    # referenced many times is planned once per reference on Trino (its 150-stage limit)
+    staged_ctes: tuple[str, ...] = ()
     columns: tuple[ColumnDoc, ...] = ()
     audits: tuple[dict[str, Any], ...] = ()
     depends_on: frozenset[str] = field(default_factory=frozenset)
@@ -171,6 +174,24 @@ def parse_select(sql: str, *, path: Path | str) -> exp.Query:
     return statement
 
 
+def split_staged_ctes(query: exp.Query, model: Model, suffix: str) -> tuple[list[tuple[str, exp.Query]], exp.Query]:
+    """The model's staged_ctes each as a query of its own (the model's WITH clause, then
+    `select * from <cte>`), to be built into `<model>__<cte><suffix>`, and the model's query with
+    those CTEs reading their tables. The rows are the same; Trino plans each such CTE once."""
+    main = query.copy()
+    helpers: list[tuple[str, exp.Query]] = []
+    for name in model.staged_ctes:
+        ctes = {cte.alias: cte for cte in main.ctes}
+        if name not in ctes:
+            raise ModelError(f"{model.path}: staged_ctes names {name!r}, a CTE the rendered model does not define")
+        table = f"{model.name}__{name}{suffix}"
+        helper = exp.select("*").from_(name)
+        helper.set("with_", main.args["with_"].copy())
+        helpers.append((table, helper))
+        ctes[name].set("this", exp.select("*").from_(table))
+    return helpers, main
+
+
 def referenced_tables(query: exp.Expr, *, path: Path | str) -> set[str]:
     """Fully qualified "<schema>.<table>" names the query reads; CTE names are not tables."""
     tables: set[str] = set()
@@ -241,7 +262,7 @@ def _read_config(sql_path: Path) -> dict[str, Any]:
 
 
 _CONFIG_KEYS = {"description", "materialized", "day_column", "lookback_days", "unique_key", "merge_key", "columns",
-                "audits"}
+                "audits", "staged_ctes"}
 
 
 def _validate_config(raw: dict[str, Any], yaml_path: Path) -> dict[str, Any]:
@@ -267,6 +288,9 @@ def _validate_config(raw: dict[str, Any], yaml_path: Path) -> dict[str, Any]:
         merge_key = [merge_key]
     if materialized == "incremental_by_key" and not merge_key:
         raise ModelError(f"{yaml_path}: incremental_by_key needs 'merge_key' (the columns whose rows a run replaces)")
+    staged_ctes = raw.get("staged_ctes") or []
+    if not isinstance(staged_ctes, list) or not all(isinstance(c, str) and c.isidentifier() for c in staged_ctes):
+        raise ModelError(f"{yaml_path}: 'staged_ctes' is a list of the model's CTE names, got {staged_ctes!r}")
     audits = raw.get("audits") or []
     if not isinstance(audits, list) or not all(isinstance(a, dict) and len(a) == 1 for a in audits):
         raise ModelError(f"{yaml_path}: 'audits' is a list of one-key mappings, e.g. '- not_null: [col]'")
@@ -277,6 +301,7 @@ def _validate_config(raw: dict[str, Any], yaml_path: Path) -> dict[str, Any]:
         "lookback_days": lookback_days,
         "unique_key": tuple(unique_key),
         "merge_key": tuple(merge_key),
+        "staged_ctes": tuple(staged_ctes),
         "columns": tuple(_column_doc(c, yaml_path) for c in raw.get("columns") or []),
         "audits": tuple(audits),
     }

@@ -41,6 +41,7 @@ from transformations.models import (
     parse_select,
     render_model,
     select_models,
+    split_staged_ctes,
 )
 from transformations.sources import DAY_PARTITIONED_SOURCES, SEEDS_DIR, LakeUnreadable, load_seeds
 
@@ -597,9 +598,14 @@ class _ModelBuilder:
     def _stage(self, model: Model, start: date, end: date, *, is_incremental: bool = False) -> str:
         staged = model.name + STAGED_SUFFIX
         rendered = render_model(model, start, end, self.jinja, is_incremental=is_incremental)
-        select_sql = self.engine.compile(parse_select(rendered, path=model.path))
+        helpers, query = split_staged_ctes(parse_select(rendered, path=model.path), model, STAGED_SUFFIX)
+        for table, helper in helpers:  # the model's staged_ctes, each built once (models.split_staged_ctes)
+            self.engine.execute(self.engine.drop_table(table))
+            self.engine.execute(self.engine.create_table_as(table, self.engine.compile(helper)))
         self.engine.execute(self.engine.drop_table(staged))
-        self.engine.execute(self.engine.create_table_as(staged, select_sql))
+        self.engine.execute(self.engine.create_table_as(staged, self.engine.compile(query)))
+        for table, _ in helpers:
+            self.engine.execute(self.engine.drop_table(table))
         self._check_documentation(model, staged)
         return staged
 
