@@ -8,13 +8,7 @@ with
 -- `touched` is used only where is_incremental renders it (sqlfluff lints each branch apart: noqa ST03)
 {% if is_incremental -%}
     touched as (  -- noqa: ST03
-        select listing_key from intermediate.int_listing_days
-        where {{ between_days('snapshot_date') }}
-        union distinct
-        select listing_key from intermediate.int_listings_rejected
-        where
-            listing_key is not null
-            and {{ between_days('snapshot_date') }}
+        {{ listings_seen_on_run_days(between_days('snapshot_date')) }}
         union distinct
         select listing_key from {{ this }}
         where status = 'active'
