@@ -99,8 +99,13 @@ def check_data_dir(data_dir: Path) -> None:
             raise DemoError(f"{data_dir / name} is a symbolic link, not the demo's own; {refuse}")
     lake = data_dir / "lake"
     if lake.is_dir():
-        # What a demo's lake holds at its top: raw/ and the lake's own internals (_tmp, ...).
-        foreign = sorted(p.name for p in lake.iterdir() if p.name != "raw" and not p.name.startswith(("_", ".")))
+        # What a demo's lake holds at its top: raw/, what its daily flows derive from it (the
+        # reports, the watchlists' record of posts) and the lake's own internals (_tmp, ...).
+        from flows.watchlists import POSTED_DIR
+        from reports.delivery import REPORTS_DIR
+
+        demo_dirs = {"raw", REPORTS_DIR, POSTED_DIR.split("/")[0]}
+        foreign = sorted(p.name for p in lake.iterdir() if p.name not in demo_dirs and not p.name.startswith(("_", ".")))
         if foreign:
             raise DemoError(f"the lake {lake} holds {', '.join(foreign)}, which no demo wrote; {refuse}")
         # A crawl `radar run` published into a demo's lake afterwards is real data, marker or not.

@@ -456,7 +456,8 @@ class TrinoEngine(Engine):
             elif "sync_partition_metadata" in statement:
                 if days is not None:
                     continue  # registered below, day by day
-                done["synced"].append(statement.split("(", 1)[1].split(",")[1].strip(" '"))
+                synced = re.search(r"sync_partition_metadata\(\s*'[^']*'\s*,\s*'([^']+)'", statement)
+                done["synced"].append(synced.group(1) if synced else statement)
             self.execute(statement)
         if days is not None:
             self.register_days(settings, days)
